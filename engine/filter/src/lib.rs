@@ -1,0 +1,1 @@
+//! `engine-filter`: the Falco condition language.

@@ -1,0 +1,1 @@
+//! `engine`: state, fields, rules and outputs.

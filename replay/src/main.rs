@@ -1,0 +1,2 @@
+//! `replay`: offline rule evaluation over capture files.
+fn main() {}

@@ -1,0 +1,1 @@
+//! `scap`: capture files, event views and the ring consumer.

@@ -1,0 +1,2 @@
+//! `capture`: live capture to scap files, or live alerts.
+fn main() {}

@@ -1,0 +1,2 @@
+//! `scap`: capture-file inspector.
+fn main() {}
