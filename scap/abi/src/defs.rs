@@ -370,6 +370,24 @@ pub mod event {
     }
 }
 
+/// x86_64 syscall numbers -> PPM_SC codes and the event ids the drivers emit for them
+/// (the `g_syscall_table` facts of libs e5c53d64).
+pub mod syscall {
+    include!("syscall_table.rs");
+}
+
+/// libscap's normalized flag encodings (`PPM_O_*`, `PPM_MAP_*`, `PPM_CL_*`, ...), their
+/// symbolic names for rendering, and Linux -> PPM conversions used by the drivers.
+pub mod flags {
+    include!("flags_table.rs");
+}
+
+/// A `no_std`, allocation-free event encoder writing scap event records into a caller
+/// buffer; used by the kernel module, the eBPF test harness and `scap`'s writer.
+pub mod encode {
+    include!("encode.rs");
+}
+
 /// The per-CPU ring-buffer protocol between the kernel module and `scap::ring`.
 ///
 /// ```text

@@ -1,0 +1,1 @@
+// (empty: to be filled)
