@@ -1,1 +1,2 @@
 //! `engine`: state, fields, rules and outputs.
+pub mod sinks;
