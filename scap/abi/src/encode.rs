@@ -114,9 +114,8 @@ impl<'a> EventWriter<'a> {
         event_type: u16,
         nparams: u32,
     ) -> Result<Self, EncodeError> {
-        let info = match super::event::info(event_type) {
-            Some(i) => i,
-            None => return Err(EncodeError::UnknownEventType(event_type)),
+        let Some(info) = super::event::info(event_type) else {
+            return Err(EncodeError::UnknownEventType(event_type));
         };
         Self::with_width(buf, ts, tid, event_type, nparams, info.large_payload())
     }
@@ -132,12 +131,9 @@ impl<'a> EventWriter<'a> {
         large: bool,
     ) -> Result<Self, EncodeError> {
         let width = if large { 4 } else { 2 };
-        let needed = match (nparams as usize)
-            .checked_mul(width)
-            .and_then(|n| n.checked_add(HEADER_LEN))
-        {
-            Some(n) => n,
-            None => return Err(EncodeError::RecordTooLong),
+        let Some(needed) = (nparams as usize).checked_mul(width).and_then(|n| n.checked_add(HEADER_LEN))
+        else {
+            return Err(EncodeError::RecordTooLong);
         };
         if needed > buf.len() {
             return Err(EncodeError::BufferTooSmall { needed, have: buf.len() });
