@@ -143,7 +143,11 @@ impl FieldType {
     pub fn is_signed(self) -> bool {
         matches!(
             self,
-            FieldType::Int8 | FieldType::Int16 | FieldType::Int32 | FieldType::Int64 | FieldType::Double
+            FieldType::Int8
+                | FieldType::Int16
+                | FieldType::Int32
+                | FieldType::Int64
+                | FieldType::Double
         )
     }
 
@@ -325,14 +329,16 @@ impl Values {
     pub fn push_bytes(&mut self, b: &[u8]) {
         let start = self.arena.len();
         self.arena.extend_from_slice(b);
-        self.slots.push(Slot::Bytes(start as u32, self.arena.len() as u32));
+        self.slots
+            .push(Slot::Bytes(start as u32, self.arena.len() as u32));
     }
     /// Appends a byte string built in place by `f` (which appends to the given vector);
     /// avoids a temporary buffer when a value is formatted.
     pub fn push_with(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
         let start = self.arena.len();
         f(&mut self.arena);
-        self.slots.push(Slot::Bytes(start as u32, self.arena.len() as u32));
+        self.slots
+            .push(Slot::Bytes(start as u32, self.arena.len() as u32));
     }
     /// The `i`-th value.
     pub fn get(&self, i: usize) -> Option<Value<'_>> {
@@ -349,7 +355,9 @@ impl Values {
             Slot::Bool(v) => Value::Bool(v),
             Slot::Ip(v) => Value::Ip(v),
             Slot::Net(a, p) => Value::Net(a, p),
-            Slot::Bytes(a, b) => Value::Bytes(self.arena.get(a as usize..b as usize).unwrap_or(&[])),
+            Slot::Bytes(a, b) => {
+                Value::Bytes(self.arena.get(a as usize..b as usize).unwrap_or(&[]))
+            }
         }
     }
 }
@@ -391,7 +399,10 @@ mod tests {
         v.clear();
         assert!(v.is_empty());
         v.push_with(|b| b.extend_from_slice(b"zz"));
-        assert_eq!(v.get(0).and_then(|x| x.as_bytes().map(|b| b.to_vec())), Some(b"zz".to_vec()));
+        assert_eq!(
+            v.get(0).and_then(|x| x.as_bytes().map(|b| b.to_vec())),
+            Some(b"zz".to_vec())
+        );
         assert_eq!(v.arena.capacity(), cap);
     }
 }

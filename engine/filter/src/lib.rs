@@ -1,12 +1,19 @@
 //! `engine-filter`: the Falco condition language: parse, resolve, compile, evaluate.
 //!
-//! Data flow: condition text → [`field`] contract (`FieldRegistry` at compile time,
-//! `FieldSource` at evaluation time). Parser, macro resolver, event-type inference and the
-//! compiler are being added on top of this contract.
+//! Data flow: condition text → [`parser`] → [`ast::Expr`] (positions on every node,
+//! canonical printer) → macro resolution. The [`field`] module is the contract with the
+//! field layer (`FieldRegistry` at compile time, `FieldSource` at evaluation time).
 #![forbid(unsafe_code)]
 
+pub mod ast;
 pub mod field;
+pub mod parser;
 
+pub use ast::{
+    Check, Expr, FieldRef, ListLit, Modifier, Op, Operand, Pos, Rhs, TArg, Transformer,
+    TransformerKind, ValueLit,
+};
 pub use field::{
     FieldArg, FieldDef, FieldFlags, FieldId, FieldRegistry, FieldSource, FieldType, Value, Values,
 };
+pub use parser::{parse, parse_with, ParseError, Parser, ParserOptions, FALCO_MAX_DEPTH};
