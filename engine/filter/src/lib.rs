@@ -7,6 +7,7 @@
 
 pub mod ast;
 pub mod field;
+pub mod macros;
 pub mod parser;
 
 pub use ast::{
@@ -15,5 +16,9 @@ pub use ast::{
 };
 pub use field::{
     FieldArg, FieldDef, FieldFlags, FieldId, FieldRegistry, FieldSource, FieldType, Value, Values,
+};
+pub use macros::{
+    const_value_warnings, macro_refs, resolve_macros, substitute_lists, substitute_lists_used,
+    unsafe_na_checks, MacroError,
 };
 pub use parser::{parse, parse_with, ParseError, Parser, ParserOptions, FALCO_MAX_DEPTH};
