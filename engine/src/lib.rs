@@ -1,2 +1,4 @@
 //! `engine`: state, fields, rules and outputs.
 pub mod sinks;
+pub mod output;
+pub mod rules;

@@ -1,0 +1,192 @@
+//! The rule set: compiled rules selected (priority threshold, `enabled`, `rules:`
+//! enable/disable by name wildcard or tag, §7) and indexed by event code. Only exit events
+//! are evaluated (Falco ≥ 0.42); `rule_matching: first|all`.
+
+use super::compile::{CompileOutput, CompiledRule};
+use super::Priority;
+use std::collections::BTreeSet;
+
+/// `rule_matching`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RuleMatching {
+    #[default]
+    First,
+    All,
+}
+
+impl RuleMatching {
+    pub fn parse(s: &str) -> Option<RuleMatching> {
+        if s.eq_ignore_ascii_case("first") {
+            Some(RuleMatching::First)
+        } else if s.eq_ignore_ascii_case("all") {
+            Some(RuleMatching::All)
+        } else {
+            None
+        }
+    }
+}
+
+/// One entry of falco.yaml's `rules:` selection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    EnableRule(String),
+    DisableRule(String),
+    EnableTag(String),
+    DisableTag(String),
+}
+
+/// `*` is the only metacharacter; without `*` the match is exact.
+pub fn wildcard_match(pattern: &str, name: &str) -> bool {
+    let p = pattern.as_bytes();
+    let s = name.as_bytes();
+    let (mut pi, mut si) = (0usize, 0usize);
+    let (mut star, mut mark) = (usize::MAX, 0usize);
+    while si < s.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            star = pi;
+            pi += 1;
+            mark = si;
+        } else if pi < p.len() && p[pi] == s[si] {
+            pi += 1;
+            si += 1;
+        } else if star != usize::MAX {
+            pi = star + 1;
+            mark += 1;
+            si = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == b'*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// Number of event codes (PPM_EVENT_MAX).
+pub const EVENT_CODES: usize = 454;
+
+/// Compiled rules indexed by event code.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    /// Rules admitted by the priority threshold, in rule order.
+    pub rules: Vec<CompiledRule>,
+    /// Whether each rule (same index) is enabled.
+    pub enabled: Vec<bool>,
+    /// For each event code, the indexes of enabled rules that can match it.
+    by_code: Vec<Vec<u32>>,
+    pub matching: RuleMatching,
+}
+
+impl RuleSet {
+    /// Builds the set: rules less severe than `min_priority` are left out entirely; then the
+    /// files' `enabled` flags apply, then `selection` in order.
+    pub fn new(out: &CompileOutput, min_priority: Priority, selection: &[Selection], matching: RuleMatching) -> RuleSet {
+        let rules: Vec<CompiledRule> = out.rules.iter().filter(|r| r.priority <= min_priority).cloned().collect();
+        let mut enabled: Vec<bool> = rules.iter().map(|r| r.enabled).collect();
+        for sel in selection {
+            for (i, r) in rules.iter().enumerate() {
+                match sel {
+                    Selection::EnableRule(p) if wildcard_match(p, &r.name) => enabled[i] = true,
+                    Selection::DisableRule(p) if wildcard_match(p, &r.name) => enabled[i] = false,
+                    Selection::EnableTag(t) if r.tags.contains(t) => enabled[i] = true,
+                    Selection::DisableTag(t) if r.tags.contains(t) => enabled[i] = false,
+                    _ => {}
+                }
+            }
+        }
+        let mut set = RuleSet {
+            rules,
+            enabled,
+            by_code: Vec::new(),
+            matching,
+        };
+        set.reindex();
+        set
+    }
+
+    fn reindex(&mut self) {
+        let mut by_code = vec![Vec::new(); EVENT_CODES];
+        for (i, r) in self.rules.iter().enumerate() {
+            if !self.enabled[i] {
+                continue;
+            }
+            match &r.evttypes {
+                None => by_code.iter_mut().for_each(|v| v.push(i as u32)),
+                Some(set) => {
+                    for &c in set {
+                        if let Some(v) = by_code.get_mut(c as usize) {
+                            v.push(i as u32);
+                        }
+                    }
+                }
+            }
+        }
+        self.by_code = by_code;
+    }
+
+    /// Enables or disables rules by name wildcard (after construction).
+    pub fn set_enabled_by_name(&mut self, pattern: &str, on: bool) {
+        for (i, r) in self.rules.iter().enumerate() {
+            if wildcard_match(pattern, &r.name) {
+                self.enabled[i] = on;
+            }
+        }
+        self.reindex();
+    }
+
+    /// Enables or disables rules having `tag`.
+    pub fn set_enabled_by_tag(&mut self, tag: &str, on: bool) {
+        for (i, r) in self.rules.iter().enumerate() {
+            if r.tags.contains(tag) {
+                self.enabled[i] = on;
+            }
+        }
+        self.reindex();
+    }
+
+    /// Indexes of the rules to evaluate for an event code.
+    pub fn candidates(&self, code: u16) -> &[u32] {
+        self.by_code.get(code as usize).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The enabled rules.
+    pub fn enabled_rules(&self) -> impl Iterator<Item = &CompiledRule> {
+        self.rules.iter().zip(self.enabled.iter()).filter(|(_, e)| **e).map(|(r, _)| r)
+    }
+
+    /// The union of event codes needed by the enabled rules (all codes if one rule has no
+    /// restriction).
+    pub fn needed_event_codes(&self) -> BTreeSet<u16> {
+        (0..EVENT_CODES as u16).filter(|c| !self.candidates(*c).is_empty()).collect()
+    }
+
+    /// Evaluates the candidates of `code` with `eval` (true = match), honouring
+    /// `rule_matching`; calls `on_match` for each matching rule.
+    pub fn evaluate(&self, code: u16, mut eval: impl FnMut(&CompiledRule) -> bool, mut on_match: impl FnMut(&CompiledRule)) {
+        for &i in self.candidates(code) {
+            let Some(r) = self.rules.get(i as usize) else { continue };
+            if eval(r) {
+                on_match(r);
+                if self.matching == RuleMatching::First {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match("*", "anything"));
+        assert!(wildcard_match("Read*", "Read sensitive file"));
+        assert!(wildcard_match("*shell*", "Run shell untrusted"));
+        assert!(!wildcard_match("Read", "Read sensitive file"));
+        assert!(wildcard_match("a*b*c", "aXXbYYc"));
+        assert!(!wildcard_match("a*b*c", "aXXbYY"));
+    }
+}
