@@ -2,3 +2,4 @@
 pub mod sinks;
 pub mod output;
 pub mod rules;
+pub mod config;
