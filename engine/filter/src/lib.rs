@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ast;
+pub mod evttype;
 pub mod field;
 pub mod macros;
 pub mod parser;
@@ -14,6 +15,7 @@ pub use ast::{
     Check, Expr, FieldRef, ListLit, Modifier, Op, Operand, Pos, Rhs, TArg, Transformer,
     TransformerKind, ValueLit,
 };
+pub use evttype::{event_ids_for_name, infer_event_types, EventSet, EvttypeError, InferOptions};
 pub use field::{
     FieldArg, FieldDef, FieldFlags, FieldId, FieldRegistry, FieldSource, FieldType, Value, Values,
 };
