@@ -2,4 +2,6 @@
 pub mod sinks;
 pub mod output;
 pub mod rules;
+pub mod state;
+pub mod fields;
 pub mod config;

@@ -1,0 +1,275 @@
+//! [`Evt`]: a zero-copy view over one scap event record (`ppm_evt_hdr` + parameter lengths +
+//! values) with O(1) parameter access, plus the event-type classification ([`Kind`]) the
+//! state parser dispatches on.
+//!
+//! The view is built from the raw record bytes (EV_V2 layout, 26-byte header). Parameter
+//! offsets are computed once at construction into a fixed array, so per-event access does
+//! not allocate. Records are hostile input: every accessor is bounds-checked and returns
+//! `None` (or a neutral default) instead of panicking.
+
+use scap_abi::event::{self, Direction, EventInfo};
+
+/// Most parameters an event can carry that we index (libs master tops out at 31).
+pub const MAX_PARAMS: usize = 40;
+
+/// One event, borrowed from a record buffer.
+#[derive(Clone, Copy, Debug)]
+pub struct Evt<'a> {
+    /// Event number (1-based, counted by the reader over every event block it returns).
+    pub num: u64,
+    /// Timestamp, ns since the epoch.
+    pub ts: u64,
+    /// Thread id (-1 for meta-events).
+    pub tid: i64,
+    /// Event type id.
+    pub ty: u16,
+    /// CPU the event was captured on.
+    pub cpu: u16,
+    /// Dump flags of EVF blocks (1 = state only).
+    pub dump_flags: u32,
+    raw: &'a [u8],
+    nparams: u16,
+    offs: [(u32, u32); MAX_PARAMS],
+}
+
+impl<'a> Evt<'a> {
+    /// Parses a v2 record (`ts, tid, len, type, nparams`, lengths, values). Returns `None`
+    /// when the header or the length array does not fit in `raw`; a parameter whose value
+    /// runs past the end is dropped (as are all following ones).
+    pub fn parse(raw: &'a [u8], num: u64, cpu: u16, dump_flags: u32) -> Option<Evt<'a>> {
+        let hdr = raw.get(..event::HEADER_LEN)?;
+        let ts = u64::from_le_bytes(hdr[0..8].try_into().ok()?);
+        let tid = i64::from_le_bytes(hdr[8..16].try_into().ok()?);
+        let ty = u16::from_le_bytes(hdr[20..22].try_into().ok()?);
+        let np = u32::from_le_bytes(hdr[22..26].try_into().ok()?);
+        let large = event::info(ty).map(|i| i.large_payload()).unwrap_or(false);
+        let w = if large { 4 } else { 2 };
+        let n = (np as usize).min(MAX_PARAMS);
+        let lens = raw.get(event::HEADER_LEN..event::HEADER_LEN + w * np as usize)?;
+        let mut off = event::HEADER_LEN + w * np as usize;
+        let mut offs = [(0u32, 0u32); MAX_PARAMS];
+        let mut got = 0usize;
+        for (i, slot) in offs.iter_mut().enumerate().take(n) {
+            let l = if large {
+                u32::from_le_bytes(lens[i * 4..i * 4 + 4].try_into().ok()?) as usize
+            } else {
+                u16::from_le_bytes(lens[i * 2..i * 2 + 2].try_into().ok()?) as usize
+            };
+            if off + l > raw.len() {
+                break;
+            }
+            *slot = (off as u32, l as u32);
+            off += l;
+            got += 1;
+        }
+        Some(Evt { num, ts, tid, ty, cpu, dump_flags, raw, nparams: got as u16, offs })
+    }
+
+    /// The whole record.
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+    /// Number of parameters present in the record.
+    pub fn nparams(&self) -> usize {
+        self.nparams as usize
+    }
+    /// Direction from the id parity.
+    pub fn dir(&self) -> Direction {
+        Direction::of(self.ty)
+    }
+    /// Whether this is an enter event.
+    pub fn is_enter(&self) -> bool {
+        self.ty & 1 == 0
+    }
+    /// Schema entry (libs master table, superset of e5c53d64).
+    pub fn info(&self) -> Option<&'static EventInfo> {
+        event::info(self.ty)
+    }
+    /// Raw bytes of parameter `i`.
+    #[inline]
+    pub fn param(&self, i: usize) -> Option<&'a [u8]> {
+        if i >= self.nparams as usize {
+            return None;
+        }
+        let (o, l) = self.offs[i];
+        self.raw.get(o as usize..(o + l) as usize)
+    }
+    /// Parameter `i` as a little-endian i64 (8 bytes), u32/u16/u8 widened.
+    #[inline]
+    pub fn p_i64(&self, i: usize) -> Option<i64> {
+        let b = self.param(i)?;
+        Some(match b.len() {
+            8 => i64::from_le_bytes(b.try_into().ok()?),
+            4 => i32::from_le_bytes(b.try_into().ok()?) as i64,
+            2 => i16::from_le_bytes(b.try_into().ok()?) as i64,
+            1 => b[0] as i8 as i64,
+            _ => return None,
+        })
+    }
+    /// Parameter `i` as unsigned.
+    #[inline]
+    pub fn p_u64(&self, i: usize) -> Option<u64> {
+        let b = self.param(i)?;
+        Some(match b.len() {
+            8 => u64::from_le_bytes(b.try_into().ok()?),
+            4 => u32::from_le_bytes(b.try_into().ok()?) as u64,
+            2 => u16::from_le_bytes(b.try_into().ok()?) as u64,
+            1 => b[0] as u64,
+            _ => return None,
+        })
+    }
+    /// Parameter `i` as u32 (the low 32 bits of wider values).
+    #[inline]
+    pub fn p_u32(&self, i: usize) -> Option<u32> {
+        self.p_u64(i).map(|v| v as u32)
+    }
+    /// Parameter `i` as a string: the bytes up to the first NUL.
+    #[inline]
+    pub fn p_str(&self, i: usize) -> Option<&'a [u8]> {
+        let b = self.param(i)?;
+        Some(cstr(b))
+    }
+}
+
+/// The bytes of `b` up to its first NUL.
+#[inline]
+pub fn cstr(b: &[u8]) -> &[u8] {
+    match b.iter().position(|&c| c == 0) {
+        Some(p) => &b[..p],
+        None => b,
+    }
+}
+
+/// What the state parser does with an event type (libsinsp 0.29.3 dispatch, plus the exit
+/// events of newer libs that carry the enter parameters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Kind {
+    Other,
+    /// Enter events whose record libsinsp keeps for the exit (`store_event`).
+    StoreEnter,
+    /// Clone-family exit; payload = table layout version (11, 16, 17, 20).
+    CloneX(u8),
+    /// Execve-family exit; payload = layout version (8, 13..19, 20 = execveat).
+    ExecveX(u8),
+    ProcExit,
+    OpenX,
+    CreatX,
+    /// openat exit of the old (102/103) layout: everything from the enter.
+    OpenatOldX,
+    /// openat (306/307) and openat2 exits: params in the exit, enter preferred.
+    Openat2X,
+    SocketX,
+    BindX,
+    ConnectE,
+    ConnectX,
+    AcceptX,
+    CloseE,
+    CloseX,
+    PipeX,
+    SocketpairX,
+    EventfdX,
+    SignalfdX,
+    TimerfdX,
+    InotifyX,
+    DupX,
+    FcntlE,
+    FcntlX,
+    ChdirX,
+    FchdirX,
+    GetcwdX,
+    ChrootX,
+    SetsidX,
+    SetuidX,
+    SetgidX,
+    SetresuidX,
+    SetresgidX,
+    /// read/write family exits: fd and tuple updates (`parse_rw_exit`).
+    RwX,
+    SendtoE,
+    ContainerOld,
+    ContainerJson,
+    /// Internal events (procinfo, switch...): no pairing bookkeeping.
+    SkipReset,
+}
+
+const EF_SKIPPARSERESET: u32 = event::flags::EF_SKIPPARSERESET;
+
+/// Classifies event type `ty` (libs e5c53d64 ids; ids >= 336 are the newer libs types).
+pub fn kind_of(ty: u16) -> Kind {
+    let Some(info) = event::info_e5c53d64(ty).or_else(|| event::info(ty)) else {
+        return Kind::Other;
+    };
+    if info.flags & EF_SKIPPARSERESET != 0 {
+        return Kind::SkipReset;
+    }
+    let np = info.params.len() as u8;
+    let exit = ty & 1 == 1;
+    match (info.name, exit) {
+        ("clone" | "fork" | "vfork" | "clone3", true) => Kind::CloneX(if info.name == "clone3" { 20 } else { np }),
+        ("execve", true) => Kind::ExecveX(match ty {
+            13 => 8,
+            155 => 13,
+            173 => 14,
+            215 => 15,
+            231 => 16,
+            283 => 17,
+            289 => 18,
+            _ => 19,
+        }),
+        ("execveat", true) => Kind::ExecveX(20),
+        ("procexit", false) => Kind::ProcExit,
+        ("open", true) => Kind::OpenX,
+        ("creat", true) => Kind::CreatX,
+        ("openat", true) if ty == 103 => Kind::OpenatOldX,
+        ("openat" | "openat2", true) => Kind::Openat2X,
+        ("socket", true) => Kind::SocketX,
+        ("bind", true) => Kind::BindX,
+        ("connect", false) => Kind::ConnectE,
+        ("connect", true) => Kind::ConnectX,
+        ("accept" | "accept4", true) => Kind::AcceptX,
+        ("close", false) => Kind::CloseE,
+        ("close", true) => Kind::CloseX,
+        ("pipe" | "pipe2", true) => Kind::PipeX,
+        ("socketpair", true) => Kind::SocketpairX,
+        ("eventfd" | "eventfd2", true) => Kind::EventfdX,
+        ("signalfd" | "signalfd4", true) => Kind::SignalfdX,
+        ("timerfd_create", true) => Kind::TimerfdX,
+        ("inotify_init" | "inotify_init1", true) => Kind::InotifyX,
+        ("dup" | "dup2" | "dup3", true) => Kind::DupX,
+        ("fcntl", false) => Kind::FcntlE,
+        ("fcntl", true) => Kind::FcntlX,
+        ("chdir", true) => Kind::ChdirX,
+        ("fchdir", true) => Kind::FchdirX,
+        ("getcwd", true) => Kind::GetcwdX,
+        ("chroot", true) => Kind::ChrootX,
+        ("setsid", true) => Kind::SetsidX,
+        ("setuid", true) => Kind::SetuidX,
+        ("setgid", true) => Kind::SetgidX,
+        ("setresuid", true) => Kind::SetresuidX,
+        ("setresgid", true) => Kind::SetresgidX,
+        ("read" | "write" | "recv" | "send" | "recvfrom" | "recvmsg" | "sendto" | "sendmsg"
+        | "readv" | "writev" | "pread" | "pwrite" | "preadv" | "pwritev", true)
+            if ty < 336 =>
+        {
+            Kind::RwX
+        }
+        ("sendto", false) => Kind::SendtoE,
+        ("container", false) if ty == 228 => Kind::ContainerOld,
+        ("container", false) => Kind::ContainerJson,
+        (
+            "open" | "creat" | "openat" | "openat2" | "socket" | "eventfd" | "chdir" | "fchdir"
+            | "shutdown" | "getrlimit" | "setrlimit" | "prlimit" | "sendmsg" | "sendfile"
+            | "setresuid" | "setresgid" | "setuid" | "setgid" | "execveat" | "setpgid",
+            false,
+        ) => Kind::StoreEnter,
+        // Only the execve enter layouts with a filename parameter (EXECVE_18_E / _19_E).
+        ("execve", false) if !info.params.is_empty() => Kind::StoreEnter,
+        _ => Kind::Other,
+    }
+}
+
+/// A precomputed [`kind_of`] table for every event id.
+pub fn kind_table() -> Vec<Kind> {
+    (0..512u16).map(kind_of).collect()
+}

@@ -1,0 +1,416 @@
+//! Process, fd, user and container state rebuilt from capture metadata and events, the way
+//! libsinsp 0.29.3 rebuilds it (`docs/scap-format.md` §6).
+//!
+//! Principal types: [`State`] (the thread table plus users, groups and containers),
+//! [`thread::Thread`], [`fd::FdInfo`], [`evt::Evt`] (zero-copy event view) and [`Cur`] (what
+//! the last processed event resolved: its thread, its fd, whether it is hidden).
+//!
+//! Data flow: the capture reader feeds metadata ([`State::add_proc`], [`State::add_fd`],
+//! [`State::add_user`]...) then every event in file order to [`State::process`], which
+//! applies libsinsp's per-event reset (thread lookup or fake `<NA>` thread, enter/exit
+//! pairing, fd resolution), the event's parser, and the delayed removals (a closed fd or an
+//! exited thread disappears when the *next* event arrives). Field extractors
+//! (`crate::fields`) then read [`State`] and [`Cur`] for the same event.
+//!
+//! Bounded memory: exited threads are dropped as libsinsp drops them (one event after
+//! procexit, kept while child threads reference them), fds on close, and the thread table
+//! is capped ([`State::max_threads`], default 131072 like libsinsp; new threads beyond the
+//! cap are not tracked). Steady-state processing reuses buffers: enter events are copied
+//! into a per-thread buffer, names are rebuilt in place.
+
+pub mod capture;
+pub mod container;
+pub mod evt;
+pub mod fd;
+pub mod parse;
+pub mod thread;
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+pub use container::{Container, ContainerTable};
+pub use evt::{Evt, Kind};
+pub use fd::{FdInfo, FdTable, FdType};
+pub use thread::Thread;
+
+/// A fast, deterministic hasher for integer keys (tids, fds, uids).
+#[derive(Default, Clone, Copy, Debug)]
+pub struct IntHasher(u64);
+
+impl Hasher for IntHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (v ^ (v >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn write_i64(&mut self, v: i64) {
+        self.write_u64(v as u64);
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(v as u64);
+    }
+}
+
+/// `BuildHasher` for [`IntHasher`].
+pub type FastHash = BuildHasherDefault<IntHasher>;
+
+/// A user from a UL block or /etc/passwd.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct User {
+    /// uid.
+    pub uid: u32,
+    /// Primary gid.
+    pub gid: u32,
+    /// Login name.
+    pub name: String,
+    /// Home directory.
+    pub homedir: String,
+    /// Shell.
+    pub shell: String,
+}
+
+/// A group.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Group {
+    /// gid.
+    pub gid: u32,
+    /// Name.
+    pub name: String,
+}
+
+/// A process entry from a PL block (or /proc), before it becomes a [`Thread`].
+#[derive(Clone, Debug, Default)]
+pub struct ProcEntry {
+    /// tid.
+    pub tid: i64,
+    /// pid.
+    pub pid: i64,
+    /// ptid.
+    pub ptid: i64,
+    /// sid.
+    pub sid: i64,
+    /// vpgid.
+    pub vpgid: i64,
+    /// comm.
+    pub comm: Vec<u8>,
+    /// exe (argv[0]).
+    pub exe: Vec<u8>,
+    /// exepath.
+    pub exepath: Vec<u8>,
+    /// args, NUL-separated.
+    pub args: Vec<u8>,
+    /// cwd.
+    pub cwd: Vec<u8>,
+    /// fdlimit.
+    pub fdlimit: i64,
+    /// PPM_CL flags.
+    pub flags: u32,
+    /// uid.
+    pub uid: u32,
+    /// gid.
+    pub gid: u32,
+    /// vm size.
+    pub vmsize_kb: u32,
+    /// rss.
+    pub vmrss_kb: u32,
+    /// swap.
+    pub vmswap_kb: u32,
+    /// major faults.
+    pub pfmajor: u64,
+    /// minor faults.
+    pub pfminor: u64,
+    /// env, NUL-separated.
+    pub env: Vec<u8>,
+    /// vtid.
+    pub vtid: i64,
+    /// vpid.
+    pub vpid: i64,
+    /// cgroups, NUL-separated `subsys=path`.
+    pub cgroups: Vec<u8>,
+    /// root.
+    pub root: Vec<u8>,
+    /// loginuid.
+    pub loginuid: u32,
+    /// tty.
+    pub tty: u32,
+    /// exe_writable.
+    pub exe_writable: bool,
+}
+
+/// What the last processed event resolved.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cur {
+    /// The event's thread is in the table.
+    pub has_thread: bool,
+    /// Its tid.
+    pub tid: i64,
+    /// The event's fd (`evt->m_fdinfo`): (tid owning the table, fd number).
+    pub fd: Option<(i64, i64)>,
+    /// Hidden from output (state-only events, failed container lookups).
+    pub filtered_out: bool,
+    /// This event changed the name of its fd.
+    pub fd_name_changed: bool,
+    /// Errno of a failed exit (positive), 0 otherwise.
+    pub errorcode: i32,
+}
+
+/// The whole state.
+#[derive(Debug)]
+pub struct State {
+    /// Thread table.
+    pub threads: HashMap<i64, Thread, FastHash>,
+    /// Users by uid.
+    pub users: HashMap<u32, User, FastHash>,
+    /// Groups by gid.
+    pub groups: HashMap<u32, Group, FastHash>,
+    /// Containers by id.
+    pub containers: ContainerTable,
+    /// Cap of the thread table.
+    pub max_threads: usize,
+    /// Threads not added because the table was full.
+    pub dropped_threads: u64,
+    /// Events processed (sysdig's `evt.num`).
+    pub nevts: u64,
+    /// Timestamp of the last event.
+    pub last_ts: u64,
+    /// Timestamp of the first event (not counting container meta-events).
+    pub first_ts: u64,
+    /// Resolution of the last event.
+    pub cur: Cur,
+    /// Hostname from the MI block.
+    pub hostname: String,
+    pub(crate) kinds: Vec<Kind>,
+    pub(crate) tid_to_remove: i64,
+    pub(crate) tid_of_fd_to_remove: i64,
+    pub(crate) fds_to_remove: Vec<i64>,
+    pub(crate) name_buf: String,
+    pub(crate) old_name: String,
+    pub(crate) tmp_enter: Vec<u8>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::new()
+    }
+}
+
+/// Default thread-table cap (libsinsp `m_thread_table_absolute_max_size`).
+pub const DEFAULT_MAX_THREADS: usize = 131_072;
+
+impl State {
+    /// An empty state.
+    pub fn new() -> State {
+        State {
+            threads: HashMap::default(),
+            users: HashMap::default(),
+            groups: HashMap::default(),
+            containers: ContainerTable::default(),
+            max_threads: DEFAULT_MAX_THREADS,
+            dropped_threads: 0,
+            nevts: 0,
+            last_ts: 0,
+            first_ts: 0,
+            cur: Cur::default(),
+            hostname: String::new(),
+            kinds: evt::kind_table(),
+            tid_to_remove: -1,
+            tid_of_fd_to_remove: -1,
+            fds_to_remove: Vec::new(),
+            name_buf: String::new(),
+            old_name: String::new(),
+            tmp_enter: Vec::new(),
+        }
+    }
+
+    /// Forgets everything (a new section of a concatenated file restarts the capture).
+    pub fn reset(&mut self) {
+        let max = self.max_threads;
+        *self = State::new();
+        self.max_threads = max;
+    }
+
+    /// Adds a thread from a PL entry (`sinsp_threadinfo::init(scap_threadinfo*)`).
+    pub fn add_proc(&mut self, p: &ProcEntry) {
+        let mut t = Thread::new(p.tid);
+        t.pid = p.pid;
+        t.ptid = p.ptid;
+        t.sid = p.sid;
+        t.vpgid = p.vpgid;
+        t.comm = Arc::from(&p.comm[..]);
+        t.exe = Arc::from(&p.exe[..]);
+        t.exepath = Arc::from(&p.exepath[..]);
+        t.exe_writable = p.exe_writable;
+        t.args = thread::split_list(&p.args);
+        t.flags = p.flags | thread::cl::ACTIVE;
+        if t.is_main() {
+            t.env = thread::split_list(&p.env);
+            let mut s = String::new();
+            set_cwd_on(&mut t.cwd, &mut s, &p.cwd);
+        }
+        t.fdlimit = p.fdlimit;
+        t.uid = p.uid;
+        t.gid = p.gid;
+        t.vmsize_kb = p.vmsize_kb;
+        t.vmrss_kb = p.vmrss_kb;
+        t.vmswap_kb = p.vmswap_kb;
+        t.pfmajor = p.pfmajor;
+        t.pfminor = p.pfminor;
+        t.vtid = p.vtid;
+        t.vpid = p.vpid;
+        t.tty = p.tty;
+        t.loginuid = p.loginuid;
+        t.cgroups = thread::split_list(&p.cgroups);
+        t.root = Arc::from(&p.root[..]);
+        t.container_id = container::resolve(&t.cgroups);
+        if self.threads.len() >= self.max_threads {
+            self.dropped_threads += 1;
+            return;
+        }
+        self.threads.insert(t.tid, t);
+    }
+
+    /// Recomputes the child counts after the PL (`create_child_dependencies`).
+    pub fn finish_proclist(&mut self) {
+        let mut counts: HashMap<i64, u64, FastHash> = HashMap::default();
+        for t in self.threads.values() {
+            if t.flags & thread::cl::CLONE_THREAD != 0 {
+                *counts.entry(t.pid).or_default() += 1;
+            }
+        }
+        for t in self.threads.values_mut() {
+            t.nchilds = counts.get(&t.tid).copied().unwrap_or(0);
+        }
+    }
+
+    /// Adds an fd from an FDL block to thread `tid`'s own table. Returns false when the
+    /// thread is unknown (libscap refuses the file in that case).
+    pub fn add_fd(&mut self, tid: i64, fd: i64, fdi: FdInfo) -> bool {
+        match self.threads.get_mut(&tid) {
+            Some(t) => {
+                t.fds.add(fd, fdi);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Adds a user (UL block, /etc/passwd).
+    pub fn add_user(&mut self, u: User) {
+        self.users.insert(u.uid, u);
+    }
+
+    /// Adds a group.
+    pub fn add_group(&mut self, g: Group) {
+        self.groups.insert(g.gid, g);
+    }
+
+    /// Loads users and groups from passwd/group files (live mode).
+    pub fn load_passwd(&mut self, passwd: &str, group: &str) {
+        for l in passwd.lines() {
+            let f: Vec<&str> = l.split(':').collect();
+            if f.len() >= 7 {
+                if let (Ok(uid), Ok(gid)) = (f[2].parse(), f[3].parse()) {
+                    self.add_user(User {
+                        uid,
+                        gid,
+                        name: f[0].into(),
+                        homedir: f[5].into(),
+                        shell: f[6].into(),
+                    });
+                }
+            }
+        }
+        for l in group.lines() {
+            let f: Vec<&str> = l.split(':').collect();
+            if f.len() >= 3 {
+                if let Ok(gid) = f[2].parse() {
+                    self.add_group(Group { gid, name: f[0].into() });
+                }
+            }
+        }
+    }
+
+    /// The thread of the current event.
+    pub fn cur_thread(&self) -> Option<&Thread> {
+        if self.cur.has_thread {
+            self.threads.get(&self.cur.tid)
+        } else {
+            None
+        }
+    }
+
+    /// The fd of the current event (`evt->m_fdinfo`).
+    pub fn cur_fd(&self) -> Option<&FdInfo> {
+        let (owner, fd) = self.cur.fd?;
+        self.threads.get(&owner)?.fds.get(fd)
+    }
+
+    /// The main thread of `t`'s process.
+    pub fn main_thread<'a>(&'a self, t: &'a Thread) -> Option<&'a Thread> {
+        if t.is_main() {
+            Some(t)
+        } else {
+            self.threads.get(&t.pid)
+        }
+    }
+
+    /// The tid whose fd table `tid` uses (`get_fd_table`).
+    pub fn fd_owner(&self, tid: i64) -> Option<i64> {
+        let t = self.threads.get(&tid)?;
+        if t.flags & thread::cl::CLONE_FILES == 0 {
+            Some(tid)
+        } else if t.is_main() {
+            Some(tid)
+        } else if self.threads.contains_key(&t.pid) {
+            Some(t.pid)
+        } else {
+            None
+        }
+    }
+
+    /// `tinfo->get_fd(fd)`.
+    pub fn get_fd(&self, tid: i64, fd: i64) -> Option<&FdInfo> {
+        let o = self.fd_owner(tid)?;
+        self.threads.get(&o)?.fds.get(fd)
+    }
+
+    /// The parent process of `t` (looked up by the main thread's ptid).
+    pub fn parent<'a>(&'a self, t: &'a Thread) -> Option<&'a Thread> {
+        let m = self.main_thread(t)?;
+        self.threads.get(&m.ptid)
+    }
+
+    /// The cwd of `t` (its main thread's).
+    pub fn cwd_of<'a>(&'a self, t: &'a Thread) -> &'a [u8] {
+        match self.main_thread(t) {
+            Some(m) => &m.cwd,
+            None => b"./",
+        }
+    }
+
+    /// Container record of a thread (None for the host or an unknown container).
+    pub fn container_of(&self, t: &Thread) -> Option<&Container> {
+        if t.container_id.is_empty() {
+            None
+        } else {
+            container::ContainerLookup::get(&self.containers, &t.container_id)
+        }
+    }
+}
+
+/// `set_cwd`: joins `path` onto `cwd` and makes it end with '/'.
+pub(crate) fn set_cwd_on(cwd: &mut Vec<u8>, buf: &mut String, path: &[u8]) {
+    fd::concatenate_paths(buf, cwd, path);
+    cwd.clear();
+    cwd.extend_from_slice(buf.as_bytes());
+    if cwd.last() != Some(&b'/') {
+        cwd.push(b'/');
+    }
+}
