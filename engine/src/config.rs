@@ -32,7 +32,9 @@
 use std::fmt;
 use std::path::Path;
 
+use crate::rules::ruleset::{RuleMatching, Selection};
 use crate::rules::yaml::{parse_documents, Node, NodeKind, Pos, Style};
+use crate::rules::Priority;
 
 /// Where a configuration value came from, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,67 +95,6 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
-}
-
-/// `rule_matching`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RuleMatching {
-    /// Stop at the first matching rule for an event (Falco's default).
-    #[default]
-    First,
-    /// Every matching rule alerts.
-    All,
-}
-
-/// What one `rules:` selection entry matches.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RuleSelector {
-    /// Rule name wildcard (`*` is the only metacharacter).
-    Rule(String),
-    /// Rules having this tag.
-    Tag(String),
-}
-
-/// One `rules:` selection entry, applied in order after all rules files load.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleSelection {
-    /// `enable` (true) or `disable` (false).
-    pub enable: bool,
-    /// Which rules.
-    pub selector: RuleSelector,
-}
-
-impl RuleSelection {
-    /// Does this entry select rule `name` with `tags`?
-    pub fn matches<S: AsRef<str>>(&self, name: &str, tags: &[S]) -> bool {
-        match &self.selector {
-            RuleSelector::Rule(p) => wildcard_match(p, name),
-            RuleSelector::Tag(t) => tags.iter().any(|x| x.as_ref() == t),
-        }
-    }
-}
-
-/// Falco's rule-name wildcard: `*` matches any run of characters; no other metacharacter.
-pub fn wildcard_match(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == name;
-    }
-    let (first, rest) = (parts[0], &parts[1..]);
-    let Some(mut s) = name.strip_prefix(first) else {
-        return false;
-    };
-    let (last, middle) = match rest.split_last() {
-        Some(x) => x,
-        None => return true,
-    };
-    for m in middle {
-        match s.find(m) {
-            Some(i) => s = &s[i + m.len()..],
-            None => return false,
-        }
-    }
-    s.len() >= last.len() && s.ends_with(last)
 }
 
 /// One `append_output` entry.
@@ -263,15 +204,15 @@ pub struct Config {
     pub buffered_outputs: bool,
     /// `output_timeout` in ms (2000).
     pub output_timeout_ms: u64,
-    /// `priority`: minimum rule priority as Falco's number (0 Emergency .. 7 Debug);
-    /// rules with a larger number are not loaded. Default 7 (debug: everything).
-    pub priority: u8,
+    /// `priority`: minimum rule priority; less severe rules are not loaded. Default Debug
+    /// (everything).
+    pub priority: Priority,
     /// `rule_matching` (first).
     pub rule_matching: RuleMatching,
     /// `rules_files`.
     pub rules_files: Vec<String>,
     /// `rules:` selection entries, in order.
-    pub rules: Vec<RuleSelection>,
+    pub rules: Vec<Selection>,
     /// `append_output` entries.
     pub append_output: Vec<AppendOutput>,
     /// `stdout_output.enabled` (true).
@@ -297,7 +238,7 @@ impl Default for Config {
             time_format_iso_8601: false,
             buffered_outputs: false,
             output_timeout_ms: 2000,
-            priority: 7,
+            priority: Priority::Debug,
             rule_matching: RuleMatching::First,
             rules_files: Vec::new(),
             rules: Vec::new(),
@@ -309,30 +250,6 @@ impl Default for Config {
             syslog_output: SyslogOutput::default(),
         }
     }
-}
-
-/// Falco's priority names, by number (0 = Emergency .. 7 = Debug).
-pub const PRIORITY_NAMES: [&str; 8] = [
-    "Emergency",
-    "Alert",
-    "Critical",
-    "Error",
-    "Warning",
-    "Notice",
-    "Informational",
-    "Debug",
-];
-
-/// Parse a priority name as Falco does (case-insensitive; `info` for Informational).
-pub fn parse_priority(s: &str) -> Option<u8> {
-    let l = s.trim().to_ascii_lowercase();
-    if l == "info" {
-        return Some(6);
-    }
-    PRIORITY_NAMES
-        .iter()
-        .position(|n| n.eq_ignore_ascii_case(&l))
-        .and_then(|i| u8::try_from(i).ok())
 }
 
 /// A sentinel position marking nodes that came from `-o` options.
@@ -522,9 +439,7 @@ impl ConfigTree {
             || (v.starts_with('[') && v.ends_with(']'))
         {
             let docs = parse_documents(v).map_err(|e| err(format!("value: {}", e.message)))?;
-            docs.into_iter()
-                .next()
-                .unwrap_or_else(|| empty_map(pos))
+            docs.into_iter().next().unwrap_or_else(|| empty_map(pos))
         } else {
             scalar_node(value, pos)
         };
@@ -555,13 +470,22 @@ impl ConfigTree {
         let mut c = Config::default();
         let d = Decoder { tree: self };
         d.bool("json_output", &mut c.json_output)?;
-        d.bool("json_include_output_property", &mut c.json_include_output_property)?;
-        d.bool("json_include_message_property", &mut c.json_include_message_property)?;
+        d.bool(
+            "json_include_output_property",
+            &mut c.json_include_output_property,
+        )?;
+        d.bool(
+            "json_include_message_property",
+            &mut c.json_include_message_property,
+        )?;
         d.bool(
             "json_include_output_fields_property",
             &mut c.json_include_output_fields_property,
         )?;
-        d.bool("json_include_tags_property", &mut c.json_include_tags_property)?;
+        d.bool(
+            "json_include_tags_property",
+            &mut c.json_include_tags_property,
+        )?;
         d.bool("time_format_iso_8601", &mut c.time_format_iso_8601)?;
         d.bool("buffered_outputs", &mut c.buffered_outputs)?;
         if let Some((n, s)) = d.string("output_timeout")? {
@@ -570,7 +494,7 @@ impl ConfigTree {
                 .map_err(|_| d.value_err(n, "output_timeout", "expected milliseconds"))?;
         }
         if let Some((n, s)) = d.string("priority")? {
-            c.priority = parse_priority(&s).ok_or_else(|| {
+            c.priority = Priority::parse(s.trim()).ok_or_else(|| {
                 d.value_err(
                     n,
                     "priority",
@@ -582,17 +506,13 @@ impl ConfigTree {
             })?;
         }
         if let Some((n, s)) = d.string("rule_matching")? {
-            c.rule_matching = match s.as_str() {
-                "first" => RuleMatching::First,
-                "all" => RuleMatching::All,
-                _ => {
-                    return Err(d.value_err(
-                        n,
-                        "rule_matching",
-                        &format!("unknown value `{s}` (first or all)"),
-                    ))
-                }
-            }
+            c.rule_matching = RuleMatching::parse(s.trim()).ok_or_else(|| {
+                d.value_err(
+                    n,
+                    "rule_matching",
+                    &format!("unknown value `{s}` (first or all)"),
+                )
+            })?;
         }
         if let Some(n) = self.get("rules_files") {
             c.rules_files = d.string_list(n, "rules_files")?;
@@ -608,7 +528,10 @@ impl ConfigTree {
         d.bool("file_output.keep_alive", &mut c.file_output.keep_alive)?;
         d.str("file_output.filename", &mut c.file_output.filename)?;
         d.bool("program_output.enabled", &mut c.program_output.enabled)?;
-        d.bool("program_output.keep_alive", &mut c.program_output.keep_alive)?;
+        d.bool(
+            "program_output.keep_alive",
+            &mut c.program_output.keep_alive,
+        )?;
         d.str("program_output.program", &mut c.program_output.program)?;
         d.bool("http_output.enabled", &mut c.http_output.enabled)?;
         d.str("http_output.url", &mut c.http_output.url)?;
@@ -616,8 +539,16 @@ impl ConfigTree {
         d.bool("syslog_output.enabled", &mut c.syslog_output.enabled)?;
         d.str("syslog_output.socket", &mut c.syslog_output.socket)?;
         for (enabled, key, val) in [
-            (c.file_output.enabled, "file_output.filename", &c.file_output.filename),
-            (c.program_output.enabled, "program_output.program", &c.program_output.program),
+            (
+                c.file_output.enabled,
+                "file_output.filename",
+                &c.file_output.filename,
+            ),
+            (
+                c.program_output.enabled,
+                "program_output.program",
+                &c.program_output.program,
+            ),
             (c.http_output.enabled, "http_output.url", &c.http_output.url),
         ] {
             if enabled && val.is_empty() {
@@ -731,7 +662,11 @@ impl Decoder<'_> {
     fn bool(&self, key: &str, out: &mut bool) -> Result<(), ConfigError> {
         if let Some((n, _)) = self.string(key)? {
             *out = n.as_bool().ok_or_else(|| {
-                self.value_err(n, key, &format!("expected true or false, got `{}`", n.scalar().unwrap_or("")))
+                self.value_err(
+                    n,
+                    key,
+                    &format!("expected true or false, got `{}`", n.scalar().unwrap_or("")),
+                )
             })?;
         }
         Ok(())
@@ -749,7 +684,7 @@ impl Decoder<'_> {
         }
     }
 
-    fn rules(&self, n: &Node) -> Result<Vec<RuleSelection>, ConfigError> {
+    fn rules(&self, n: &Node) -> Result<Vec<Selection>, ConfigError> {
         let Some(items) = n.seq() else {
             if n.is_null() {
                 return Ok(Vec::new());
@@ -770,13 +705,30 @@ impl Decoder<'_> {
                         return Err(self.value_err(
                             k,
                             &key,
-                            &format!("unknown key `{}` (enable or disable)", k.scalar().unwrap_or("?")),
+                            &format!(
+                                "unknown key `{}` (enable or disable)",
+                                k.scalar().unwrap_or("?")
+                            ),
                         ))
                     }
                 };
                 let sel = match (v.get("rule"), v.get("tag")) {
-                    (Some(r), None) => RuleSelector::Rule(self.scalar_of(r, &key)?.to_string()),
-                    (None, Some(t)) => RuleSelector::Tag(self.scalar_of(t, &key)?.to_string()),
+                    (Some(r), None) => {
+                        let r = self.scalar_of(r, &key)?.to_string();
+                        if enable {
+                            Selection::EnableRule(r)
+                        } else {
+                            Selection::DisableRule(r)
+                        }
+                    }
+                    (None, Some(t)) => {
+                        let t = self.scalar_of(t, &key)?.to_string();
+                        if enable {
+                            Selection::EnableTag(t)
+                        } else {
+                            Selection::DisableTag(t)
+                        }
+                    }
                     _ => {
                         return Err(self.value_err(
                             v,
@@ -785,10 +737,7 @@ impl Decoder<'_> {
                         ))
                     }
                 };
-                out.push(RuleSelection {
-                    enable,
-                    selector: sel,
-                });
+                out.push(sel);
             }
         }
         Ok(out)
@@ -860,7 +809,7 @@ mod tests {
         let c = decode("", &[]).unwrap();
         assert_eq!(c, Config::default());
         assert!(c.stdout_output && !c.json_output && c.json_include_output_property);
-        assert_eq!(c.priority, 7);
+        assert_eq!(c.priority, Priority::Debug);
     }
 
     #[test]
@@ -903,7 +852,7 @@ unknown_key: {a: 1}
 ";
         let c = decode(y, &[]).unwrap();
         assert!(c.json_output && !c.json_include_tags_property && c.time_format_iso_8601);
-        assert_eq!(c.priority, 4);
+        assert_eq!(c.priority, Priority::Warning);
         assert_eq!(c.rule_matching, RuleMatching::All);
         assert!(!c.stdout_output);
         assert_eq!(
@@ -921,14 +870,8 @@ unknown_key: {a: 1}
         assert_eq!(
             c.rules,
             vec![
-                RuleSelection {
-                    enable: false,
-                    selector: RuleSelector::Rule("*".into())
-                },
-                RuleSelection {
-                    enable: true,
-                    selector: RuleSelector::Tag("container".into())
-                }
+                Selection::DisableRule("*".into()),
+                Selection::EnableTag("container".into())
             ]
         );
         assert_eq!(c.append_output[0].tags, vec!["container"]);
@@ -962,12 +905,11 @@ unknown_key: {a: 1}
         )
         .unwrap();
         assert!(c.json_output);
-        assert_eq!(c.priority, 3);
+        assert_eq!(c.priority, Priority::Error);
         assert_eq!(c.rules.len(), 3);
-        assert_eq!(c.rules[0].selector, RuleSelector::Rule("b*".into()));
-        assert_eq!(c.rules[1].selector, RuleSelector::Rule("*".into()));
-        assert_eq!(c.rules[2].selector, RuleSelector::Tag("network".into()));
-        assert!(c.rules[2].enable && !c.rules[1].enable);
+        assert_eq!(c.rules[0], Selection::DisableRule("b*".into()));
+        assert_eq!(c.rules[1], Selection::DisableRule("*".into()));
+        assert_eq!(c.rules[2], Selection::EnableTag("network".into()));
         assert!(c.file_output.enabled);
         assert_eq!(c.file_output.filename, "/tmp/x");
         assert_eq!(c.http_output.url, "http://h/");
@@ -981,7 +923,10 @@ unknown_key: {a: 1}
             "falco.yaml:1:14: config key `json_output`: expected true or false, got `maybe`"
         );
         let e = decode("", &["priority=loud"]).unwrap_err().to_string();
-        assert!(e.starts_with("-o priority=loud: config key `priority`: unknown priority"), "{e}");
+        assert!(
+            e.starts_with("-o priority=loud: config key `priority`: unknown priority"),
+            "{e}"
+        );
         let e = decode("", &["noequals"]).unwrap_err().to_string();
         assert_eq!(e, "-o noequals: expected key=value");
         assert!(decode("", &["a[=1"]).is_err());
@@ -989,20 +934,13 @@ unknown_key: {a: 1}
         assert!(decode("l: [1]\n", &["l[5]=1"]).is_err());
         let e = decode("a: [\n", &[]).unwrap_err().to_string();
         assert!(e.starts_with("falco.yaml:"), "{e}");
-        let e = decode("file_output:\n  enabled: true\n", &[]).unwrap_err().to_string();
-        assert!(e.contains("file_output.filename") && e.contains("falco.yaml:2:3"), "{e}");
+        let e = decode("file_output:\n  enabled: true\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("file_output.filename") && e.contains("falco.yaml:2:3"),
+            "{e}"
+        );
         assert!(decode("- a\n", &[]).is_err());
-    }
-
-    #[test]
-    fn wildcards() {
-        assert!(wildcard_match("*", "anything"));
-        assert!(wildcard_match("Terminal*", "Terminal shell in container"));
-        assert!(wildcard_match("*shell*", "Terminal shell in container"));
-        assert!(wildcard_match("a*b*c", "aXbYc"));
-        assert!(!wildcard_match("a*b*c", "aXcYb"));
-        assert!(!wildcard_match("abc", "abcd"));
-        assert!(wildcard_match("ab*ab", "abab"));
-        assert!(!wildcard_match("ab*ab", "aba"));
     }
 }

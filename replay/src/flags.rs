@@ -142,7 +142,14 @@ mod tests {
     #[test]
     fn parses_dump_and_rules() {
         let f = Flags::try_parse_from([
-            "replay", "a.scap", "-p", "%evt.num", "evt.type=open", "--rules", "x.yaml", "-r",
+            "replay",
+            "a.scap",
+            "-p",
+            "%evt.num",
+            "evt.type=open",
+            "--rules",
+            "x.yaml",
+            "-r",
             "dir",
         ])
         .unwrap();

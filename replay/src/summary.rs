@@ -76,7 +76,10 @@ impl Summary {
         t.add_row(vec![Cell::new("capture files"), right(self.files_read)]);
         t.add_row(vec![Cell::new("bytes read"), right(self.bytes_read)]);
         t.add_row(vec![Cell::new("events read"), right(self.events_read)]);
-        t.add_row(vec![Cell::new("events evaluated"), right(self.events_evaluated)]);
+        t.add_row(vec![
+            Cell::new("events evaluated"),
+            right(self.events_evaluated),
+        ]);
         if let (Some(a), Some(b)) = (self.first_ts, self.last_ts) {
             t.add_row(vec![
                 Cell::new("capture span (s)"),

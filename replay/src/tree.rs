@@ -72,7 +72,12 @@ impl ProcTree {
             self.render_node(*r, "", i == last, true, &children, &mut visited, &mut out);
         }
         // Processes caught in a parent cycle (pid reuse) have no root: print them as roots.
-        let rest: Vec<i64> = self.procs.keys().filter(|p| !visited.contains(p)).copied().collect();
+        let rest: Vec<i64> = self
+            .procs
+            .keys()
+            .filter(|p| !visited.contains(p))
+            .copied()
+            .collect();
         for r in rest {
             self.render_node(r, "", true, true, &children, &mut visited, &mut out);
         }
@@ -93,7 +98,9 @@ impl ProcTree {
         if !visited.insert(pid) {
             return; // a parent cycle (pid reuse): print each process once
         }
-        let Some(n) = self.procs.get(&pid) else { return };
+        let Some(n) = self.procs.get(&pid) else {
+            return;
+        };
         let branch = if root {
             ""
         } else if last {

@@ -29,11 +29,13 @@ pub(crate) fn parse_time(s: &str) -> Result<TimeSpec> {
     if let Some(rel) = s.strip_prefix('+') {
         return parse_duration(rel)
             .map(TimeSpec::Relative)
-            .with_context(|| format!("bad relative time `{s}` (expected e.g. +10s, +1m30s, +250ms)"));
+            .with_context(|| {
+                format!("bad relative time `{s}` (expected e.g. +10s, +1m30s, +250ms)")
+            });
     }
-    parse_rfc3339(s)
-        .map(TimeSpec::Absolute)
-        .with_context(|| format!("bad time `{s}` (expected RFC 3339 like 2024-05-01T10:00:00Z, or +10s)"))
+    parse_rfc3339(s).map(TimeSpec::Absolute).with_context(|| {
+        format!("bad time `{s}` (expected RFC 3339 like 2024-05-01T10:00:00Z, or +10s)")
+    })
 }
 
 /// `1h2m3.5s`, `250ms`, `10us`, `5ns`, a bare number = seconds.
@@ -101,8 +103,12 @@ fn parse_rfc3339(s: &str) -> Result<u64> {
         }
         Ok(t.parse()?)
     };
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ')
-        || b[13] != b':' || b[16] != b':'
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
     {
         bail!("not RFC 3339");
     }
@@ -154,11 +160,26 @@ mod tests {
 
     #[test]
     fn relative() {
-        assert_eq!(parse_time("+10s").unwrap(), TimeSpec::Relative(10_000_000_000));
-        assert_eq!(parse_time("+1m30s").unwrap(), TimeSpec::Relative(90_000_000_000));
-        assert_eq!(parse_time("+250ms").unwrap(), TimeSpec::Relative(250_000_000));
-        assert_eq!(parse_time("+1.5").unwrap(), TimeSpec::Relative(1_500_000_000));
-        assert_eq!(parse_time("+2h").unwrap(), TimeSpec::Relative(7_200_000_000_000));
+        assert_eq!(
+            parse_time("+10s").unwrap(),
+            TimeSpec::Relative(10_000_000_000)
+        );
+        assert_eq!(
+            parse_time("+1m30s").unwrap(),
+            TimeSpec::Relative(90_000_000_000)
+        );
+        assert_eq!(
+            parse_time("+250ms").unwrap(),
+            TimeSpec::Relative(250_000_000)
+        );
+        assert_eq!(
+            parse_time("+1.5").unwrap(),
+            TimeSpec::Relative(1_500_000_000)
+        );
+        assert_eq!(
+            parse_time("+2h").unwrap(),
+            TimeSpec::Relative(7_200_000_000_000)
+        );
         assert!(parse_time("+").is_err());
         assert!(parse_time("+10x").is_err());
         assert!(parse_time("+s").is_err());
@@ -175,7 +196,10 @@ mod tests {
             parse_time("2016-08-04T18:17:57+02:00").unwrap(),
             TimeSpec::Absolute(1_470_327_477_000_000_000)
         );
-        assert_eq!(parse_time("1970-01-01 00:00:01.5Z").unwrap(), TimeSpec::Absolute(1_500_000_000));
+        assert_eq!(
+            parse_time("1970-01-01 00:00:01.5Z").unwrap(),
+            TimeSpec::Absolute(1_500_000_000)
+        );
         assert!(parse_time("2016-08-04T16:17:57").is_err());
         assert!(parse_time("2016-13-04T16:17:57Z").is_err());
         assert!(parse_time("yesterday").is_err());

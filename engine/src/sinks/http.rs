@@ -150,9 +150,7 @@ impl HttpSink {
         self.request.extend_from_slice(alert.line.as_bytes());
         (&stream).write_all(&self.request).map_err(io)?;
         let mut status = String::new();
-        BufReader::new(&stream)
-            .read_line(&mut status)
-            .map_err(io)?;
+        BufReader::new(&stream).read_line(&mut status).map_err(io)?;
         // "HTTP/1.1 200 OK"
         let code = status
             .split_ascii_whitespace()
@@ -195,11 +193,20 @@ mod tests {
     #[test]
     fn parses_urls() {
         let u = HttpUrl::parse("http://127.0.0.1:2801/").unwrap();
-        assert_eq!((u.host.as_str(), u.port, u.path.as_str()), ("127.0.0.1", 2801, "/"));
+        assert_eq!(
+            (u.host.as_str(), u.port, u.path.as_str()),
+            ("127.0.0.1", 2801, "/")
+        );
         let u = HttpUrl::parse("http://sidekick").unwrap();
-        assert_eq!((u.host.as_str(), u.port, u.path.as_str()), ("sidekick", 80, "/"));
+        assert_eq!(
+            (u.host.as_str(), u.port, u.path.as_str()),
+            ("sidekick", 80, "/")
+        );
         let u = HttpUrl::parse("http://[::1]:8080/a/b?x=1").unwrap();
-        assert_eq!((u.host.as_str(), u.port, u.path.as_str()), ("::1", 8080, "/a/b?x=1"));
+        assert_eq!(
+            (u.host.as_str(), u.port, u.path.as_str()),
+            ("::1", 8080, "/a/b?x=1")
+        );
         assert_eq!(u.host_header(), "[::1]:8080");
         assert!(HttpUrl::parse("https://x/").is_err());
         assert!(HttpUrl::parse("ftp://x/").is_err());

@@ -46,7 +46,10 @@ impl ProgramSink {
             None => {
                 let _ = child.kill();
                 let _ = child.wait();
-                Err(SinkError::Config(format!("`{}`: no stdin pipe", self.program)))
+                Err(SinkError::Config(format!(
+                    "`{}`: no stdin pipe",
+                    self.program
+                )))
             }
         }
     }

@@ -58,7 +58,10 @@ fn format_into(out: &mut String, alert: &Alert<'_>, unix_secs: u64, tag: &str, p
     let days = (unix_secs / 86_400) as i64;
     let sod = unix_secs % 86_400;
     let (_, month, day) = civil_from_days(days);
-    let month = MONTHS.get((month as usize).wrapping_sub(1)).copied().unwrap_or("Jan");
+    let month = MONTHS
+        .get((month as usize).wrapping_sub(1))
+        .copied()
+        .unwrap_or("Jan");
     out.clear();
     let _ = write!(
         out,
