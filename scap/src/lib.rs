@@ -10,5 +10,8 @@
 
 pub mod codec;
 pub mod event;
+pub mod render;
+pub mod file;
+pub mod text;
 
 pub use event::{EventBuilder, EventError, EventRef, Param};

@@ -1,0 +1,829 @@
+//! The capture-file reader: a lending record stream over plain (mmap), gzip and zstd files.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::ops::Deref;
+use std::path::Path;
+
+use scap_abi::event::{self as abi_event, HEADER_LEN, HEADER_LEN_V1};
+
+use super::meta::{
+    block, FdEntry, Interface, MachineInfo, ProcEntry, SectionHeader, UserListEntry, MI_BODY_LEN,
+};
+use crate::codec::{le_u16, le_u32, le_u64};
+use crate::event::{len_width, EventError, EventRef};
+
+/// Compression of a capture file, detected from its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Compression {
+    /// Plain scap blocks.
+    None,
+    /// gzip (one or several members).
+    Gzip,
+    /// zstd (one or several frames).
+    Zstd,
+}
+
+impl Compression {
+    /// Detects the compression from the first bytes of a file.
+    pub fn sniff(head: &[u8]) -> Compression {
+        match head {
+            [0x1f, 0x8b, ..] => Compression::Gzip,
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+            _ => Compression::None,
+        }
+    }
+}
+
+impl fmt::Display for Compression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        })
+    }
+}
+
+/// What went wrong while reading a capture.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An I/O or decompression error.
+    #[error("I/O error: {0}")]
+    Io(#[from] io::Error),
+    /// The stream ends inside a block (or a compressed frame).
+    #[error("truncated: the block needs {needed} bytes, only {have} present")]
+    Truncated {
+        /// Bytes the block needs.
+        needed: u64,
+        /// Bytes present.
+        have: u64,
+    },
+    /// The file does not start with a section header block.
+    #[error("not a scap capture: first block type {0:#x} is not a section header")]
+    NotScap(u32),
+    /// The SHB byte-order magic is wrong.
+    #[error("invalid byte-order magic {0:#010x}")]
+    BadMagic(u32),
+    /// SHB major version newer than 1.
+    #[error("unsupported section version {0}.{1}")]
+    BadVersion(u16, u16),
+    /// A block length below the 12-byte minimum or too short for its type.
+    #[error("invalid length {len} for block type {ty:#x}")]
+    BadBlockLength {
+        /// Block type.
+        ty: u32,
+        /// Declared total length.
+        len: u32,
+    },
+    /// The trailing length of a metadata block differs from its header.
+    #[error("wrong block total length: header {header}, trailer {trailer}")]
+    TrailerMismatch {
+        /// Header length.
+        header: u32,
+        /// Trailer length.
+        trailer: u32,
+    },
+    /// A malformed metadata entry.
+    #[error("malformed {0}")]
+    Malformed(&'static str),
+    /// A malformed event record.
+    #[error("bad event: {0}")]
+    BadEvent(#[from] EventError),
+    /// An EV v1 event whose parameter lengths match no parameter count.
+    #[error("v1 event of type {0}: cannot infer the parameter count")]
+    V1ParamCount(u16),
+    /// The file holds no block at all.
+    #[error("empty file")]
+    Empty,
+}
+
+/// A read error, with where it happened: the byte offset of the damaged block or entry
+/// (in the decompressed stream for gzip/zstd files), the 1-based block number and the
+/// 1-based number of the event being read (= events returned before it + 1).
+#[derive(Debug)]
+pub struct ReadError {
+    /// Byte offset.
+    pub offset: u64,
+    /// Block number (1-based).
+    pub block: u64,
+    /// Event number (1-based) that could not be read.
+    pub event: u64,
+    /// Whether `offset` is in a decompressed stream.
+    pub decompressed: bool,
+    /// What went wrong.
+    pub kind: ErrorKind,
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "byte offset {}{} (block {}, event {}): {}",
+            self.offset,
+            if self.decompressed { " of the decompressed stream" } else { "" },
+            self.block,
+            self.event,
+            self.kind
+        )
+    }
+}
+
+impl std::error::Error for ReadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.kind)
+    }
+}
+
+/// An event read from a file: the validated record plus its block context.
+#[derive(Clone, Copy, Debug)]
+pub struct Event<'a> {
+    /// The event record.
+    pub event: EventRef<'a>,
+    /// CPU the event was captured on (`evt.cpu`).
+    pub cpuid: u16,
+    /// Dump flags (EVF blocks; 1 = state only, 2 = tracer), 0 otherwise.
+    pub flags: u32,
+    /// 1-based event number in the file (across sections).
+    pub num: u64,
+    /// Byte offset of its block (decompressed stream for compressed files).
+    pub offset: u64,
+    /// Block type it came in.
+    pub block_type: u32,
+}
+
+impl<'a> Deref for Event<'a> {
+    type Target = EventRef<'a>;
+    fn deref(&self) -> &EventRef<'a> {
+        &self.event
+    }
+}
+
+/// One item of a capture, in file order.
+#[derive(Clone, Debug)]
+pub enum Record<'a> {
+    /// A section header: a new section starts; state from earlier sections is void.
+    Section(SectionHeader),
+    /// Machine info.
+    MachineInfo(MachineInfo),
+    /// One thread of a process-list block.
+    Proc(ProcEntry<'a>),
+    /// One fd of an fd-list block.
+    Fd(FdEntry<'a>),
+    /// One network interface.
+    Interface(Interface<'a>),
+    /// One user or group.
+    User(UserListEntry<'a>),
+    /// An event.
+    Event(Event<'a>),
+}
+
+/// Counters kept while reading.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Blocks seen per block type.
+    pub blocks: BTreeMap<u32, u64>,
+    /// Blocks of unknown type that were skipped.
+    pub unknown_blocks: u64,
+    /// Events of types unknown to the schema that were skipped.
+    pub unknown_events: u64,
+    /// Events returned.
+    pub events: u64,
+    /// Sections (SHBs) seen.
+    pub sections: u32,
+    /// Metadata entries of unknown kind that were skipped (IL/UL V2).
+    pub skipped_entries: u64,
+}
+
+enum Source {
+    Mapped(memmap2::Mmap),
+    Bytes(Vec<u8>),
+    Stream(Box<dyn Read + Send>),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum ListKind {
+    Pl(u8),
+    Fdl { v2: bool, tid: u64 },
+    Il(bool),
+    Ul(bool),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ListState {
+    kind: ListKind,
+    pos: usize,
+    end: usize,
+}
+
+/// Where the current block's body lies.
+#[derive(Clone, Copy, Debug)]
+struct Block {
+    ty: u32,
+    total: u32,
+    offset: u64,
+    /// Index of the body in `data()`.
+    start: usize,
+    /// End of the body (including padding and trailer) in `data()`.
+    end: usize,
+}
+
+enum Action {
+    Section(SectionHeader),
+    Mi(MachineInfo),
+    Entry(ListKind, usize, usize),
+    Event { start: usize, end: usize, cpuid: u16, flags: u32, block: Block, scratch: bool },
+}
+
+/// Reads a capture file record by record with bounded memory.
+///
+/// `next_record` lends each [`Record`] from an internal buffer that the next call reuses
+/// (plain files are memory-mapped and records point into the map). After an error the
+/// reader is finished: every whole record before the damage has been returned.
+pub struct CaptureReader {
+    src: Source,
+    compression: Compression,
+    buf: Vec<u8>,
+    scratch: Vec<u8>,
+    pos: u64,
+    block_no: u64,
+    cur: Option<Block>,
+    list: Option<ListState>,
+    seen_shb: bool,
+    done: bool,
+    stats: ReadStats,
+}
+
+impl fmt::Debug for CaptureReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CaptureReader")
+            .field("compression", &self.compression)
+            .field("pos", &self.pos)
+            .field("block_no", &self.block_no)
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
+
+const MAX_READ_CHUNK: u64 = 1 << 20;
+
+impl CaptureReader {
+    /// Opens a capture file: plain files are memory-mapped, gzip and zstd files are
+    /// decompressed as a stream.
+    pub fn open(path: impl AsRef<Path>) -> Result<CaptureReader, ReadError> {
+        let io_err = |e: io::Error| ReadError {
+            offset: 0,
+            block: 0,
+            event: 1,
+            decompressed: false,
+            kind: ErrorKind::Io(e),
+        };
+        let mut f = File::open(path.as_ref()).map_err(io_err)?;
+        let mut head = [0u8; 4];
+        let n = read_full(&mut f, &mut head).map_err(io_err)?;
+        let compression = Compression::sniff(&head[..n]);
+        match compression {
+            Compression::None => {
+                let map = map_file(&f).map_err(io_err)?;
+                Ok(Self::with_source(Source::Mapped(map), Compression::None))
+            }
+            _ => {
+                let prefix = io::Cursor::new(head[..n].to_vec());
+                Ok(Self::from_stream(Box::new(prefix.chain(f)), compression))
+            }
+        }
+    }
+
+    /// Reads a capture from any byte stream (compression is sniffed).
+    pub fn from_reader<R: Read + Send + 'static>(mut r: R) -> Result<CaptureReader, ReadError> {
+        let mut head = [0u8; 4];
+        let n = read_full(&mut r, &mut head).map_err(|e| ReadError {
+            offset: 0,
+            block: 0,
+            event: 1,
+            decompressed: false,
+            kind: ErrorKind::Io(e),
+        })?;
+        let compression = Compression::sniff(&head[..n]);
+        let prefix = io::Cursor::new(head[..n].to_vec());
+        Ok(Self::from_stream(Box::new(prefix.chain(r)), compression))
+    }
+
+    /// Reads a capture held in memory (plain bytes are read in place; compressed bytes
+    /// are decompressed as a stream).
+    pub fn from_bytes(bytes: Vec<u8>) -> CaptureReader {
+        let compression = Compression::sniff(&bytes);
+        match compression {
+            Compression::None => Self::with_source(Source::Bytes(bytes), compression),
+            _ => Self::from_stream(Box::new(io::Cursor::new(bytes)), compression),
+        }
+    }
+
+    fn from_stream(raw: Box<dyn Read + Send>, compression: Compression) -> CaptureReader {
+        let src: Box<dyn Read + Send> = match compression {
+            Compression::None => Box::new(BufReader::with_capacity(256 << 10, raw)),
+            Compression::Gzip => {
+                Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(128 << 10, raw)))
+            }
+            Compression::Zstd => match zstd::stream::read::Decoder::new(raw) {
+                Ok(d) => Box::new(d),
+                Err(e) => Box::new(FailingReader(Some(e))),
+            },
+        };
+        Self::with_source(Source::Stream(src), compression)
+    }
+
+    fn with_source(src: Source, compression: Compression) -> CaptureReader {
+        CaptureReader {
+            src,
+            compression,
+            buf: Vec::new(),
+            scratch: Vec::new(),
+            pos: 0,
+            block_no: 0,
+            cur: None,
+            list: None,
+            seen_shb: false,
+            done: false,
+            stats: ReadStats::default(),
+        }
+    }
+
+    /// Compression detected.
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &ReadStats {
+        &self.stats
+    }
+
+    /// Byte offset of the next block (decompressed stream for compressed files).
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// Whether the file is read through a memory map.
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.src, Source::Mapped(_))
+    }
+
+    fn data(&self) -> &[u8] {
+        match &self.src {
+            Source::Mapped(m) => m,
+            Source::Bytes(b) => b,
+            Source::Stream(_) => &self.buf,
+        }
+    }
+
+    fn err_at(&mut self, offset: u64, kind: ErrorKind) -> ReadError {
+        self.done = true;
+        self.list = None;
+        ReadError {
+            offset,
+            block: self.block_no,
+            event: self.stats.events + 1,
+            decompressed: self.compression != Compression::None,
+            kind,
+        }
+    }
+
+    /// Absolute offset of an index into the current block body.
+    fn off_of(&self, idx: usize) -> u64 {
+        match self.cur {
+            Some(b) => b.offset + 8 + (idx - b.start) as u64,
+            None => self.pos,
+        }
+    }
+
+    /// Reads the next block; `Ok(None)` at a clean end of stream.
+    fn read_block(&mut self) -> Result<Option<Block>, ReadError> {
+        let offset = self.pos;
+        let res = match &mut self.src {
+            Source::Mapped(m) => slice_block(&m[..], offset),
+            Source::Bytes(b) => slice_block(&b[..], offset),
+            Source::Stream(r) => stream_block(r, &mut self.buf),
+        };
+        let (ty, total, start, end) = match res {
+            Ok(Some(b)) => b,
+            Ok(None) => return Ok(None),
+            Err(kind) => {
+                self.block_no += 1;
+                return Err(self.err_at(offset, kind));
+            }
+        };
+        self.block_no += 1;
+        self.pos += total as u64;
+        *self.stats.blocks.entry(ty).or_insert(0) += 1;
+        Ok(Some(Block { ty, total, offset, start, end }))
+    }
+
+    /// Checks the trailer of a metadata block; returns the body without it.
+    fn meta_body(&mut self, b: Block) -> Result<(usize, usize), ReadError> {
+        let trailer = le_u32(self.data(), b.end - 4).unwrap_or(0);
+        if trailer != b.total {
+            return Err(self.err_at(
+                b.offset,
+                ErrorKind::TrailerMismatch { header: b.total, trailer },
+            ));
+        }
+        Ok((b.start, b.end - 4))
+    }
+
+    fn next_entry(&mut self, ls: ListState) -> Result<Option<Action>, ReadError> {
+        if ls.end.saturating_sub(ls.pos) < 4 {
+            self.list = None;
+            return Ok(None);
+        }
+        let data = self.data();
+        let b = data.get(ls.pos..ls.end).unwrap_or(&[]);
+        let (size, skip, what) = match ls.kind {
+            ListKind::Pl(v) => (ProcEntry::decode(v, b).map(|(_, n)| n), false, "process-list entry"),
+            ListKind::Fdl { v2, tid } => {
+                (FdEntry::decode(tid, v2, b).map(|(_, n)| n), false, "fd-list entry")
+            }
+            ListKind::Il(v2) => match Interface::decode(v2, b) {
+                Some((e, n)) => (Some(n), e.is_none(), "interface-list entry"),
+                None => (None, false, "interface-list entry"),
+            },
+            ListKind::Ul(v2) => match UserListEntry::decode(v2, b) {
+                Some((e, n)) => (Some(n), e.is_none(), "user-list entry"),
+                None => (None, false, "user-list entry"),
+            },
+        };
+        match size {
+            Some(n) if n > 0 && n <= b.len() => {
+                self.list = Some(ListState { pos: ls.pos + n, ..ls });
+                if skip {
+                    self.stats.skipped_entries += 1;
+                    Ok(None)
+                } else {
+                    Ok(Some(Action::Entry(ls.kind, ls.pos, ls.pos + n)))
+                }
+            }
+            _ => {
+                let off = self.off_of(ls.pos);
+                Err(self.err_at(off, ErrorKind::Malformed(what)))
+            }
+        }
+    }
+
+    fn advance(&mut self) -> Result<Option<Action>, ReadError> {
+        use block::*;
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            if let Some(ls) = self.list {
+                match self.next_entry(ls)? {
+                    Some(a) => return Ok(Some(a)),
+                    None => continue,
+                }
+            }
+            let Some(b) = self.read_block()? else {
+                self.done = true;
+                if self.block_no == 0 {
+                    return Err(self.err_at(0, ErrorKind::Empty));
+                }
+                return Ok(None);
+            };
+            self.cur = Some(b);
+            if !self.seen_shb && b.ty != SHB {
+                return Err(self.err_at(b.offset, ErrorKind::NotScap(b.ty)));
+            }
+            match b.ty {
+                SHB => {
+                    let (s, e) = self.meta_body(b)?;
+                    let body = self.data().get(s..e).unwrap_or(&[]);
+                    let (Some(magic), Some(major), Some(minor), Some(slen)) =
+                        (le_u32(body, 0), le_u16(body, 4), le_u16(body, 6), le_u64(body, 8))
+                    else {
+                        return Err(self.err_at(b.offset, ErrorKind::BadBlockLength { ty: b.ty, len: b.total }));
+                    };
+                    if magic != BYTE_ORDER_MAGIC {
+                        return Err(self.err_at(b.offset, ErrorKind::BadMagic(magic)));
+                    }
+                    if major > 1 {
+                        return Err(self.err_at(b.offset, ErrorKind::BadVersion(major, minor)));
+                    }
+                    let options_len = body.len() - 16;
+                    self.seen_shb = true;
+                    let index = self.stats.sections;
+                    self.stats.sections += 1;
+                    return Ok(Some(Action::Section(SectionHeader {
+                        major,
+                        minor,
+                        section_length: slen as i64,
+                        options_len,
+                        index,
+                    })));
+                }
+                MI | MI_INT => {
+                    let (s, e) = self.meta_body(b)?;
+                    if e - s < MI_BODY_LEN {
+                        return Err(self.err_at(b.offset, ErrorKind::BadBlockLength { ty: b.ty, len: b.total }));
+                    }
+                    let mi = MachineInfo::decode(&self.data()[s..e]);
+                    match mi {
+                        Some(mi) => return Ok(Some(Action::Mi(mi))),
+                        None => return Err(self.err_at(b.offset, ErrorKind::Malformed("machine info"))),
+                    }
+                }
+                FDL_V1 | FDL_V1_INT | FDL_V2 => {
+                    let (s, e) = self.meta_body(b)?;
+                    let Some(tid) = le_u64(self.data(), s).filter(|_| e - s >= 8) else {
+                        return Err(self.err_at(b.offset, ErrorKind::Malformed("fd-list header")));
+                    };
+                    let v2 = b.ty == FDL_V2;
+                    self.list = Some(ListState { kind: ListKind::Fdl { v2, tid }, pos: s + 8, end: e });
+                }
+                IL_V1 | IL_V1_INT | IL_V2 => {
+                    let (s, e) = self.meta_body(b)?;
+                    self.list = Some(ListState { kind: ListKind::Il(b.ty == IL_V2), pos: s, end: e });
+                }
+                UL_V1 | UL_V1_INT | UL_V2 => {
+                    let (s, e) = self.meta_body(b)?;
+                    self.list = Some(ListState { kind: ListKind::Ul(b.ty == UL_V2), pos: s, end: e });
+                }
+                EV_V2 | EV_V2_LARGE | EVF_V2 | EVF_V2_LARGE | EV_V1 | EV_V1_INT | EVF_V1 => {
+                    let with_flags = matches!(b.ty, EVF_V2 | EVF_V2_LARGE | EVF_V1);
+                    let v1 = matches!(b.ty, EV_V1 | EV_V1_INT | EVF_V1);
+                    let hdr = if with_flags { 6 } else { 2 };
+                    let data = self.data();
+                    let body = data.get(b.start..b.end).unwrap_or(&[]);
+                    let min = hdr + 4 + if v1 { HEADER_LEN_V1 } else { HEADER_LEN };
+                    if body.len() < min {
+                        return Err(self.err_at(b.offset, ErrorKind::BadBlockLength { ty: b.ty, len: b.total }));
+                    }
+                    let cpuid = le_u16(body, 0).unwrap_or(0);
+                    let flags = if with_flags { le_u32(body, 2).unwrap_or(0) } else { 0 };
+                    let rec_start = b.start + hdr;
+                    let rec_end = b.end - 4;
+                    let ty = le_u16(data, rec_start + abi_event::hdr::TYPE).unwrap_or(u16::MAX);
+                    if abi_event::info(ty).is_none() {
+                        self.stats.unknown_events += 1;
+                        continue;
+                    }
+                    if v1 {
+                        self.convert_v1(rec_start, rec_end, b)?;
+                        let end = self.scratch.len();
+                        return Ok(Some(Action::Event { start: 0, end, cpuid, flags, block: b, scratch: true }));
+                    }
+                    return Ok(Some(Action::Event {
+                        start: rec_start,
+                        end: rec_end,
+                        cpuid,
+                        flags,
+                        block: b,
+                        scratch: false,
+                    }));
+                }
+                _ => {
+                    if let Some(v) = pl_version(b.ty) {
+                        let (s, e) = self.meta_body(b)?;
+                        self.list = Some(ListState { kind: ListKind::Pl(v), pos: s, end: e });
+                    } else {
+                        self.stats.unknown_blocks += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rewrites a v1 record (22-byte header, no nparams) as a v2 record in `scratch`,
+    /// inferring nparams as libscap does: the largest count (at most the table's) whose
+    /// lengths add up exactly to the record length.
+    fn convert_v1(&mut self, start: usize, end: usize, b: Block) -> Result<(), ReadError> {
+        let data = match &self.src {
+            Source::Mapped(m) => &m[..],
+            Source::Bytes(v) => &v[..],
+            Source::Stream(_) => &self.buf[..],
+        };
+        let rec = data.get(start..end).unwrap_or(&[]);
+        let len = le_u32(rec, abi_event::hdr::LEN).unwrap_or(0) as usize;
+        let ty = le_u16(rec, abi_event::hdr::TYPE).unwrap_or(0);
+        let table_n = abi_event::info_e5c53d64(ty)
+            .or_else(|| abi_event::info(ty))
+            .map(|i| i.params.len())
+            .unwrap_or(0);
+        let w = len_width(ty);
+        let mut found = None;
+        if len >= HEADER_LEN_V1 && len <= rec.len() {
+            for n in (0..=table_n).rev() {
+                let lens_end = HEADER_LEN_V1 + n * w;
+                if lens_end > len {
+                    continue;
+                }
+                let mut sum = 0usize;
+                for i in 0..n {
+                    let o = HEADER_LEN_V1 + i * w;
+                    sum += if w == 2 {
+                        le_u16(rec, o).unwrap_or(0) as usize
+                    } else {
+                        le_u32(rec, o).unwrap_or(0) as usize
+                    };
+                }
+                if lens_end + sum == len {
+                    found = Some(n);
+                    break;
+                }
+            }
+        }
+        let Some(n) = found else {
+            return Err(self.err_at(b.offset, ErrorKind::V1ParamCount(ty)));
+        };
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&rec[..HEADER_LEN_V1]);
+        self.scratch.extend_from_slice(&(n as u32).to_le_bytes());
+        self.scratch.extend_from_slice(&rec[HEADER_LEN_V1..len]);
+        let new_len = (len + 4) as u32;
+        self.scratch[16..20].copy_from_slice(&new_len.to_le_bytes());
+        Ok(())
+    }
+
+    /// Returns the next record, `Ok(None)` at the end, or the error that stopped reading
+    /// (after which every call returns `Ok(None)`).
+    pub fn next_record(&mut self) -> Result<Option<Record<'_>>, ReadError> {
+        let Some(action) = self.advance()? else {
+            return Ok(None);
+        };
+        match action {
+            Action::Section(h) => Ok(Some(Record::Section(h))),
+            Action::Mi(m) => Ok(Some(Record::MachineInfo(m))),
+            Action::Entry(kind, s, e) => {
+                // Decoding succeeded in `next_entry` on the same bytes, so the `None` arm
+                // cannot happen; it still reports an error rather than panicking.
+                let unreachable_err = ReadError {
+                    offset: self.off_of(s),
+                    block: self.block_no,
+                    event: self.stats.events + 1,
+                    decompressed: self.compression != Compression::None,
+                    kind: ErrorKind::Malformed("metadata entry"),
+                };
+                let b = &self.data()[s..e];
+                let rec = match kind {
+                    ListKind::Pl(v) => ProcEntry::decode(v, b).map(|(p, _)| Record::Proc(p)),
+                    ListKind::Fdl { v2, tid } => {
+                        FdEntry::decode(tid, v2, b).map(|(f, _)| Record::Fd(f))
+                    }
+                    ListKind::Il(v2) => {
+                        Interface::decode(v2, b).and_then(|(i, _)| i).map(Record::Interface)
+                    }
+                    ListKind::Ul(v2) => {
+                        UserListEntry::decode(v2, b).and_then(|(u, _)| u).map(Record::User)
+                    }
+                };
+                rec.map(Some).ok_or(unreachable_err)
+            }
+            Action::Event { start, end, cpuid, flags, block, scratch } => {
+                let parsed = {
+                    let bytes = if scratch { &self.scratch[start..end] } else { &self.data()[start..end] };
+                    EventRef::parse(bytes).map(|_| ())
+                };
+                if let Err(e) = parsed {
+                    return Err(self.err_at(block.offset, ErrorKind::BadEvent(e)));
+                }
+                self.stats.events += 1;
+                let num = self.stats.events;
+                let bytes = if scratch { &self.scratch[start..end] } else { &self.data()[start..end] };
+                let event = match EventRef::parse(bytes) {
+                    Ok(ev) => ev,
+                    Err(_) => return Ok(None), // unreachable: validated just above
+                };
+                Ok(Some(Record::Event(Event {
+                    event,
+                    cpuid,
+                    flags,
+                    num,
+                    offset: block.offset,
+                    block_type: block.ty,
+                })))
+            }
+        }
+    }
+
+    /// Skips metadata and returns the next event (see [`CaptureReader::next_record`]).
+    pub fn next_event(&mut self) -> Result<Option<Event<'_>>, ReadError> {
+        loop {
+            // Peek-and-loop without holding the borrow across iterations.
+            match self.advance()? {
+                None => return Ok(None),
+                Some(Action::Event { start, end, cpuid, flags, block, scratch }) => {
+                    let bytes = if scratch { &self.scratch[start..end] } else { &self.data()[start..end] };
+                    match EventRef::parse(bytes) {
+                        Ok(_) => {}
+                        Err(e) => return Err(self.err_at(block.offset, ErrorKind::BadEvent(e))),
+                    }
+                    self.stats.events += 1;
+                    let num = self.stats.events;
+                    let bytes = if scratch { &self.scratch[start..end] } else { &self.data()[start..end] };
+                    let Ok(event) = EventRef::parse(bytes) else { return Ok(None) };
+                    return Ok(Some(Event { event, cpuid, flags, num, offset: block.offset, block_type: block.ty }));
+                }
+                Some(_) => continue,
+            }
+        }
+    }
+}
+
+/// Reads until `buf` is full or EOF; returns the bytes read.
+fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+type BlockSpan = Option<(u32, u32, usize, usize)>;
+
+/// Frames the block at `offset` of an in-memory capture: (type, total, body start, end).
+fn slice_block(data: &[u8], offset: u64) -> Result<BlockSpan, ErrorKind> {
+    let at = usize::try_from(offset).unwrap_or(usize::MAX);
+    let left = data.len().saturating_sub(at);
+    if left == 0 {
+        return Ok(None);
+    }
+    if left < 8 {
+        return Err(ErrorKind::Truncated { needed: 8, have: left as u64 });
+    }
+    let ty = le_u32(data, at).unwrap_or(0);
+    let total = le_u32(data, at + 4).unwrap_or(0);
+    if total < 12 {
+        return Err(ErrorKind::BadBlockLength { ty, len: total });
+    }
+    if total as usize > left {
+        return Err(ErrorKind::Truncated { needed: total as u64, have: left as u64 });
+    }
+    Ok(Some((ty, total, at + 8, at + total as usize)))
+}
+
+/// Reads the next block of a stream into `buf`: (type, total, 0, body length).
+fn stream_block(r: &mut dyn Read, buf: &mut Vec<u8>) -> Result<BlockSpan, ErrorKind> {
+    let mut hdr = [0u8; 8];
+    let n = read_full(r, &mut hdr)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if n < 8 {
+        return Err(ErrorKind::Truncated { needed: 8, have: n as u64 });
+    }
+    let ty = u32::from_le_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
+    let total = u32::from_le_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]);
+    if total < 12 {
+        return Err(ErrorKind::BadBlockLength { ty, len: total });
+    }
+    let want = total as u64 - 8;
+    buf.clear();
+    // Grow with the data actually present, so a hostile length cannot make us allocate
+    // more than the stream holds.
+    let got = read_capped(r, buf, want)?;
+    if (got as u64) < want {
+        return Err(ErrorKind::Truncated { needed: total as u64, have: got as u64 + 8 });
+    }
+    Ok(Some((ty, total, 0, want as usize)))
+}
+
+/// Appends up to `want` bytes to `buf`, reserving at most 1 MiB ahead of the data read.
+fn read_capped(r: &mut dyn Read, buf: &mut Vec<u8>, want: u64) -> io::Result<usize> {
+    let start = buf.len();
+    let mut left = want;
+    while left > 0 {
+        let chunk = left.min(MAX_READ_CHUNK) as usize;
+        let at = buf.len();
+        buf.resize(at + chunk, 0);
+        let n = read_full(r, &mut buf[at..])?;
+        buf.truncate(at + n);
+        if n < chunk {
+            break;
+        }
+        left -= n as u64;
+    }
+    Ok(buf.len() - start)
+}
+
+struct FailingReader(Option<io::Error>);
+impl Read for FailingReader {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(self.0.take().unwrap_or_else(|| io::Error::other("decoder failed")))
+    }
+}
+
+/// Maps a plain capture file read-only.
+#[allow(unsafe_code)]
+fn map_file(f: &File) -> io::Result<memmap2::Mmap> {
+    // SAFETY: the map is read-only and only ever read through bounds-checked slices. The
+    // one hazard memmap2 documents is another process truncating or rewriting the file
+    // while it is mapped (SIGBUS or changing bytes); every byte is treated as hostile
+    // input anyway, and capture files are not modified in place by our tools.
+    unsafe { memmap2::Mmap::map(f) }
+}
