@@ -97,7 +97,10 @@ pub struct ParamView<'a> {
     pub dirfd: Option<i64>,
 }
 
-const DEFAULT_FORMAT: ParamFormat = ParamFormat { fmt: PrintFormat::Dec, flags: None };
+const DEFAULT_FORMAT: ParamFormat = ParamFormat {
+    fmt: PrintFormat::Dec,
+    flags: None,
+};
 
 fn is_print(b: u8) -> bool {
     (0x20..0x7f).contains(&b)
@@ -349,7 +352,9 @@ fn push_v4(out: &mut Vec<u8>, a: &[u8], port: u16) {
 }
 
 fn port_at(v: &[u8], off: usize) -> u16 {
-    v.get(off..off + 2).and_then(le::<2>).map_or(0, u16::from_le_bytes)
+    v.get(off..off + 2)
+        .and_then(le::<2>)
+        .map_or(0, u16::from_le_bytes)
 }
 
 fn is_v4_mapped(a: &[u8]) -> bool {
@@ -444,11 +449,24 @@ fn push_g(out: &mut Vec<u8>, x: f64) {
     if (-4..6).contains(&exp) {
         let decimals = (5 - exp).max(0) as usize;
         let s = format!("{x:.decimals$}");
-        let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
+        let s = if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            &s
+        };
         out.extend_from_slice(s.as_bytes());
     } else {
-        let m = if mant.contains('.') { mant.trim_end_matches('0').trim_end_matches('.') } else { mant };
-        let _ = write!(out, "{m}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+        let m = if mant.contains('.') {
+            mant.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            mant
+        };
+        let _ = write!(
+            out,
+            "{m}e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.abs()
+        );
     }
 }
 
@@ -475,7 +493,12 @@ fn render_flags(val: u32, table: Option<&'static flags::FlagTable>, resolved: &m
 
 /// Renders one parameter as libsinsp 0.29.3 does, appending its value to `out` and its
 /// resolved form (possibly nothing) to `resolved`.
-pub fn render_param(p: &ParamView<'_>, r: &dyn Resolver, out: &mut Vec<u8>, resolved: &mut Vec<u8>) {
+pub fn render_param(
+    p: &ParamView<'_>,
+    r: &dyn Resolver,
+    out: &mut Vec<u8>,
+    resolved: &mut Vec<u8>,
+) {
     let fmt = p.format.fmt;
     let mut ty = p.info.ty;
     let mut v = p.value;
@@ -512,7 +535,9 @@ pub fn render_param(p: &ParamView<'_>, r: &dyn Resolver, out: &mut Vec<u8>, reso
             }
         }
         ParamType::Charbuf => out.extend_from_slice(cstr(v)),
-        ParamType::Fspath | ParamType::Fsrelpath => render_path(&ParamView { value: v, ..*p }, r, out, resolved),
+        ParamType::Fspath | ParamType::Fsrelpath => {
+            render_path(&ParamView { value: v, ..*p }, r, out, resolved)
+        }
         ParamType::Bytebuf => render_bytebuf(v, out),
         ParamType::Sockaddr => render_sockaddr(v, out),
         ParamType::Socktuple => render_socktuple(v, out),
@@ -565,7 +590,11 @@ pub fn render_param(p: &ParamView<'_>, r: &dyn Resolver, out: &mut Vec<u8>, reso
                 resolved.extend_from_slice(b"<NONE>");
             } else {
                 let _ = write!(out, "{}", id as i32);
-                let name = if ty == ParamType::Uid { r.user_name(id) } else { r.group_name(id) };
+                let name = if ty == ParamType::Uid {
+                    r.user_name(id)
+                } else {
+                    r.group_name(id)
+                };
                 match name {
                     Some(n) => push_sanitized(resolved, n.as_bytes(), usize::MAX),
                     None => resolved.extend_from_slice(b"<NA>"),
@@ -598,7 +627,12 @@ fn schema(ev: &EventRef<'_>, i: usize) -> Option<(&'static ParamInfo, ParamForma
     match event::info_e5c53d64(ty) {
         Some(e) => {
             let pi = e.params.get(i)?;
-            Some((pi, flags::param_format(ty, i).copied().unwrap_or(DEFAULT_FORMAT)))
+            Some((
+                pi,
+                flags::param_format(ty, i)
+                    .copied()
+                    .unwrap_or(DEFAULT_FORMAT),
+            ))
         }
         None => Some((event::info(ty)?.params.get(i)?, DEFAULT_FORMAT)),
     }
@@ -645,7 +679,12 @@ impl Renderer {
         };
         self.val.clear();
         self.res.clear();
-        let view = ParamView { info, format, value, dirfd };
+        let view = ParamView {
+            info,
+            format,
+            value,
+            dirfd,
+        };
         render_param(&view, r, &mut self.val, &mut self.res);
         Some((info.name, &self.val, &self.res))
     }
@@ -672,7 +711,13 @@ impl Renderer {
     }
 
     /// Appends `evt.arg[i]` (resolved form if any, else the value); false if absent.
-    pub fn arg_at(&mut self, ev: &EventRef<'_>, i: usize, r: &dyn Resolver, out: &mut Vec<u8>) -> bool {
+    pub fn arg_at(
+        &mut self,
+        ev: &EventRef<'_>,
+        i: usize,
+        r: &dyn Resolver,
+        out: &mut Vec<u8>,
+    ) -> bool {
         match self.param(ev, i, r) {
             Some((_, val, res)) => {
                 out.extend_from_slice(if res.is_empty() { val } else { res });
@@ -683,7 +728,13 @@ impl Renderer {
     }
 
     /// Appends `evt.arg.NAME` (first parameter called `name`); false if the event has none.
-    pub fn arg(&mut self, ev: &EventRef<'_>, name: &str, r: &dyn Resolver, out: &mut Vec<u8>) -> bool {
+    pub fn arg(
+        &mut self,
+        ev: &EventRef<'_>,
+        name: &str,
+        r: &dyn Resolver,
+        out: &mut Vec<u8>,
+    ) -> bool {
         match (0..shown(ev)).find(|&i| schema(ev, i).is_some_and(|(p, _)| p.name == name)) {
             Some(i) => self.arg_at(ev, i, r, out),
             None => false,
