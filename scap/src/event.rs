@@ -209,6 +209,17 @@ impl<'a> EventRef<'a> {
     pub fn name(&self) -> &'static str {
         self.info().map(|i| i.name).unwrap_or("unknown")
     }
+    /// `evt.type` as sysdig shows it: the event name, or for generic events (ids 0 and 1)
+    /// the PPM_SC name of their `ID` parameter.
+    pub fn type_name(&self) -> &'static str {
+        if self.ty < 2 {
+            if let Some(Param::Syscallid(code)) = self.param(0) {
+                return event::ppm_sc_name(code).unwrap_or("<unknown>");
+            }
+        }
+        self.name()
+    }
+
     /// Direction from the id parity.
     #[inline]
     pub fn dir(&self) -> event::Direction {

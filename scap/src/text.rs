@@ -123,7 +123,7 @@ pub fn format_event_line(e: &Event<'_>, out: &mut String) {
         e.cpuid,
         e.tid() as i64,
         e.dir().symbol(),
-        e.name()
+        e.type_name()
     );
     for (i, (pi, p)) in e.params().enumerate() {
         out.push(' ');

@@ -221,7 +221,9 @@ fn cat(path: &Path, count: Option<u64>) -> Result<()> {
     let mut r = open(path)?;
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut line = String::with_capacity(512);
+    let mut line: Vec<u8> = Vec::with_capacity(512);
+    let mut text = String::new();
+    let mut renderer = scapfile::render::Renderer::new();
     loop {
         if count.is_some_and(|c| r.stats().events >= c) {
             break;
@@ -229,10 +231,37 @@ fn cat(path: &Path, count: Option<u64>) -> Result<()> {
         match r.next_event() {
             Ok(None) => break,
             Ok(Some(e)) => {
+                // NUM TS CPU TID DIR TYPE ARGS: arguments rendered as sysdig renders
+                // `%evt.args` (without thread state); generic events list ID/nativeID.
                 line.clear();
-                scapfile::text::format_event_line(&e, &mut line);
-                line.push('\n');
-                out.write_all(line.as_bytes())?;
+                write!(
+                    line,
+                    "{} {}.{:09} {} {} {} {} ",
+                    e.num,
+                    e.ts() / 1_000_000_000,
+                    e.ts() % 1_000_000_000,
+                    e.cpuid,
+                    e.tid() as i64,
+                    e.dir().symbol(),
+                    e.type_name()
+                )?;
+                if e.ty() < 2 {
+                    text.clear();
+                    for (pi, p) in e.params() {
+                        text.push_str(pi.map_or("?", |p| p.name));
+                        text.push('=');
+                        scapfile::text::push_param(&mut text, &p);
+                        text.push(' ');
+                    }
+                    line.extend_from_slice(text.as_bytes());
+                } else {
+                    renderer.args(&e.event, &scapfile::render::NoState, &mut line);
+                }
+                if line.last() == Some(&b' ') {
+                    line.pop();
+                }
+                line.push(b'\n');
+                out.write_all(&line)?;
             }
             Err(e) => {
                 out.flush()?;
