@@ -17,7 +17,7 @@ use std::io::Write as _;
 use std::process::Command;
 
 use scap::event::{EventBuilder, EventRef};
-use scap::render::{NoState, Renderer};
+use scap::render::{FdName, NoState, Renderer, Resolver};
 use scap_abi::event::{self, ParamAux, ParamType};
 use scap_abi::flags;
 
@@ -303,8 +303,8 @@ fn excluded(id: u16, e: &event::EventInfo) -> bool {
 
 const ROUNDS: usize = 7;
 
-#[test]
-fn evt_args_equal_sysdig_for_every_event_type_and_flag_table() {
+/// The sweep: every printable event id, ROUNDS variants each, E then X per thread.
+fn sweep() -> Vec<Vec<u8>> {
     let mut records = Vec::new();
     let mut n = 0u64;
     // Enter and exit back to back on one thread, as the driver writes them: libsinsp's
@@ -340,6 +340,12 @@ fn evt_args_equal_sysdig_for_every_event_type_and_flag_table() {
             }
         }
     }
+    records
+}
+
+#[test]
+fn evt_args_equal_sysdig_for_every_event_type_and_flag_table() {
+    let records = sweep();
     // Every flag table attached to a parameter is exercised (page_fault's pf_flags
     // excepted: sysdig does not print page faults from files).
     let uses = |t: &str, all: bool| {
@@ -415,4 +421,268 @@ fn evt_args_equal_sysdig_for_every_event_type_and_flag_table() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// `evt.arg.NAME` and `evt.arg[N]`: the resolved form when there is one, else the value;
+/// `<NA>` when the event has no such parameter.
+#[test]
+fn evt_arg_fields_equal_sysdig() {
+    let records = sweep();
+    let dir = std::env::temp_dir().join(format!("harrier-render-arg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("sweep.scap");
+    write_capture(&path, &records);
+    const SEP: &str = "#~#";
+    let names = [
+        "flags", "fd", "res", "name", "mode", "request", "domain", "data", "addr", "tuple", "sig",
+        "uid", "pid", "dirfd", "ID", "size", "path", "op", "cmd", "how", "prot", "nstype",
+        "resource", "whence", "status",
+    ];
+    let idx = [0usize, 1, 2, 3, 5];
+    let fields: Vec<String> = names
+        .iter()
+        .map(|n| format!("%evt.arg.{n}"))
+        .chain(idx.iter().map(|i| format!("%evt.arg[{i}]")))
+        .collect();
+    let theirs = sysdig(&path, &fields.join(SEP));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut r = Renderer::new();
+    let mut bad = Vec::new();
+    let mut checked = 0;
+    for (i, rec) in records.iter().enumerate() {
+        let Some(line) = theirs.get(&(i as u64 + 1)) else {
+            continue;
+        };
+        let ev = EventRef::parse(rec).unwrap();
+        let mut ours = Vec::new();
+        for (j, n) in names
+            .iter()
+            .map(|n| Some(*n))
+            .chain(idx.iter().map(|_| None))
+            .enumerate()
+        {
+            if j > 0 {
+                ours.extend_from_slice(SEP.as_bytes());
+            }
+            let found = match n {
+                Some(n) => r.arg(&ev, n, &NoState, &mut ours),
+                None => r.arg_at(&ev, idx[j - names.len()], &NoState, &mut ours),
+            };
+            if !found {
+                ours.extend_from_slice(b"<NA>");
+            }
+        }
+        checked += 1;
+        if &ours != line {
+            bad.push(format!(
+                "#{} {}({}):\n  sysdig: {}\n  ours:   {}",
+                i + 1,
+                ev.name(),
+                ev.ty(),
+                String::from_utf8_lossy(line),
+                String::from_utf8_lossy(&ours)
+            ));
+        }
+    }
+    assert!(checked > 1500, "only {checked} lines");
+    assert!(
+        bad.is_empty(),
+        "{} of {checked} differ:\n{}",
+        bad.len(),
+        bad.iter().take(30).cloned().collect::<Vec<_>>().join("\n")
+    );
+}
+
+/// The state sysdig builds from the scenario below, as a [`Resolver`]: threads seen so far
+/// (comm `<NA>`), fds created by successful open/openat/socket exits and named by
+/// connect, cwd empty.
+#[derive(Default)]
+struct Model {
+    threads: Vec<i64>,
+    fds: HashMap<i64, (u8, Option<u8>, String)>,
+}
+
+impl Resolver for Model {
+    fn fd(&self, fd: i64) -> Option<FdName<'_>> {
+        self.fds.get(&fd).map(|(t, l4, n)| FdName {
+            typechar: *t,
+            l4: *l4,
+            name: n,
+        })
+    }
+    fn thread_comm(&self, tid: i64) -> Option<&str> {
+        self.threads.contains(&tid).then_some("<NA>")
+    }
+}
+
+#[test]
+fn stateful_scenario_equals_sysdig() {
+    use scap_abi::event::ids;
+    let tid = 4_000_017u64;
+    let mut t = TS0;
+    let mut recs: Vec<Vec<u8>> = Vec::new();
+    let mut ev = |b: EventBuilder| {
+        recs.push(b.build().unwrap());
+    };
+    let mut b = |ty: u16| {
+        t += 1000;
+        EventBuilder::new(t, tid, ty)
+    };
+    let o_rdwr_creat = flags::PPM_O_RDWR | flags::PPM_O_CREAT | flags::PPM_O_CLOEXEC;
+    // openat a file: fd 3 becomes <f>/etc/shadow.
+    ev(b(ids::OPENAT_E)
+        .fd(-100)
+        .str("/etc/shadow")
+        .u32(o_rdwr_creat)
+        .u32(0o600));
+    ev(b(ids::OPENAT_X)
+        .fd(3)
+        .fd(-100)
+        .str("/etc/shadow")
+        .u32(o_rdwr_creat)
+        .u32(0o600)
+        .u32(0x803));
+    ev(b(ids::READ_E).fd(3).u32(4096));
+    ev(b(ids::READ_X).i64(11).bytes(b"root:x:0:0\n"));
+    // openat relative to a known directory fd: the resolved name uses the fd's path.
+    ev(b(ids::OPENAT_E)
+        .fd(-100)
+        .str("/var/log")
+        .u32(flags::PPM_O_RDONLY | flags::PPM_O_DIRECTORY)
+        .u32(0));
+    ev(b(ids::OPENAT_X)
+        .fd(4)
+        .fd(-100)
+        .str("/var/log")
+        .u32(flags::PPM_O_RDONLY | flags::PPM_O_DIRECTORY)
+        .u32(0)
+        .u32(0));
+    ev(b(ids::OPENAT_E)
+        .fd(4)
+        .str("../log/./syslog")
+        .u32(flags::PPM_O_WRONLY | flags::PPM_O_APPEND)
+        .u32(0));
+    ev(b(ids::OPENAT_X)
+        .fd(5)
+        .fd(4)
+        .str("../log/./syslog")
+        .u32(flags::PPM_O_WRONLY | flags::PPM_O_APPEND)
+        .u32(0)
+        .u32(0));
+    ev(b(ids::WRITE_E).fd(5).u32(3));
+    ev(b(ids::WRITE_X).i64(3).bytes(b"hi\n"));
+    // A TCP socket that connects: fd 6 becomes <4t>1.2.3.4:40000->5.6.7.8:443.
+    ev(b(ids::SOCKET_E).u32(flags::PPM_AF_INET).u32(1).u32(0));
+    ev(b(ids::SOCKET_X).fd(6));
+    let addr = [&[2u8, 5, 6, 7, 8][..], &443u16.to_le_bytes()].concat();
+    ev(b(ids::CONNECT_E).fd(6).raw(&addr));
+    let tuple = [
+        &[2u8, 1, 2, 3, 4][..],
+        &40000u16.to_le_bytes(),
+        &[5, 6, 7, 8],
+        &443u16.to_le_bytes(),
+    ]
+    .concat();
+    ev(b(ids::CONNECT_X).i64(0).raw(&tuple));
+    ev(b(ids::SENDTO_E).fd(6).u32(5).raw(&tuple));
+    ev(b(ids::SENDTO_X).i64(5).bytes(b"hello"));
+    // poll on known and unknown fds; kill of the own thread (pid resolves to its comm).
+    let mut fdl = 3u16.to_le_bytes().to_vec();
+    for (fd, f) in [(3i64, 1i16), (6, 4), (99, 0x11)] {
+        fdl.extend_from_slice(&fd.to_le_bytes());
+        fdl.extend_from_slice(&f.to_le_bytes());
+    }
+    ev(b(ids::POLL_E).raw(&fdl).i64(1000));
+    ev(b(ids::POLL_X).i64(2).raw(&fdl));
+    ev(b(ids::KILL_E).i64(tid as i64).u8(15));
+    ev(b(ids::KILL_X).i64(0));
+    ev(b(ids::CLOSE_E).fd(3));
+    ev(b(ids::CLOSE_X).i64(0));
+    ev(b(ids::READ_E).fd(3).u32(1));
+    ev(b(ids::READ_X).i64(-9).bytes(b""));
+
+    let dir = std::env::temp_dir().join(format!("harrier-render-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("state.scap");
+    write_capture(&path, &recs);
+    let theirs = sysdig(&path, "%evt.args");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let mut m = Model::default();
+    let mut r = Renderer::new();
+    let mut lines = Vec::new();
+    for (i, rec) in recs.iter().enumerate() {
+        let e = EventRef::parse(rec).unwrap();
+        if !m.threads.contains(&(e.tid() as i64)) {
+            m.threads.push(e.tid() as i64);
+        }
+        // Apply the exit's state change before rendering, as libsinsp parses then prints.
+        let p64 = |k: usize| i64::from_le_bytes(e.param_bytes(k).unwrap()[..8].try_into().unwrap());
+        match e.ty() {
+            ids::OPENAT_X if p64(0) >= 0 => {
+                let name = String::from_utf8_lossy(
+                    &e.param_bytes(2).unwrap()[..e.param_bytes(2).unwrap().len() - 1],
+                )
+                .into_owned();
+                let full = match p64(1) {
+                    -100 => name,
+                    d => {
+                        let base = m.fds.get(&d).map(|f| f.2.clone()).unwrap_or_default();
+                        // libsinsp normalises "<base>/<rel>" the way the renderer does.
+                        let mut r2 = Renderer::new();
+                        let mut v = Vec::new();
+                        let mm = Model {
+                            threads: vec![],
+                            fds: HashMap::from([(d, (b'd', None, base))]),
+                        };
+                        r2.arg(&e, "name", &mm, &mut v);
+                        String::from_utf8(v).unwrap()
+                    }
+                };
+                let tc = if e.param_bytes(3).map(|f| {
+                    u32::from_le_bytes(f[..4].try_into().unwrap()) & flags::PPM_O_DIRECTORY != 0
+                }) == Some(true)
+                {
+                    b'd'
+                } else {
+                    b'f'
+                };
+                m.fds.insert(p64(0), (tc, None, full));
+            }
+            ids::SOCKET_X if p64(0) >= 0 => {
+                // The l4 protocol is only learnt from the connect tuple.
+                m.fds.insert(p64(0), (b'4', None, String::new()));
+            }
+            ids::CONNECT_X => {
+                if let Some(f) = m.fds.get_mut(&6) {
+                    f.1 = Some(b't');
+                    f.2 = "1.2.3.4:40000->5.6.7.8:443".into();
+                }
+            }
+            ids::CLOSE_X => {
+                m.fds.remove(&3);
+            }
+            _ => {}
+        }
+        let mut out = Vec::new();
+        r.args(&e, &m, &mut out);
+        let want = theirs.get(&(i as u64 + 1)).cloned().unwrap_or_default();
+        lines.push((
+            i + 1,
+            String::from_utf8_lossy(&want).into_owned(),
+            String::from_utf8_lossy(&out).into_owned(),
+        ));
+    }
+    let bad: Vec<_> = lines.iter().filter(|(_, a, b)| a != b).collect();
+    assert!(bad.is_empty(), "differences (num, sysdig, ours): {bad:#?}");
+    // The scenario really exercised the resolved forms.
+    let all: String = lines.iter().map(|l| l.2.clone() + "\n").collect();
+    for needle in [
+        "fd=3(<f>/etc/shadow)",
+        "(<4t>1.2.3.4:40000->5.6.7.8:443)",
+        "pid=4000017(<NA>)",
+        "fd=5(<f>/var/log/syslog)",
+    ] {
+        assert!(all.contains(needle), "missing {needle} in:\n{all}");
+    }
 }
