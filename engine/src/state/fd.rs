@@ -502,6 +502,11 @@ pub fn render_socktuple(p: &[u8], out: &mut String) {
     }
 }
 
+/// Appends `b` to a byte vector with invalid characters removed.
+pub fn push_sanitized_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend(b.iter().copied().filter(|&c| !invalid_char(c)));
+}
+
 /// libsinsp's invalid-character test (non-printable or high-bit bytes).
 #[inline]
 pub fn invalid_char(c: u8) -> bool {
