@@ -221,7 +221,7 @@ fn push_path_sanitized(target: &mut Vec<u8>, base: usize, path: &[u8]) {
             return;
         }
         tc -= 1;
-        while tc >= base + 1 && tc >= 1 && target[tc - 1] != b'/' {
+        while tc > base && tc >= 1 && target[tc - 1] != b'/' {
             tc -= 1;
         }
         target.truncate(tc);
@@ -437,36 +437,58 @@ fn render_fdlist(v: &[u8], r: &dyn Resolver, out: &mut Vec<u8>) {
     }
 }
 
+/// A fixed stack buffer for number formatting (no allocation on the hot path).
+struct Stack {
+    buf: [u8; 48],
+    len: usize,
+}
+
+impl Stack {
+    fn new() -> Stack {
+        Stack { buf: [0; 48], len: 0 }
+    }
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl std::fmt::Write for Stack {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let b = s.as_bytes();
+        let dst = self.buf.get_mut(self.len..self.len + b.len()).ok_or(std::fmt::Error)?;
+        dst.copy_from_slice(b);
+        self.len += b.len();
+        Ok(())
+    }
+}
+
+fn trim_fraction(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
 /// C's `%lg` (6 significant digits, shortest of fixed or exponent form, no trailing zeros).
 fn push_g(out: &mut Vec<u8>, x: f64) {
+    use std::fmt::Write as _;
     if x == 0.0 {
         out.push(b'0');
         return;
     }
-    let e = format!("{x:.5e}");
-    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    let mut e = Stack::new();
+    let _ = write!(e, "{x:.5e}");
+    let (mant, exp) = e.as_str().split_once('e').unwrap_or(("0", "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     if (-4..6).contains(&exp) {
         let decimals = (5 - exp).max(0) as usize;
-        let s = format!("{x:.decimals$}");
-        let s = if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.')
-        } else {
-            &s
-        };
-        out.extend_from_slice(s.as_bytes());
+        let mut f = Stack::new();
+        let _ = write!(f, "{x:.decimals$}");
+        out.extend_from_slice(trim_fraction(f.as_str()).as_bytes());
     } else {
-        let m = if mant.contains('.') {
-            mant.trim_end_matches('0').trim_end_matches('.')
-        } else {
-            mant
-        };
-        let _ = write!(
-            out,
-            "{m}e{}{:02}",
-            if exp < 0 { '-' } else { '+' },
-            exp.abs()
-        );
+        let sign = if exp < 0 { '-' } else { '+' };
+        let _ = write!(out, "{}e{sign}{:02}", trim_fraction(mant), exp.abs());
     }
 }
 
