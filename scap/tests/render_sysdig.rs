@@ -686,3 +686,110 @@ fn stateful_scenario_equals_sysdig() {
         assert!(all.contains(needle), "missing {needle} in:\n{all}");
     }
 }
+
+/// UID/GID parameters render `uid(name)` from the capture's user list (UL block), `<NA>`
+/// for unknown ids and `-1(<NONE>)` for `(uid_t)-1`; written with `scap::file`'s writer.
+#[test]
+fn user_and_group_names_equal_sysdig() {
+    use scap::file::{CaptureWriter, Compression, Group, User, UserListEntry, WriterOptions};
+    use scap_abi::event::ids;
+    struct Users;
+    impl Resolver for Users {
+        fn user_name(&self, uid: u32) -> Option<&str> {
+            [(0, "root"), (5, "test"), (1000, "alice")]
+                .iter()
+                .find(|u| u.0 == uid)
+                .map(|u| u.1)
+        }
+        fn group_name(&self, gid: u32) -> Option<&str> {
+            [(0, "root"), (33, "www-data")]
+                .iter()
+                .find(|g| g.0 == gid)
+                .map(|g| g.1)
+        }
+        fn thread_comm(&self, _tid: i64) -> Option<&str> {
+            Some("<NA>")
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("harrier-render-users-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("users.scap");
+    let opts = WriterOptions {
+        compression: Compression::None,
+        ..WriterOptions::default()
+    };
+    let mut w = CaptureWriter::create(&path, opts).unwrap();
+    w.section_header().unwrap();
+    let user = |uid, name: &'static str| {
+        UserListEntry::User(User {
+            uid,
+            gid: uid,
+            name: name.as_bytes(),
+            homedir: b"/home/x",
+            shell: b"/bin/sh",
+        })
+    };
+    w.users(&[
+        user(0, "root"),
+        user(5, "test"),
+        user(1000, "alice"),
+        UserListEntry::Group(Group {
+            gid: 0,
+            name: b"root",
+        }),
+        UserListEntry::Group(Group {
+            gid: 33,
+            name: b"www-data",
+        }),
+    ])
+    .unwrap();
+    let mut recs = Vec::new();
+    let mut add = |b: EventBuilder| recs.push(b.build().unwrap());
+    let t = TS0;
+    let tid = 5_000_001;
+    for (u, g) in [
+        (5u32, 33u32),
+        (0, 0),
+        (1000, 77),
+        (77, u32::MAX),
+        (u32::MAX, 0x8000_0000),
+    ] {
+        add(EventBuilder::new(t, tid, ids::SETUID_E).u32(u));
+        add(EventBuilder::new(t, tid, ids::SETUID_X).i64(-1));
+        add(EventBuilder::new(t, tid, ids::SETRESGID_E)
+            .u32(g)
+            .u32(g)
+            .u32(0));
+        add(EventBuilder::new(t, tid, ids::SETRESGID_X).i64(-1));
+    }
+    for r in &recs {
+        w.event(r, 0, 0).unwrap();
+    }
+    w.finish().unwrap();
+    let theirs = sysdig(&path, "%evt.args");
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut r = Renderer::new();
+    let mut all = String::new();
+    for (i, rec) in recs.iter().enumerate() {
+        let ev = EventRef::parse(rec).unwrap();
+        let ours = r.args_string(&ev, &Users);
+        let want = String::from_utf8_lossy(
+            theirs
+                .get(&(i as u64 + 1))
+                .map(Vec::as_slice)
+                .unwrap_or(b"<missing>"),
+        );
+        assert_eq!(ours, want, "event {}", i + 1);
+        all.push_str(&ours);
+    }
+    for needle in [
+        "uid=5(test)",
+        "uid=0(root)",
+        "uid=77(<NA>)",
+        "uid=-1(<NONE>)",
+        "rgid=33(www-data)",
+        "rgid=-2147483648(<NA>)",
+    ] {
+        assert!(all.contains(needle), "missing {needle} in {all}");
+    }
+}
