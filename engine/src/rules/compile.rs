@@ -7,7 +7,10 @@ use super::exceptions::{build_exceptions_condition, resolve_list};
 use super::result::{deprecated_field_desc, Context, ErrorCode, LoadResult, WarningCode, DEPRECATED_FIELDS};
 use super::{LoadErr, Priority};
 use crate::output::OutputFormat;
-use engine_filter::{Expr, FieldRegistry, Operand, ParserOptions, Pos, Rhs, TArg, Transformer};
+use engine_filter::{
+    const_value_warnings, event_ids_for_name, infer_event_types, EventSet, Expr, FieldRegistry, InferOptions, Op,
+    Operand, ParserOptions, Pos, Rhs, TArg, Transformer,
+};
 use std::collections::{BTreeSet, HashMap};
 
 /// Sources we compile and the registry their fields resolve against.
@@ -114,8 +117,8 @@ pub struct CompiledRule {
     pub enabled: bool,
     pub capture: bool,
     pub capture_duration: u32,
-    /// Event codes on which the rule can match; `None` = all event types.
-    pub evttypes: Option<BTreeSet<u16>>,
+    /// Event codes on which the rule can match (§3.9).
+    pub evttypes: EventSet,
 }
 
 impl CompiledRule {
@@ -291,30 +294,40 @@ fn warning_pass(ast: &Expr, ctx: &Context, res: &mut LoadResult) {
     }
 }
 
-/// Compiles the condition's fields against the registry (first error with its position).
+/// Compiles the condition's fields against the registry (first error with its position),
+/// and validates `evt.type` names.
 fn compile_fields(ast: &Expr, registry: &dyn FieldRegistry) -> Result<(), (String, Pos)> {
-    let mut first: Option<(String, Pos)> = None;
+    let mut errs: Vec<(String, Pos)> = Vec::new();
     ast.walk(&mut |e| {
-        if first.is_some() {
+        if !errs.is_empty() {
             return;
         }
-        if let Expr::Check(c) = e {
-            let mut check = |name: &str, arg: Option<&str>, pos: Pos| {
-                if first.is_none() {
-                    if let Err(m) = registry.lookup(name, arg) {
-                        first = Some((m, pos));
-                    }
-                }
+        let Expr::Check(c) = e else { return };
+        let mut check = |name: &str, arg: Option<&str>, pos: Pos| {
+            if let Err(m) = registry.lookup(name, arg) {
+                errs.push((m, pos));
+            }
+        };
+        visit_operand_fields(&c.lhs, &mut check);
+        match &c.rhs {
+            Some(Rhs::Val(fr)) => check(&fr.name, fr.arg.as_deref(), fr.pos),
+            Some(Rhs::Transformer(t)) => visit_transformer_fields(t, &mut check),
+            _ => {}
+        }
+        let on_evt_type =
+            matches!(&c.lhs, Operand::Field(f) if f.name == "evt.type" || f.name == "syscall.type");
+        if on_evt_type && matches!(c.op, Op::Eq | Op::EqEq | Op::Ne | Op::In | Op::Intersects) {
+            let vals: Vec<(&str, Pos)> = match &c.rhs {
+                Some(Rhs::Value(v)) => vec![(v.text.as_str(), v.pos)],
+                Some(Rhs::List(l)) => l.items.iter().map(|v| (v.text.as_str(), v.pos)).collect(),
+                _ => Vec::new(),
             };
-            visit_operand_fields(&c.lhs, &mut check);
-            match &c.rhs {
-                Some(Rhs::Val(fr)) => check(&fr.name, fr.arg.as_deref(), fr.pos),
-                Some(Rhs::Transformer(t)) => visit_transformer_fields(t, &mut check),
-                _ => {}
+            if let Some((v, p)) = vals.into_iter().find(|(v, _)| event_ids_for_name(v).is_none()) {
+                errs.push((format!("unknown event type {v}"), p));
             }
         }
     });
-    match first {
+    match errs.into_iter().next() {
         Some(e) => Err(e),
         None => Ok(()),
     }
@@ -444,15 +457,24 @@ pub fn compile(col: &Collector, catalog: &Catalog<'_>, res: &mut LoadResult) -> 
             }
             return Err(LoadErr::new(ErrorCode::CompileCondition, msg, ctx));
         }
-        let evttypes: Option<BTreeSet<u16>> = None;
-        if let Some(set) = &evttypes {
-            if (set.is_empty() || set.len() > 100) && r.warn_evttypes {
-                res.warn(
-                    WarningCode::NoEvttype,
-                    "Rule matches too many evt.type values. This has a significant performance penalty.",
-                    &r.ctx,
-                );
-            }
+        for (msg, pos) in const_value_warnings(&ast, &|name| catalog.registry.lookup(name, None).is_ok()) {
+            let ctx = r.cond_ctx.condition(pos.idx, pos.line as usize, pos.col as usize, &condition);
+            res.warn(WarningCode::CompileCondition, msg, &ctx);
+        }
+        let evttypes = infer_event_types(&ast, InferOptions::default()).map_err(|e| {
+            LoadErr::new(
+                ErrorCode::CompileCondition,
+                e.message,
+                r.cond_ctx.condition(e.pos.idx, e.pos.line as usize, e.pos.col as usize, &condition),
+            )
+        })?;
+        // Falco 0.44.1: warn on an empty set too ([master] only on > 100 codes).
+        if (evttypes.is_empty() || evttypes.len() > 100) && r.warn_evttypes {
+            res.warn(
+                WarningCode::NoEvttype,
+                "Rule matches too many evt.type values. This has a significant performance penalty.",
+                &r.ctx,
+            );
         }
         out.rules.push(CompiledRule {
             id: out.rules.len(),

@@ -111,14 +111,9 @@ impl RuleSet {
             if !self.enabled[i] {
                 continue;
             }
-            match &r.evttypes {
-                None => by_code.iter_mut().for_each(|v| v.push(i as u32)),
-                Some(set) => {
-                    for &c in set {
-                        if let Some(v) = by_code.get_mut(c as usize) {
-                            v.push(i as u32);
-                        }
-                    }
+            for c in r.evttypes.iter() {
+                if let Some(v) = by_code.get_mut(c as usize) {
+                    v.push(i as u32);
                 }
             }
         }
