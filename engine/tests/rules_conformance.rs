@@ -3,12 +3,10 @@
 //! `tests/data/rules/cases/*.yaml`, expectations in `tests/data/rules/expectations.yaml`
 //! (format documented at its top). One runner; all mismatches are reported together.
 
-mod rules_support;
-
 use engine::rules::result::LoadResult;
 use engine::rules::yaml::{parse_documents, Node};
 use engine::rules::Loader;
-use rules_support::TableRegistry;
+use engine::fields::Registry;
 use std::path::PathBuf;
 
 fn data_dir() -> PathBuf {
@@ -36,7 +34,7 @@ fn check_case(case: &Node, failures: &mut Vec<String>) -> bool {
         Some(v) => v.iter().filter_map(Node::scalar).map(str::to_string).collect(),
         None => vec![format!("{id}.yaml")],
     };
-    let reg = TableRegistry;
+    let reg = Registry;
     let mut loader = Loader::new(&reg);
     let mut results: Vec<LoadResult> = Vec::new();
     for f in &files {

@@ -3,12 +3,10 @@
 //! plugin, with no warning; its rules, macros, lists, priorities and inferred event types
 //! match falco-rules.md §5.
 
-mod rules_support;
-
 use engine::rules::ruleset::{RuleMatching, RuleSet, Selection};
 use engine::rules::{Loader, Priority};
 use engine_filter::{event_ids_for_name, EventSet};
-use rules_support::TableRegistry;
+use engine::fields::Registry;
 
 const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/rules/upstream/falco_rules.yaml");
 
@@ -20,7 +18,7 @@ fn names(v: &[&str]) -> EventSet {
 
 #[test]
 fn stable_rules_load_cleanly() {
-    let reg = TableRegistry;
+    let reg = Registry;
     let mut loader = Loader::new(&reg);
     let res = loader.load_file(std::path::Path::new(FILE));
     // What Falco prints for this file (`-V`): the verbose report.
