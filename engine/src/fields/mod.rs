@@ -1126,8 +1126,9 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
             if is_sock {
                 out.push_u64(s.sport as u64);
             } else {
-                // libsinsp falls through to the client-protocol string: an empty value.
-                out.push_bytes(b"");
+                // libsinsp falls through to the client-protocol string, rendered as a
+                // port: 0.
+                out.push_u64(0);
             }
         }
         F::FdSport => match ty {

@@ -204,6 +204,8 @@ impl Capture {
             0x203 | 0x8001_ABCD => self.fdl(st, b, false, boff)?,
             0x218 => self.fdl(st, b, true, boff)?,
             0x206 | 0x8012_ABCD => self.ul(st, b, false),
+            0x205 | 0x8011_ABCD => il(st, b, false),
+            0x219 => il(st, b, true),
             0x220 => self.ul(st, b, true),
             _ => {}
         }
@@ -308,7 +310,11 @@ impl Capture {
                     f.sock.sport = c.u16().ok_or_else(bad)?;
                     f.sock.dport = c.u16().ok_or_else(bad)?;
                     f.sock.l4proto = c.u8().ok_or_else(bad)?;
-                    f.render_tuple_name();
+                    if f.sock.l4proto == super::fd::l4::TCP {
+                        f.flags |= super::fd::role::CONNECTED;
+                    }
+                    st.infer_local_address(&mut f);
+                    super::fd::ipv4tuple_to_string(&f.sock, &mut f.name);
                 }
                 FdType::Ipv6Sock => {
                     f.sock.sip.copy_from_slice(c.take(16).ok_or_else(bad)?);
@@ -316,6 +322,9 @@ impl Capture {
                     f.sock.sport = c.u16().ok_or_else(bad)?;
                     f.sock.dport = c.u16().ok_or_else(bad)?;
                     f.sock.l4proto = c.u8().ok_or_else(bad)?;
+                    if f.sock.l4proto == super::fd::l4::TCP {
+                        f.flags |= super::fd::role::CONNECTED;
+                    }
                     if super::fd::is_v4_mapped(&f.sock.sip) && super::fd::is_v4_mapped(&f.sock.dip) {
                         let (s, d) = (f.sock.sip, f.sock.dip);
                         f.ty = FdType::Ipv4Sock;
@@ -323,8 +332,11 @@ impl Capture {
                         f.sock.dip = [0; 16];
                         f.sock.sip[..4].copy_from_slice(&s[12..]);
                         f.sock.dip[..4].copy_from_slice(&d[12..]);
+                        st.infer_local_address(&mut f);
+                        super::fd::ipv4tuple_to_string(&f.sock, &mut f.name);
+                    } else {
+                        super::fd::ipv6tuple_to_string(&f.sock, &mut f.name);
                     }
-                    f.render_tuple_name();
                 }
                 FdType::Ipv4ServSock => {
                     f.sock.sip[..4].copy_from_slice(c.take(4).ok_or_else(bad)?);
@@ -335,7 +347,7 @@ impl Capture {
                     n.push(':');
                     n.push_str(&f.sock.sport.to_string());
                     f.name = n;
-                    f.set_server();
+                    st.server_ports.push(f.sock.sport);
                 }
                 FdType::Ipv6ServSock => {
                     f.sock.sip.copy_from_slice(c.take(16).ok_or_else(bad)?);
@@ -346,12 +358,17 @@ impl Capture {
                     n.push(':');
                     n.push_str(&f.sock.sport.to_string());
                     f.name = n;
-                    f.set_server();
+                    st.server_ports.push(f.sock.sport);
                 }
                 FdType::UnixSock => {
                     f.sock.usrc = c.u64().ok_or_else(bad)?;
                     f.sock.udst = c.u64().ok_or_else(bad)?;
                     f.name = String::from_utf8_lossy(c.str16().ok_or_else(bad)?).into_owned();
+                    if f.name.is_empty() {
+                        f.set_client();
+                    } else {
+                        f.set_server();
+                    }
                 }
                 FdType::FileV2 => {
                     f.openflags = c.u32().ok_or_else(bad)?;
@@ -479,6 +496,41 @@ impl Capture {
                 Some(e) => Ok(Some(e)),
                 None => Err(self.err(boff, format!("malformed event (event {num})"))),
             };
+        }
+    }
+}
+
+/// IL block: interface addresses (entry_len of V2 does not count itself).
+fn il(st: &mut State, b: &[u8], v2: bool) {
+    let mut c = Cur { b, p: 0 };
+    while c.left() >= 4 {
+        let start = c.p;
+        let elen = if v2 { c.u32().unwrap_or(0) as usize } else { 0 };
+        let (Some(ty), Some(nl)) = (c.u16(), c.u16()) else { return };
+        match ty {
+            1 | 3 => {
+                let (Some(a), Some(m), Some(_bc)) = (c.take(4), c.take(4), c.take(4)) else { return };
+                if ty == 1 && c.take(8).is_none() {
+                    return;
+                }
+                st.ifaces_v4.push(([a[0], a[1], a[2], a[3]], [m[0], m[1], m[2], m[3]]));
+            }
+            2 | 4 => {
+                let (Some(a), Some(_m), Some(_bc)) = (c.take(16), c.take(16), c.take(16)) else { return };
+                if ty == 2 && c.take(8).is_none() {
+                    return;
+                }
+                let mut x = [0u8; 16];
+                x.copy_from_slice(a);
+                st.ifaces_v6.push(x);
+            }
+            _ => return,
+        }
+        if c.take(nl as usize).is_none() {
+            return;
+        }
+        if v2 {
+            c.p = start + 4 + elen;
         }
     }
 }

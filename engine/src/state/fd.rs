@@ -349,6 +349,28 @@ pub fn is_v4_mapped(b: &[u8]) -> bool {
         && ((b[10] == 0xff && b[11] == 0xff) || b[10..16].iter().all(|&x| x == 0))
 }
 
+/// `ipv4tuple_to_string`: `a.b.c.d:p->e.f.g.h:q` whatever the protocol.
+pub fn ipv4tuple_to_string(s: &SockInfo, out: &mut String) {
+    push_ipv4(out, &s.sip);
+    out.push(':');
+    push_port(out, s.sport);
+    out.push_str("->");
+    push_ipv4(out, &s.dip);
+    out.push(':');
+    push_port(out, s.dport);
+}
+
+/// `ipv6tuple_to_string`.
+pub fn ipv6tuple_to_string(s: &SockInfo, out: &mut String) {
+    push_ipv6(out, &s.sip);
+    out.push(':');
+    push_port(out, s.sport);
+    out.push_str("->");
+    push_ipv6(out, &s.dip);
+    out.push(':');
+    push_port(out, s.dport);
+}
+
 /// `sockinfo_to_str`: the fd name of an IPv4/IPv6 socket.
 pub fn sockinfo_to_str(ty: FdType, s: &SockInfo, out: &mut String) {
     match ty {

@@ -186,6 +186,12 @@ pub struct State {
     pub cur: Cur,
     /// Hostname from the MI block.
     pub hostname: String,
+    /// IPv4 interfaces (address, netmask), network byte order, from IL blocks.
+    pub ifaces_v4: Vec<([u8; 4], [u8; 4])>,
+    /// IPv6 interface addresses from IL blocks.
+    pub ifaces_v6: Vec<[u8; 16]>,
+    /// Server ports of listening sockets from FDL blocks (`m_server_ports`).
+    pub server_ports: Vec<u16>,
     pub(crate) kinds: Vec<Kind>,
     pub(crate) tid_to_remove: i64,
     pub(crate) tid_of_fd_to_remove: i64,
@@ -219,6 +225,9 @@ impl State {
             first_ts: 0,
             cur: Cur::default(),
             hostname: String::new(),
+            ifaces_v4: Vec::new(),
+            ifaces_v6: Vec::new(),
+            server_ports: Vec::new(),
             kinds: evt::kind_table(),
             tid_to_remove: -1,
             tid_of_fd_to_remove: -1,
@@ -276,8 +285,97 @@ impl State {
         self.threads.insert(t.tid, t);
     }
 
-    /// Recomputes the child counts after the PL (`create_child_dependencies`).
+    /// Fills an empty source/destination address of a socket from the interface list
+    /// (`sinsp_network_interfaces::update_fd`).
+    pub fn infer_local_address(&self, f: &mut FdInfo) {
+        match f.ty {
+            FdType::Ipv4Sock => {
+                let (s, d) = (&mut f.sock.sip, &mut f.sock.dip);
+                let zs = s[..4] == [0; 4];
+                let zd = d[..4] == [0; 4];
+                if !zs && !zd {
+                    return;
+                }
+                let other: [u8; 4] = if zs { [d[0], d[1], d[2], d[3]] } else { [s[0], s[1], s[2], s[3]] };
+                let newaddr = self.infer_v4(other);
+                if newaddr == other && f.sock.sport == f.sock.dport {
+                    return;
+                }
+                if zs {
+                    f.sock.sip[..4].copy_from_slice(&newaddr);
+                } else {
+                    f.sock.dip[..4].copy_from_slice(&newaddr);
+                }
+            }
+            FdType::Ipv6Sock => {
+                let zs = f.sock.sip == [0; 16];
+                let zd = f.sock.dip == [0; 16];
+                if !zs && !zd {
+                    return;
+                }
+                let other = if zs { f.sock.dip } else { f.sock.sip };
+                let newaddr = self.infer_v6(&other);
+                if newaddr == other && f.sock.sport == f.sock.dport {
+                    return;
+                }
+                if zs {
+                    f.sock.sip = newaddr;
+                } else {
+                    f.sock.dip = newaddr;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn infer_v4(&self, d: [u8; 4]) -> [u8; 4] {
+        if let Some((a, _)) = self.ifaces_v4.iter().find(|(a, _)| *a == d) {
+            return *a;
+        }
+        let and = |x: [u8; 4], m: [u8; 4]| [x[0] & m[0], x[1] & m[1], x[2] & m[2], x[3] & m[3]];
+        if let Some((a, _)) = self.ifaces_v4.iter().find(|(a, m)| and(*a, *m) == and(d, *m)) {
+            return *a;
+        }
+        if let Some((a, _)) = self.ifaces_v4.iter().find(|(a, _)| *a != [127, 0, 0, 1]) {
+            return *a;
+        }
+        [0; 4]
+    }
+
+    fn infer_v6(&self, d: &[u8; 16]) -> [u8; 16] {
+        if let Some(a) = self.ifaces_v6.iter().find(|a| *a == d) {
+            return *a;
+        }
+        if let Some(a) = self.ifaces_v6.iter().find(|a| a[..8] == d[..8]) {
+            return *a;
+        }
+        let mut lo = [0u8; 16];
+        lo[15] = 1;
+        if let Some(a) = self.ifaces_v6.iter().find(|a| **a != lo) {
+            return *a;
+        }
+        [0; 16]
+    }
+
+    /// Recomputes the child counts after the PL (`create_child_dependencies`) and fixes
+    /// the roles of sockets that came from FDL blocks (`fix_sockets_coming_from_proc`).
     pub fn finish_proclist(&mut self) {
+        let ports = std::mem::take(&mut self.server_ports);
+        for t in self.threads.values_mut() {
+            for f in t.fds.map.values_mut() {
+                if f.ty == FdType::Ipv4Sock {
+                    if ports.contains(&f.sock.sport) {
+                        f.swap_addresses();
+                        f.name.clear();
+                        fd::ipv4tuple_to_string(&f.sock, &mut f.name);
+                        f.set_server();
+                    } else {
+                        f.set_client();
+                    }
+                }
+            }
+        }
+        self.server_ports = ports;
         let mut counts: HashMap<i64, u64, FastHash> = HashMap::default();
         for t in self.threads.values() {
             if t.flags & thread::cl::CLONE_THREAD != 0 {

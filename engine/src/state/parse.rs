@@ -1276,6 +1276,11 @@ impl State {
         if matches!(f.ty, FdType::Ipv4Sock | FdType::Ipv6Sock) && f.sock.l4proto == l4::UNKNOWN {
             f.sock.l4proto = l4::UDP;
         }
+        let mut tmp = f.clone();
+        self.infer_local_address(&mut tmp);
+        if let Some(f) = self.cur_fd_mut() {
+            f.sock = tmp.sock;
+        }
         true
     }
 }
