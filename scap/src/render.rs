@@ -445,7 +445,10 @@ struct Stack {
 
 impl Stack {
     fn new() -> Stack {
-        Stack { buf: [0; 48], len: 0 }
+        Stack {
+            buf: [0; 48],
+            len: 0,
+        }
     }
     fn as_str(&self) -> &str {
         std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
@@ -455,7 +458,10 @@ impl Stack {
 impl std::fmt::Write for Stack {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
         let b = s.as_bytes();
-        let dst = self.buf.get_mut(self.len..self.len + b.len()).ok_or(std::fmt::Error)?;
+        let dst = self
+            .buf
+            .get_mut(self.len..self.len + b.len())
+            .ok_or(std::fmt::Error)?;
         dst.copy_from_slice(b);
         self.len += b.len();
         Ok(())
@@ -761,6 +767,31 @@ impl Renderer {
             Some(i) => self.arg_at(ev, i, r, out),
             None => false,
         }
+    }
+
+    /// Appends `evt.res`: `SUCCESS` when the `res` parameter (or, for exits of
+    /// fd-creating events without one, the `fd` parameter) is >= 0, else its resolved form
+    /// (errno name) or its value; false (sysdig shows `<NA>`) when there is neither.
+    pub fn res(&mut self, ev: &EventRef<'_>, r: &dyn Resolver, out: &mut Vec<u8>) -> bool {
+        let n = shown(ev);
+        let find =
+            |name: &str| (0..n).find(|&i| schema(ev, i).is_some_and(|(p, _)| p.name == name));
+        let creates_fd =
+            event::info_e5c53d64(ev.ty()).map_or(0, |e| e.flags) & event::flags::EF_CREATES_FD != 0;
+        let idx = match find("res") {
+            Some(i) => i,
+            None if creates_fd && ev.ty() % 2 == 1 => match find("fd") {
+                Some(i) => i,
+                None => return false,
+            },
+            None => return false,
+        };
+        let v = ev.param_bytes(idx).map_or(0, i64_of);
+        if v >= 0 {
+            out.extend_from_slice(b"SUCCESS");
+            return true;
+        }
+        self.arg_at(ev, idx, r, out)
     }
 
     /// `evt.args` as a `String` (lossy for non-UTF-8 bytes), for convenience.
