@@ -362,7 +362,7 @@ impl Values {
     }
 }
 
-impl Value<'_> {
+impl<'a> Value<'a> {
     /// The value as a signed 128-bit integer (numbers and booleans).
     pub fn as_i128(&self) -> Option<i128> {
         match *self {
@@ -373,8 +373,8 @@ impl Value<'_> {
         }
     }
     /// The value's bytes (strings and buffers).
-    pub fn as_bytes(&self) -> Option<&[u8]> {
-        match self {
+    pub fn as_bytes(&self) -> Option<&'a [u8]> {
+        match *self {
             Value::Bytes(b) => Some(b),
             _ => None,
         }

@@ -9,7 +9,9 @@ pub mod ast;
 pub mod evttype;
 pub mod field;
 pub mod macros;
+pub mod ops;
 pub mod parser;
+pub mod program;
 
 pub use ast::{
     Check, Expr, FieldRef, ListLit, Modifier, Op, Operand, Pos, Rhs, TArg, Transformer,
@@ -24,3 +26,4 @@ pub use macros::{
     unsafe_na_checks, MacroError,
 };
 pub use parser::{parse, parse_with, ParseError, Parser, ParserOptions, FALCO_MAX_DEPTH};
+pub use program::{compile, CompileError, Program, Scratch};

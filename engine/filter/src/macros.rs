@@ -301,7 +301,10 @@ mod tests {
     fn list_substitution_rules() {
         let shells = ("shell_binaries", vec!["ash", "bash"]);
         assert_eq!(
-            sub("proc.name in (shell_binaries)", &[shells.clone()]),
+            sub(
+                "proc.name in (shell_binaries)",
+                std::slice::from_ref(&shells)
+            ),
             "proc.name in ( ash, bash )"
         );
         // ListSubBare: `=` is a delimiter.
@@ -320,7 +323,10 @@ mod tests {
         );
         // Not delimited: left alone.
         assert_eq!(
-            sub("proc.name in (xshell_binaries)", &[shells.clone()]),
+            sub(
+                "proc.name in (xshell_binaries)",
+                std::slice::from_ref(&shells)
+            ),
             "proc.name in (xshell_binaries)"
         );
         assert_eq!(

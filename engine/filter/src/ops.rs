@@ -1,0 +1,434 @@
+//! Allocation-free operator primitives: fnmatch-style globs, path-prefix sets for `pmatch`,
+//! ASCII case-insensitive search, hex and base64 decoding, `getopt`, and the built-in
+//! service-name table for port constants.
+
+use std::collections::HashMap;
+
+/// fnmatch(3) without flags, byte-wise: `*`, `?`, `[...]`, `[!...]`/`[^...]`, ranges, `\`
+/// escapes; the whole value must match. With `icase`, ASCII letters match either case.
+pub fn glob_match(pat: &[u8], s: &[u8], icase: bool) -> bool {
+    let eq = |a: u8, b: u8| {
+        if icase {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
+    let (mut p, mut i) = (0usize, 0usize);
+    // Backtrack point: (pattern index after '*', value index it matched up to).
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        if let Some(&pc) = pat.get(p) {
+            if pc == b'*' {
+                // Collapse runs of '*'.
+                while pat.get(p) == Some(&b'*') {
+                    p += 1;
+                }
+                star = Some((p, i));
+                continue;
+            }
+            if let Some(&c) = s.get(i) {
+                let step = match pc {
+                    b'?' => Some(p + 1),
+                    b'[' => match class_match(pat, p, c, icase) {
+                        Some((true, next)) => Some(next),
+                        Some((false, _)) => None,
+                        // Unterminated class: a literal '['.
+                        None => eq(b'[', c).then_some(p + 1),
+                    },
+                    b'\\' if p + 1 < pat.len() => eq(pat[p + 1], c).then_some(p + 2),
+                    other => eq(other, c).then_some(p + 1),
+                };
+                if let Some(np) = step {
+                    p = np;
+                    i += 1;
+                    continue;
+                }
+            }
+        } else if i == s.len() {
+            return true;
+        }
+        // Mismatch: let the last '*' absorb one more byte.
+        match star {
+            Some((sp, si)) if si < s.len() => {
+                star = Some((sp, si + 1));
+                p = sp;
+                i = si + 1;
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Matches `c` against the class starting at `pat[p] == b'['`. Returns (matched, index
+/// after the class), or `None` if the class is unterminated.
+fn class_match(pat: &[u8], p: usize, c: u8, icase: bool) -> Option<(bool, usize)> {
+    let mut j = p + 1;
+    let negate = matches!(pat.get(j), Some(b'!' | b'^'));
+    if negate {
+        j += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    loop {
+        let &b = pat.get(j)?;
+        if b == b']' && !first {
+            return Some((matched != negate, j + 1));
+        }
+        first = false;
+        let (lo, next) = if b == b'\\' {
+            (*pat.get(j + 1)?, j + 2)
+        } else {
+            (b, j + 1)
+        };
+        j = next;
+        let hi = if pat.get(j) == Some(&b'-') && pat.get(j + 1).is_some_and(|&h| h != b']') {
+            let h = pat[j + 1];
+            j += 2;
+            h
+        } else {
+            lo
+        };
+        let in_range = |x: u8| lo <= x && x <= hi;
+        if in_range(c)
+            || (icase && (in_range(c.to_ascii_lowercase()) || in_range(c.to_ascii_uppercase())))
+        {
+            matched = true;
+        }
+    }
+}
+
+/// ASCII case-insensitive substring search (`strcasestr`); `needle_lower` is lower-case.
+pub fn icontains(hay: &[u8], needle_lower: &[u8]) -> bool {
+    if needle_lower.is_empty() {
+        return true;
+    }
+    if needle_lower.len() > hay.len() {
+        return false;
+    }
+    hay.windows(needle_lower.len()).any(|w| {
+        w.iter()
+            .zip(needle_lower)
+            .all(|(a, b)| a.to_ascii_lowercase() == *b)
+    })
+}
+
+/// Decodes an even-length hex string (either case). `None` on odd length or a bad digit.
+pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    let b = s.as_bytes();
+    if b.is_empty() || !b.len().is_multiple_of(2) {
+        return None;
+    }
+    b.chunks(2)
+        .map(|c| {
+            let h = (c[0] as char).to_digit(16)?;
+            let l = (c[1] as char).to_digit(16)?;
+            Some((h * 16 + l) as u8)
+        })
+        .collect()
+}
+
+/// Base64 decoding (standard alphabet, padding optional), appended to `out`.
+/// Returns `false` (and leaves `out` partially written) on invalid input.
+pub fn b64_decode_into(input: &[u8], out: &mut Vec<u8>) -> bool {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => (c - b'A') as u32,
+            b'a'..=b'z' => (c - b'a' + 26) as u32,
+            b'0'..=b'9' => (c - b'0' + 52) as u32,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        })
+    };
+    let data = match input.iter().position(|&c| c == b'=') {
+        Some(p) => {
+            if !input[p..].iter().all(|&c| c == b'=') || input.len() - p > 2 {
+                return false;
+            }
+            &input[..p]
+        }
+        None => input,
+    };
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in data {
+        let Some(v) = val(c) else { return false };
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    // A single leftover sextet cannot encode a byte.
+    bits < 6
+}
+
+/// Final path component (text after the last `/`; the whole text when there is none).
+pub fn basename(s: &[u8]) -> &[u8] {
+    match s.iter().rposition(|&c| c == b'/') {
+        Some(p) => &s[p + 1..],
+        None => s,
+    }
+}
+
+/// A set of path prefixes for `pmatch`: a trie over `/`-separated components whose edges
+/// are literal components (hash lookup) or glob components (fnmatch).
+#[derive(Debug, Default, Clone)]
+pub struct PathSet {
+    root: PathNode,
+}
+
+#[derive(Debug, Default, Clone)]
+struct PathNode {
+    terminal: bool,
+    literal: HashMap<Box<[u8]>, PathNode>,
+    globs: Vec<(Box<[u8]>, PathNode)>,
+}
+
+fn is_glob(c: &[u8]) -> bool {
+    c.iter().any(|b| matches!(b, b'*' | b'?' | b'[' | b'\\'))
+}
+
+impl PathSet {
+    /// Adds a prefix path (a trailing `/` is ignored).
+    pub fn insert(&mut self, path: &[u8]) {
+        // Trailing slashes are ignored ("/" becomes the root: one empty component).
+        let mut p = path;
+        while p.ends_with(b"/") {
+            p = &p[..p.len() - 1];
+        }
+        let mut node = &mut self.root;
+        for comp in p.split(|&c| c == b'/') {
+            node = if is_glob(comp) {
+                let idx = match node.globs.iter().position(|(g, _)| &**g == comp) {
+                    Some(i) => i,
+                    None => {
+                        node.globs.push((comp.into(), PathNode::default()));
+                        node.globs.len() - 1
+                    }
+                };
+                &mut node.globs[idx].1
+            } else {
+                node.literal.entry(comp.into()).or_default()
+            };
+        }
+        node.terminal = true;
+    }
+
+    /// True if some prefix matches `path` by whole components.
+    pub fn matches(&self, path: &[u8]) -> bool {
+        fn walk<'a>(node: &PathNode, mut comps: impl Iterator<Item = &'a [u8]> + Clone) -> bool {
+            if node.terminal {
+                return true;
+            }
+            let Some(c) = comps.next() else { return false };
+            if let Some(n) = node.literal.get(c) {
+                if walk(n, comps.clone()) {
+                    return true;
+                }
+            }
+            node.globs
+                .iter()
+                .any(|(g, n)| glob_match(g, c, false) && walk(n, comps.clone()))
+        }
+        walk(&self.root, path.split(|&c| c == b'/'))
+    }
+}
+
+/// `getopt(args, optstring)[opt]`: scans argv-style `args` (the first element is the
+/// program, as in `proc.args` it is not: every element is scanned) and writes the argument
+/// of option `opt` into `out` (empty for an option without argument). Returns whether the
+/// option was present. Grouped flags (`-abc`), attached (`-tvalue`) and separate
+/// (`-t value`) arguments are understood; `--` ends option parsing; non-option words are
+/// skipped (GNU permutation).
+pub fn getopt<'a>(
+    args: impl IntoIterator<Item = &'a [u8]>,
+    optstring: &[u8],
+    opt: u8,
+    out: &mut Vec<u8>,
+) -> bool {
+    let takes_arg = |c: u8| -> Option<bool> {
+        let i = optstring.iter().position(|&x| x == c && c != b':')?;
+        Some(optstring.get(i + 1) == Some(&b':'))
+    };
+    let mut it = args.into_iter();
+    let mut found = false;
+    while let Some(a) = it.next() {
+        if a == b"--" {
+            break;
+        }
+        if a.len() < 2 || a[0] != b'-' || a[1] == b'-' {
+            continue;
+        }
+        let mut j = 1;
+        while j < a.len() {
+            let c = a[j];
+            match takes_arg(c) {
+                Some(true) => {
+                    let val: &[u8] = if j + 1 < a.len() {
+                        &a[j + 1..]
+                    } else {
+                        it.next().unwrap_or(b"")
+                    };
+                    if c == opt {
+                        out.clear();
+                        out.extend_from_slice(val);
+                        found = true;
+                    }
+                    break;
+                }
+                Some(false) if c == opt => {
+                    out.clear();
+                    found = true;
+                }
+                Some(false) => {}
+                None => {}
+            }
+            j += 1;
+        }
+    }
+    found
+}
+
+/// Service names accepted for port constants (a subset of /etc/services, TCP).
+pub fn service_port(name: &str) -> Option<u16> {
+    const SERVICES: &[(&str, u16)] = &[
+        ("ftp-data", 20),
+        ("ftp", 21),
+        ("ssh", 22),
+        ("telnet", 23),
+        ("smtp", 25),
+        ("time", 37),
+        ("whois", 43),
+        ("tacacs", 49),
+        ("domain", 53),
+        ("bootps", 67),
+        ("bootpc", 68),
+        ("tftp", 69),
+        ("gopher", 70),
+        ("finger", 79),
+        ("http", 80),
+        ("www", 80),
+        ("kerberos", 88),
+        ("pop3", 110),
+        ("sunrpc", 111),
+        ("auth", 113),
+        ("nntp", 119),
+        ("ntp", 123),
+        ("epmap", 135),
+        ("netbios-ns", 137),
+        ("netbios-dgm", 138),
+        ("netbios-ssn", 139),
+        ("imap2", 143),
+        ("imap", 143),
+        ("snmp", 161),
+        ("snmp-trap", 162),
+        ("bgp", 179),
+        ("irc", 194),
+        ("ldap", 389),
+        ("https", 443),
+        ("microsoft-ds", 445),
+        ("kpasswd", 464),
+        ("submissions", 465),
+        ("syslog", 514),
+        ("printer", 515),
+        ("submission", 587),
+        ("ldaps", 636),
+        ("rsync", 873),
+        ("ftps", 990),
+        ("imaps", 993),
+        ("pop3s", 995),
+        ("socks", 1080),
+        ("openvpn", 1194),
+        ("ms-sql-s", 1433),
+        ("ms-sql-m", 1434),
+        ("nfs", 2049),
+        ("mysql", 3306),
+        ("ms-wbt-server", 3389),
+        ("postgresql", 5432),
+        ("x11", 6000),
+        ("redis", 6379),
+        ("http-alt", 8080),
+        ("webcache", 8080),
+        ("tproxy", 8081),
+    ];
+    SERVICES.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match(b"*.log", b"/var/x.log", false));
+        assert!(!glob_match(b"*.log", b"/var/x.log2", false));
+        assert!(glob_match(b"a?c", b"abc", false));
+        assert!(glob_match(b"di[r]", b"dir", false));
+        assert!(!glob_match(b"di[!r]", b"dir", false));
+        assert!(glob_match(b"di[a-s]", b"dir", false));
+        assert!(glob_match(b"[]]x", b"]x", false));
+        assert!(glob_match(b"a\\*b", b"a*b", false));
+        assert!(!glob_match(b"a\\*b", b"axb", false));
+        assert!(glob_match(b"MY*", b"myexe", true));
+        assert!(glob_match(b"[A-Z]yexe", b"myexe", true));
+        assert!(glob_match(b"*", b"", false));
+        assert!(!glob_match(b"?", b"", false));
+        assert!(glob_match(b"a[bc", b"a[bc", false));
+        assert!(glob_match(b"*a*b*c*", b"xxaxxbxxcxx", false));
+        assert!(!glob_match(b"*a*b*c*d", b"xxaxxbxxcxx", false));
+    }
+
+    #[test]
+    fn paths() {
+        let mut s = PathSet::default();
+        s.insert(b"/opt/dir");
+        assert!(s.matches(b"/opt/dir/subdir/file.txt"));
+        assert!(s.matches(b"/opt/dir"));
+        assert!(!s.matches(b"/opt/dir2/x"));
+        let mut g = PathSet::default();
+        g.insert(b"/opt/*/subdir/");
+        assert!(g.matches(b"/opt/dir/subdir/file.txt"));
+        assert!(!g.matches(b"/opt/dir/subdir2/file.txt"));
+        let mut r = PathSet::default();
+        r.insert(b"/");
+        assert!(r.matches(b"/anything"));
+    }
+
+    #[test]
+    fn codecs() {
+        assert_eq!(decode_hex("656c6C").unwrap(), b"ell");
+        assert!(
+            decode_hex("2").is_none() && decode_hex("2g").is_none() && decode_hex("").is_none()
+        );
+        let mut o = Vec::new();
+        assert!(b64_decode_into(b"YWFhLWJiYg", &mut o));
+        assert_eq!(o, b"aaa-bbb");
+        o.clear();
+        assert!(b64_decode_into(b"YWFhYmJi", &mut o));
+        assert_eq!(o, b"aaabbb");
+        o.clear();
+        assert!(b64_decode_into(b"YQ==", &mut o) && o == b"a");
+        o.clear();
+        assert!(!b64_decode_into(b"Y", &mut o));
+        assert!(!b64_decode_into(b"a*b", &mut o));
+        assert_eq!(basename(b"/tmp/file_to_run"), b"file_to_run");
+        assert!(icontains(b"/opt/dir/SUBDIR", b"/subdir"));
+        assert_eq!(service_port("ssh"), Some(22));
+    }
+
+    #[test]
+    fn getopt_forms() {
+        let args: Vec<&[u8]> = vec![b"-n", b"-t", b"value", b"file", b"-xvalue2"];
+        let mut o = Vec::new();
+        assert!(getopt(args.iter().copied(), b"nt:x:", b't', &mut o));
+        assert_eq!(o, b"value");
+        assert!(getopt(args.iter().copied(), b"nt:x:", b'x', &mut o));
+        assert_eq!(o, b"value2");
+        assert!(getopt(args.iter().copied(), b"nt:x:", b'n', &mut o));
+        assert_eq!(o, b"");
+        assert!(!getopt(args.iter().copied(), b"nt:x:", b'q', &mut o));
+    }
+}

@@ -1,0 +1,1200 @@
+//! Compilation of an expanded AST into an immutable [`Program`], and its evaluation.
+//!
+//! [`compile`] resolves every field through a [`FieldRegistry`], type-checks operators,
+//! transformers and right-hand sides (§3.3–3.5), coerces constants to the field type and
+//! prepares them: hash sets for `in`/`intersects`, a component trie for `pmatch`,
+//! anchored regexes, memmem finders, decoded hex for the b-ops, CIDR networks.
+//!
+//! [`Program::eval_with`] evaluates against a [`FieldSource`] using a caller-owned
+//! [`Scratch`] (one buffer per operand slot, reused across events and programs): no
+//! allocation per event once the buffers have grown. `and`/`or` short-circuit left to
+//! right; a missing value makes a check false whatever the operator, only `not` flips it.
+
+use crate::ast::*;
+use crate::evttype::event_ids_for_name;
+use crate::field::*;
+use crate::ops;
+use memchr::memmem;
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::collections::HashSet;
+use std::net::IpAddr;
+use thiserror::Error;
+
+/// A compile error: libsinsp's wording and the position of the offending node.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{message}")]
+pub struct CompileError {
+    /// The message.
+    pub message: String,
+    /// Position (in the text the node was parsed from; macro bodies keep their own).
+    pub pos: Pos,
+}
+
+fn cerr<T>(pos: Pos, msg: impl Into<String>) -> Result<T, CompileError> {
+    Err(CompileError {
+        message: msg.into(),
+        pos,
+    })
+}
+
+/// How the values of an operand combine in a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// One value.
+    Scalar,
+    /// A list value (`in`: every element in the set; `intersects`: some).
+    List,
+    /// Any candidate satisfies the check (`proc.aname`).
+    Any,
+    /// Either connection end (`fd.ip`): any for `=`, none-equal for `!=`.
+    EitherEnd,
+}
+
+/// A compiled operand producing values into its scratch slot.
+#[derive(Debug)]
+enum Src {
+    Field {
+        id: FieldId,
+        arg: FieldArg,
+        slot: usize,
+    },
+    Const {
+        slot: usize,
+        text: Box<[u8]>,
+    },
+    Transform {
+        kind: TransformerKind,
+        args: Vec<Src>,
+        slot: usize,
+        opt: u8,
+        optstring: Box<[u8]>,
+    },
+}
+
+impl Src {
+    fn slot(&self) -> usize {
+        match self {
+            Src::Field { slot, .. } | Src::Const { slot, .. } | Src::Transform { slot, .. } => {
+                *slot
+            }
+        }
+    }
+}
+
+/// A prepared constant.
+#[derive(Debug, Clone)]
+enum Const {
+    Int(i128),
+    Bool(bool),
+    Ip(IpAddr),
+    Net(IpAddr, u8),
+    Bytes(Box<[u8]>),
+}
+
+/// A prepared single-constant matcher.
+#[derive(Debug)]
+enum Matcher {
+    Eq(Const),
+    Ord(Op, Const),
+    Contains(Box<memmem::Finder<'static>>),
+    IContains(Box<[u8]>),
+    StartsWith(Box<[u8]>),
+    EndsWith(Box<[u8]>),
+    Glob(Box<[u8]>, bool),
+    Regex(regex::bytes::Regex),
+}
+
+#[derive(Debug)]
+enum Rhs2 {
+    Exists,
+    One(Matcher),
+    /// `!=`: the negation of an equality matcher (missing value still false).
+    Ne(Const),
+    BytesSet(HashSet<Box<[u8]>>),
+    IntSet(HashSet<i128>),
+    OtherSet(Vec<Const>),
+    PMatch(ops::PathSet),
+    Modifier(Modifier, Vec<Matcher>, bool),
+    Field(Src),
+}
+
+#[derive(Debug)]
+struct CheckNode {
+    lhs: Src,
+    mode: Mode,
+    op: Op,
+    rhs: Rhs2,
+}
+
+#[derive(Debug)]
+enum Node {
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    Not(Box<Node>),
+    Check(Box<CheckNode>),
+}
+
+/// A compiled condition: immutable, shareable across threads; evaluate with
+/// [`Program::eval_with`] (explicit scratch) or [`Program::eval`] (thread-local scratch).
+#[derive(Debug)]
+pub struct Program {
+    root: Node,
+    n_slots: usize,
+    fields: Vec<String>,
+}
+
+/// Per-thread evaluation buffers: one [`Values`] per operand slot. Reuse one `Scratch`
+/// for every program evaluated on a thread.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    slots: Vec<Values>,
+}
+
+impl Scratch {
+    /// Empty scratch; it grows on first use.
+    pub fn new() -> Scratch {
+        Scratch::default()
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::new());
+}
+
+impl Program {
+    /// Evaluates the program for the current event of `src`.
+    pub fn eval_with(&self, src: &mut dyn FieldSource, scratch: &mut Scratch) -> bool {
+        if scratch.slots.len() < self.n_slots {
+            scratch.slots.resize_with(self.n_slots, Values::new);
+        }
+        eval_node(&self.root, src, &mut scratch.slots)
+    }
+
+    /// Evaluates with a thread-local scratch (no allocation once warmed up).
+    pub fn eval(&self, src: &mut impl FieldSource) -> bool {
+        SCRATCH.with(|s| match s.try_borrow_mut() {
+            Ok(mut s) => self.eval_with(src, &mut s),
+            // Re-entrant use (a source evaluating a program): fall back to a fresh scratch.
+            Err(_) => self.eval_with(src, &mut Scratch::new()),
+        })
+    }
+
+    /// Canonical names of the fields the condition reads (condition_fields), sorted.
+    pub fn fields(&self) -> &[String] {
+        &self.fields
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Compilation
+// ---------------------------------------------------------------------------------------
+
+/// Operand description after resolution.
+#[derive(Debug, Clone)]
+struct OpInfo {
+    ty: FieldType,
+    mode: Mode,
+    flags: FieldFlags,
+    name: String,
+}
+
+struct Compiler<'r> {
+    reg: &'r dyn FieldRegistry,
+    n_slots: usize,
+    fields: Vec<String>,
+}
+
+/// Compiles an expanded condition (no macro references left) against `registry`.
+pub fn compile(expr: &Expr, registry: &dyn FieldRegistry) -> Result<Program, CompileError> {
+    let mut c = Compiler {
+        reg: registry,
+        n_slots: 0,
+        fields: Vec::new(),
+    };
+    let root = c.node(expr)?;
+    let mut fields = c.fields;
+    fields.sort();
+    fields.dedup();
+    Ok(Program {
+        root,
+        n_slots: c.n_slots,
+        fields,
+    })
+}
+
+fn op_name(op: Op, m: Option<Modifier>) -> String {
+    match m {
+        Some(m) => format!("{} {}", op.as_str(), m.as_str()),
+        None => op.as_str().to_string(),
+    }
+}
+
+fn parse_int(text: &str, ty: FieldType, pos: Pos) -> Result<i128, CompileError> {
+    let t = text.strip_prefix('+').unwrap_or(text);
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return cerr(pos, format!("{text} is not a valid number"));
+    }
+    let v: i128 = match t.parse::<i128>() {
+        Ok(v) if v >= i64::MIN as i128 && v <= u64::MAX as i128 => v,
+        _ => return cerr(pos, format!("{text} is not a valid number")),
+    };
+    // Negative constants wrap for unsigned types, per width.
+    let bits = match ty {
+        FieldType::Uint8 => 8,
+        FieldType::Uint16 | FieldType::Port => 16,
+        FieldType::Uint32 => 32,
+        FieldType::Uint64 | FieldType::RelTime | FieldType::AbsTime => 64,
+        _ => 0,
+    };
+    if bits > 0 && v < 0 {
+        let m = if bits == 64 {
+            u64::MAX as i128
+        } else {
+            (1i128 << bits) - 1
+        };
+        return Ok((v as i64 as i128) & m);
+    }
+    Ok(v)
+}
+
+fn parse_ip(text: &str) -> Option<IpAddr> {
+    text.parse::<IpAddr>().ok()
+}
+
+fn parse_net(text: &str) -> Option<(IpAddr, u8)> {
+    let (a, l) = text.split_once('/')?;
+    let addr = parse_ip(a)?;
+    let len: u8 = l.parse().ok()?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    (len <= max).then_some((addr, len))
+}
+
+/// Coerces a constant text to the operand type (§3.5).
+fn coerce(text: &str, ty: FieldType, pos: Pos) -> Result<Const, CompileError> {
+    use FieldType::*;
+    match ty {
+        Charbuf | Fspath => {
+            if text.contains('\0') {
+                return cerr(
+                    pos,
+                    format!(
+                        "filter error: string value '{}' contains a NUL byte",
+                        text.escape_default()
+                    ),
+                );
+            }
+            Ok(Const::Bytes(text.as_bytes().into()))
+        }
+        Bytebuf => Ok(Const::Bytes(text.as_bytes().into())),
+        Bool => match text {
+            "true" => Ok(Const::Bool(true)),
+            "false" => Ok(Const::Bool(false)),
+            _ => cerr(
+                pos,
+                format!("filter error: unrecognized boolean value {text}"),
+            ),
+        },
+        Port => match ops::service_port(text) {
+            Some(p) if !text.bytes().all(|b| b.is_ascii_digit()) => Ok(Const::Int(p as i128)),
+            _ => parse_int(text, ty, pos).map(Const::Int),
+        },
+        IpAddr => {
+            if text.contains('/') {
+                return match parse_net(text) {
+                    Some((a, l)) => Ok(Const::Net(a, l)),
+                    None => cerr(pos, format!("unrecognized IP network {text}")),
+                };
+            }
+            match parse_ip(text) {
+                Some(a) => Ok(Const::Ip(a)),
+                None => cerr(pos, format!("unrecognized IP address {text}")),
+            }
+        }
+        IpNet => match parse_net(text) {
+            Some((a, l)) => Ok(Const::Net(a, l)),
+            None => cerr(pos, format!("unrecognized IP network {text}")),
+        },
+        _ => parse_int(text, ty, pos).map(Const::Int),
+    }
+}
+
+fn is_bytes_like(ty: FieldType) -> bool {
+    ty.is_string() || ty == FieldType::Bytebuf
+}
+
+fn check_op_type(op: Op, m: Option<Modifier>, info: &OpInfo, pos: Pos) -> Result<(), CompileError> {
+    use FieldType as T;
+    let ty = info.ty;
+    let opn = op_name(op, m);
+    if info.mode == Mode::List && !matches!(op, Op::In | Op::Intersects | Op::Exists) {
+        return cerr(
+            pos,
+            format!("'{opn}' operator not supported for list filters"),
+        );
+    }
+    let unsupported = || {
+        let what = if ty.is_numeric() {
+            "numeric".to_string()
+        } else {
+            format!("'{}'", ty.name())
+        };
+        cerr(
+            pos,
+            format!("'{opn}' operator not supported for {what} filters"),
+        )
+    };
+    let ok = match op {
+        Op::Eq | Op::EqEq | Op::Ne | Op::In | Op::Intersects | Op::Exists => true,
+        Op::Lt | Op::Le | Op::Gt | Op::Ge => ty.is_numeric() || ty.is_string(),
+        Op::Contains | Op::StartsWith | Op::EndsWith => is_bytes_like(ty),
+        Op::IContains | Op::Glob | Op::IGlob | Op::Regex | Op::PMatch => ty.is_string(),
+        Op::BContains | Op::BStartsWith => ty == T::Bytebuf,
+    };
+    if !ok {
+        return unsupported();
+    }
+    if m.is_some()
+        && matches!(ty, T::IpAddr | T::IpNet)
+        && !matches!(op, Op::Eq | Op::EqEq | Op::Ne)
+    {
+        return unsupported();
+    }
+    if m.is_some() && !matches!(op, Op::Eq | Op::EqEq | Op::Ne) && !is_bytes_like(ty) {
+        return unsupported();
+    }
+    Ok(())
+}
+
+impl Compiler<'_> {
+    fn slot(&mut self) -> usize {
+        self.n_slots += 1;
+        self.n_slots - 1
+    }
+
+    fn node(&mut self, e: &Expr) -> Result<Node, CompileError> {
+        Ok(match e {
+            Expr::And { children, .. } => Node::And(
+                children
+                    .iter()
+                    .map(|c| self.node(c))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Expr::Or { children, .. } => Node::Or(
+                children
+                    .iter()
+                    .map(|c| self.node(c))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Expr::Not { child, .. } => Node::Not(Box::new(self.node(child)?)),
+            Expr::Macro { pos, name } => {
+                return cerr(*pos, format!("Undefined macro '{name}' used in filter."))
+            }
+            Expr::Check(c) => Node::Check(Box::new(self.check(c)?)),
+        })
+    }
+
+    fn field(&mut self, f: &FieldRef) -> Result<(Src, OpInfo), CompileError> {
+        let def = self
+            .reg
+            .lookup(&f.name, f.arg.as_deref())
+            .map_err(|m| CompileError {
+                message: m,
+                pos: f.pos,
+            })?;
+        let mode = if def.has(FieldFlags::EITHER_END) {
+            Mode::EitherEnd
+        } else if def.has(FieldFlags::ANY_VALUE) {
+            Mode::Any
+        } else if def.has(FieldFlags::IS_LIST) {
+            Mode::List
+        } else {
+            Mode::Scalar
+        };
+        self.fields.push(def.name.to_string());
+        let slot = self.slot();
+        let info = OpInfo {
+            ty: def.ty,
+            mode,
+            flags: def.flags,
+            name: def.name.to_string(),
+        };
+        Ok((
+            Src::Field {
+                id: def.id,
+                arg: def.arg,
+                slot,
+            },
+            info,
+        ))
+    }
+
+    fn const_src(&mut self, text: &str) -> (Src, OpInfo) {
+        let slot = self.slot();
+        let info = OpInfo {
+            ty: FieldType::Charbuf,
+            mode: Mode::Scalar,
+            flags: FieldFlags::NONE,
+            name: text.into(),
+        };
+        (
+            Src::Const {
+                slot,
+                text: text.as_bytes().into(),
+            },
+            info,
+        )
+    }
+
+    fn targ(&mut self, a: &TArg, tname: &str) -> Result<(Src, OpInfo), CompileError> {
+        match a {
+            TArg::Field(f) => {
+                let (s, i) = self.field(f)?;
+                if i.flags.contains(FieldFlags::NO_TRANSFORMER) {
+                    return cerr(
+                        f.pos,
+                        format!("field '{}' does not support transformers", i.name),
+                    );
+                }
+                Ok((s, i))
+            }
+            TArg::Transformer(t) => self.transformer(t),
+            TArg::Value(v) => Ok(self.const_src(&v.text)),
+            TArg::List(_, pos) => cerr(
+                *pos,
+                format!("filter error: transformer '{tname}' does not support list arguments"),
+            ),
+        }
+    }
+
+    fn transformer(&mut self, t: &Transformer) -> Result<(Src, OpInfo), CompileError> {
+        use TransformerKind as K;
+        let name = t.kind.as_str();
+        let pos = t.pos;
+        if t.arg.is_some() && t.kind != K::Getopt {
+            return cerr(
+                pos,
+                format!("filter error: transformer '{name}' does not support field arguments"),
+            );
+        }
+        let type_err = |ty: FieldType| {
+            cerr::<(Src, OpInfo)>(
+                pos,
+                format!("can't add field transformer: type '{}' is not supported by '{name}' transformer", ty.name()),
+            )
+        };
+        match t.kind {
+            K::ToLower | K::ToUpper | K::B64 | K::Basename | K::Len => {
+                if t.args.len() != 1 {
+                    return cerr(
+                        pos,
+                        format!("filter error: transformer '{name}' expects exactly one argument"),
+                    );
+                }
+                if matches!(t.args[0], TArg::Value(_)) {
+                    return cerr(
+                        pos,
+                        format!("filter error: transformer '{name}' expects a field argument"),
+                    );
+                }
+                let (arg, info) = self.targ(&t.args[0], name)?;
+                let ok = match t.kind {
+                    K::ToLower | K::ToUpper | K::Basename => info.ty.is_string(),
+                    K::B64 => is_bytes_like(info.ty),
+                    _ => is_bytes_like(info.ty) || info.mode == Mode::List,
+                };
+                if !ok {
+                    return type_err(info.ty);
+                }
+                let (ty, mode) = match t.kind {
+                    K::Len => (FieldType::Uint64, Mode::Scalar),
+                    _ => (info.ty, info.mode),
+                };
+                let slot = self.slot();
+                let out = OpInfo {
+                    ty,
+                    mode,
+                    flags: info.flags,
+                    name: info.name,
+                };
+                Ok((
+                    Src::Transform {
+                        kind: t.kind,
+                        args: vec![arg],
+                        slot,
+                        opt: 0,
+                        optstring: Box::default(),
+                    },
+                    out,
+                ))
+            }
+            K::Join => {
+                let [sep, TArg::List(items, _)] = t.args.as_slice() else {
+                    return cerr(
+                        pos,
+                        "filter error: 'join' expects a separator string and a list of values",
+                    );
+                };
+                let TArg::Value(sep) = sep else {
+                    return cerr(
+                        pos,
+                        "filter error: 'join' expects a separator string and a list of values",
+                    );
+                };
+                let mut args = vec![self.const_src(&sep.text).0];
+                for it in items {
+                    let (s, i) = self.targ(it, name)?;
+                    if i.mode == Mode::List {
+                        return cerr(
+                            pos,
+                            format!(
+                                "filter error: 'join' does not support list field '{}'",
+                                i.name
+                            ),
+                        );
+                    }
+                    args.push(s);
+                }
+                let slot = self.slot();
+                let out = OpInfo {
+                    ty: FieldType::Charbuf,
+                    mode: Mode::Scalar,
+                    flags: FieldFlags::NONE,
+                    name: name.into(),
+                };
+                Ok((
+                    Src::Transform {
+                        kind: t.kind,
+                        args,
+                        slot,
+                        opt: 0,
+                        optstring: Box::default(),
+                    },
+                    out,
+                ))
+            }
+            K::Concat => {
+                if t.args.len() < 2 {
+                    return cerr(pos, "filter error: 'concat' expects at least two arguments");
+                }
+                let mut args = Vec::new();
+                for it in &t.args {
+                    let (s, i) = self.targ(it, name)?;
+                    if i.mode == Mode::List {
+                        return cerr(
+                            pos,
+                            format!(
+                                "filter error: 'concat' does not support list field '{}'",
+                                i.name
+                            ),
+                        );
+                    }
+                    args.push(s);
+                }
+                let slot = self.slot();
+                let out = OpInfo {
+                    ty: FieldType::Charbuf,
+                    mode: Mode::Scalar,
+                    flags: FieldFlags::NONE,
+                    name: name.into(),
+                };
+                Ok((
+                    Src::Transform {
+                        kind: t.kind,
+                        args,
+                        slot,
+                        opt: 0,
+                        optstring: Box::default(),
+                    },
+                    out,
+                ))
+            }
+            K::Getopt => {
+                let [list, TArg::Value(optstring)] = t.args.as_slice() else {
+                    return cerr(
+                        pos,
+                        "filter error: 'getopt' expects a list field and an option string",
+                    );
+                };
+                let (s, i) = self.targ(list, name)?;
+                if i.mode != Mode::List {
+                    return cerr(
+                        pos,
+                        format!(
+                            "filter error: 'getopt' expects a list field, '{}' is not",
+                            i.name
+                        ),
+                    );
+                }
+                let opt = match t.arg.as_deref().map(str::as_bytes) {
+                    Some([c]) => *c,
+                    _ => return cerr(
+                        pos,
+                        "filter error: 'getopt' needs a one-character option argument, e.g. [t]",
+                    ),
+                };
+                let slot = self.slot();
+                let out = OpInfo {
+                    ty: FieldType::Charbuf,
+                    mode: Mode::Scalar,
+                    flags: FieldFlags::NONE,
+                    name: name.into(),
+                };
+                Ok((
+                    Src::Transform {
+                        kind: t.kind,
+                        args: vec![s],
+                        slot,
+                        opt,
+                        optstring: optstring.text.as_bytes().into(),
+                    },
+                    out,
+                ))
+            }
+        }
+    }
+
+    fn operand(&mut self, o: &Operand) -> Result<(Src, OpInfo), CompileError> {
+        match o {
+            Operand::Field(f) => self.field(f),
+            Operand::Transformer(t) => self.transformer(t),
+        }
+    }
+
+    fn matcher(
+        &self,
+        op: Op,
+        text: &str,
+        info: &OpInfo,
+        pos: Pos,
+    ) -> Result<Matcher, CompileError> {
+        Ok(match op {
+            Op::Eq | Op::EqEq | Op::Ne => Matcher::Eq(coerce(text, info.ty, pos)?),
+            Op::Lt | Op::Le | Op::Gt | Op::Ge => Matcher::Ord(op, coerce(text, info.ty, pos)?),
+            Op::Contains => {
+                Matcher::Contains(Box::new(memmem::Finder::new(text.as_bytes()).into_owned()))
+            }
+            Op::IContains => Matcher::IContains(text.to_ascii_lowercase().into_bytes().into()),
+            Op::StartsWith => Matcher::StartsWith(text.as_bytes().into()),
+            Op::EndsWith => Matcher::EndsWith(text.as_bytes().into()),
+            Op::BContains | Op::BStartsWith => {
+                let Some(b) = ops::decode_hex(text) else {
+                    return cerr(
+                        pos,
+                        "bcontains and bstartswith operator support hex strings only",
+                    );
+                };
+                if op == Op::BContains {
+                    Matcher::Contains(Box::new(memmem::Finder::new(&b).into_owned()))
+                } else {
+                    Matcher::StartsWith(b.into())
+                }
+            }
+            Op::Glob => Matcher::Glob(text.as_bytes().into(), false),
+            Op::IGlob => Matcher::Glob(text.as_bytes().into(), true),
+            Op::Regex => match regex::bytes::Regex::new(&format!("^(?:{text})$")) {
+                Ok(r) => Matcher::Regex(r),
+                Err(e) => return cerr(pos, format!("invalid regular expression '{text}': {e}")),
+            },
+            Op::In | Op::Intersects | Op::PMatch | Op::Exists => {
+                return cerr(
+                    pos,
+                    format!("internal: no single-value matcher for '{}'", op.as_str()),
+                )
+            }
+        })
+    }
+
+    fn check(&mut self, c: &Check) -> Result<CheckNode, CompileError> {
+        let (lhs, info) = self.operand(&c.lhs)?;
+        if let (Operand::Transformer(_), true) =
+            (&c.lhs, info.flags.contains(FieldFlags::NO_TRANSFORMER))
+        {
+            return cerr(
+                c.pos,
+                format!("field '{}' does not support transformers", info.name),
+            );
+        }
+        check_op_type(c.op, c.modifier, &info, c.pos)?;
+        let is_evt_type = matches!(info.name.as_str(), "evt.type" | "syscall.type")
+            && matches!(c.lhs, Operand::Field(_));
+        let validate_evt = |text: &str, pos: Pos| -> Result<(), CompileError> {
+            if is_evt_type
+                && matches!(c.op, Op::Eq | Op::EqEq | Op::Ne | Op::In | Op::Intersects)
+                && event_ids_for_name(text).is_none()
+            {
+                return cerr(pos, format!("unknown event type {text}"));
+            }
+            Ok(())
+        };
+        let rhs = match (&c.rhs, c.modifier) {
+            (None, _) => Rhs2::Exists,
+            (Some(Rhs::Ident(v)), _) => {
+                return cerr(
+                    v.pos,
+                    format!(
+                        "unexpected identifier '{}': expected a list of values",
+                        v.text
+                    ),
+                );
+            }
+            (Some(Rhs::Val(_) | Rhs::Transformer(_)), _) => {
+                let (rsrc, rinfo) = match &c.rhs {
+                    Some(Rhs::Val(f)) => self.field(f)?,
+                    Some(Rhs::Transformer(t)) => self.transformer(t)?,
+                    _ => unreachable_rhs(c.pos)?,
+                };
+                if matches!(c.op, Op::PMatch | Op::Regex) {
+                    return cerr(
+                        c.pos,
+                        format!(
+                            "'{}' operator does not support right-hand side fields",
+                            c.op.as_str()
+                        ),
+                    );
+                }
+                if c.modifier.is_some() {
+                    return cerr(
+                        c.pos,
+                        "list modifiers do not support right-hand side fields",
+                    );
+                }
+                if info.ty == FieldType::IpNet || rinfo.ty == FieldType::IpNet {
+                    return cerr(c.pos, "IPNET fields do not support right-hand side fields");
+                }
+                for (n, f) in [(&info.name, info.flags), (&rinfo.name, rinfo.flags)] {
+                    if f.contains(FieldFlags::NO_RHS) {
+                        return cerr(c.pos, format!("field '{n}' does not support comparisons with right-hand side fields"));
+                    }
+                }
+                let same_list = (info.mode == Mode::List) == (rinfo.mode == Mode::List);
+                let compatible = info.ty == rinfo.ty
+                    || (info.ty.is_string() && rinfo.ty.is_string())
+                    || (info.ty.is_numeric()
+                        && rinfo.ty.is_numeric()
+                        && info.ty.is_signed() == rinfo.ty.is_signed());
+                if !compatible || !same_list {
+                    return cerr(
+                        c.pos,
+                        format!(
+                            "field '{}' has type '{}' while the right-hand side field '{}' has incompatible type '{}'",
+                            info.name,
+                            info.ty.name(),
+                            rinfo.name,
+                            rinfo.ty.name()
+                        ),
+                    );
+                }
+                Rhs2::Field(rsrc)
+            }
+            (Some(Rhs::Value(v)), None) => {
+                validate_evt(&v.text, v.pos)?;
+                match c.op {
+                    Op::Ne => Rhs2::Ne(coerce(&v.text, info.ty, v.pos)?),
+                    Op::In | Op::Intersects | Op::PMatch => {
+                        return cerr(
+                            v.pos,
+                            format!("'{}' operator requires a list of values", c.op.as_str()),
+                        )
+                    }
+                    op => Rhs2::One(self.matcher(op, &v.text, &info, v.pos)?),
+                }
+            }
+            (Some(Rhs::List(l)), None) => {
+                for it in &l.items {
+                    validate_evt(&it.text, it.pos)?;
+                }
+                match c.op {
+                    Op::PMatch => {
+                        let mut set = ops::PathSet::default();
+                        for it in &l.items {
+                            set.insert(it.text.as_bytes());
+                        }
+                        Rhs2::PMatch(set)
+                    }
+                    Op::In | Op::Intersects => {
+                        if is_bytes_like(info.ty) {
+                            Rhs2::BytesSet(
+                                l.items.iter().map(|i| i.text.as_bytes().into()).collect(),
+                            )
+                        } else {
+                            let consts = l
+                                .items
+                                .iter()
+                                .map(|i| coerce(&i.text, info.ty, i.pos))
+                                .collect::<Result<Vec<_>, _>>()?;
+                            if consts.iter().all(|k| matches!(k, Const::Int(_))) {
+                                Rhs2::IntSet(
+                                    consts
+                                        .iter()
+                                        .filter_map(|k| {
+                                            if let Const::Int(i) = k {
+                                                Some(*i)
+                                            } else {
+                                                None
+                                            }
+                                        })
+                                        .collect(),
+                                )
+                            } else {
+                                Rhs2::OtherSet(consts)
+                            }
+                        }
+                    }
+                    op => {
+                        return cerr(
+                            l.pos,
+                            format!(
+                                "'{}' operator does not accept a list of values",
+                                op.as_str()
+                            ),
+                        )
+                    }
+                }
+            }
+            (Some(Rhs::Value(v)), Some(_)) => {
+                return cerr(v.pos, "list modifiers require a list of values");
+            }
+            (Some(Rhs::List(l)), Some(m)) => {
+                let mut items = Vec::new();
+                for it in &l.items {
+                    validate_evt(&it.text, it.pos)?;
+                    let op = if c.op == Op::Ne { Op::Eq } else { c.op };
+                    items.push(self.matcher(op, &it.text, &info, it.pos)?);
+                }
+                Rhs2::Modifier(m, items, c.op == Op::Ne)
+            }
+        };
+        Ok(CheckNode {
+            lhs,
+            mode: info.mode,
+            op: c.op,
+            rhs,
+        })
+    }
+}
+
+fn unreachable_rhs(pos: Pos) -> Result<(Src, OpInfo), CompileError> {
+    cerr(pos, "internal: unexpected right-hand side")
+}
+
+// ---------------------------------------------------------------------------------------
+// Evaluation
+// ---------------------------------------------------------------------------------------
+
+fn eval_node(n: &Node, src: &mut dyn FieldSource, slots: &mut [Values]) -> bool {
+    match n {
+        Node::And(cs) => cs.iter().all(|c| eval_node(c, src, slots)),
+        Node::Or(cs) => cs.iter().any(|c| eval_node(c, src, slots)),
+        Node::Not(c) => !eval_node(c, src, slots),
+        Node::Check(c) => eval_check(c, src, slots),
+    }
+}
+
+/// Fills the operand's slot; returns whether it has a value.
+fn fill(s: &Src, src: &mut dyn FieldSource, slots: &mut [Values]) -> bool {
+    match s {
+        Src::Field { id, arg, slot } => {
+            let Some(v) = slots.get_mut(*slot) else {
+                return false;
+            };
+            v.clear();
+            src.extract(*id, arg, v)
+        }
+        Src::Const { slot, text } => {
+            let Some(v) = slots.get_mut(*slot) else {
+                return false;
+            };
+            // Slots are shared between programs: rewrite the constant every time.
+            v.clear();
+            v.push_bytes(text);
+            true
+        }
+        Src::Transform {
+            kind,
+            args,
+            slot,
+            opt,
+            optstring,
+        } => {
+            for a in args {
+                if !fill(a, src, slots) {
+                    return false;
+                }
+            }
+            let Some(out) = slots.get_mut(*slot) else {
+                return false;
+            };
+            let mut out = std::mem::take(out);
+            out.clear();
+            let ok = transform(*kind, args, *opt, optstring, slots, &mut out);
+            if let Some(o) = slots.get_mut(*slot) {
+                *o = out;
+            }
+            ok
+        }
+    }
+}
+
+fn write_value_text(v: Value<'_>, buf: &mut Vec<u8>) {
+    use std::io::Write;
+    match v {
+        Value::I64(i) => {
+            let _ = write!(buf, "{i}");
+        }
+        Value::U64(u) => {
+            let _ = write!(buf, "{u}");
+        }
+        Value::Bool(b) => buf.extend_from_slice(if b { b"true" } else { b"false" }),
+        Value::Ip(a) => {
+            let _ = write!(buf, "{a}");
+        }
+        Value::Net(a, l) => {
+            let _ = write!(buf, "{a}/{l}");
+        }
+        Value::Bytes(b) => buf.extend_from_slice(b),
+    }
+}
+
+fn transform(
+    kind: TransformerKind,
+    args: &[Src],
+    opt: u8,
+    optstring: &[u8],
+    slots: &[Values],
+    out: &mut Values,
+) -> bool {
+    use TransformerKind as K;
+    let input = |i: usize| args.get(i).and_then(|a| slots.get(a.slot()));
+    match kind {
+        K::ToLower | K::ToUpper | K::Basename | K::B64 => {
+            let Some(inp) = input(0) else { return false };
+            for v in inp.iter() {
+                let Value::Bytes(b) = v else { return false };
+                let mut ok = true;
+                out.push_with(|buf| match kind {
+                    K::ToLower => buf.extend(b.iter().map(|c| c.to_ascii_lowercase())),
+                    K::ToUpper => buf.extend(b.iter().map(|c| c.to_ascii_uppercase())),
+                    K::Basename => buf.extend_from_slice(ops::basename(b)),
+                    _ => ok = ops::b64_decode_into(b, buf),
+                });
+                if !ok {
+                    return false;
+                }
+            }
+            true
+        }
+        K::Len => {
+            let Some(inp) = input(0) else { return false };
+            match (inp.len(), inp.get(0)) {
+                (1, Some(Value::Bytes(b))) => out.push_u64(b.len() as u64),
+                (n, _) => out.push_u64(n as u64),
+            }
+            true
+        }
+        K::Join | K::Concat => {
+            let sep: &[u8] = if kind == K::Join {
+                match input(0).and_then(|v| v.get(0)) {
+                    Some(Value::Bytes(b)) => b,
+                    _ => b"",
+                }
+            } else {
+                b""
+            };
+            let first = usize::from(kind == K::Join);
+            out.push_with(|buf| {
+                let mut n = 0;
+                for a in args.iter().skip(first) {
+                    if let Some(vals) = slots.get(a.slot()) {
+                        for v in vals.iter() {
+                            if n > 0 {
+                                buf.extend_from_slice(sep);
+                            }
+                            write_value_text(v, buf);
+                            n += 1;
+                        }
+                    }
+                }
+            });
+            true
+        }
+        K::Getopt => {
+            let Some(inp) = input(0) else { return false };
+            let mut found = false;
+            out.push_with(|buf| {
+                found = ops::getopt(inp.iter().filter_map(|v| v.as_bytes()), optstring, opt, buf);
+            });
+            found
+        }
+    }
+}
+
+fn ip_in_net(a: IpAddr, net: IpAddr, len: u8) -> bool {
+    match (a, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = if len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - len.min(32))
+            };
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len.min(128))
+            };
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+fn eq_const(v: Value<'_>, c: &Const) -> bool {
+    match (v, c) {
+        (Value::Bytes(b), Const::Bytes(k)) => b == &**k,
+        (Value::Bool(b), Const::Bool(k)) => b == *k,
+        (Value::Ip(a), Const::Ip(k)) => a == *k,
+        (Value::Ip(a), Const::Net(n, l)) => ip_in_net(a, *n, *l),
+        (Value::Net(a, l), Const::Net(n, m)) => l == *m && ip_in_net(a, *n, *m),
+        (Value::Net(n, l), Const::Ip(a)) => ip_in_net(*a, n, l),
+        (v, Const::Int(k)) => v.as_i128() == Some(*k),
+        _ => false,
+    }
+}
+
+fn ord_const(v: Value<'_>, c: &Const) -> Option<Ordering> {
+    match (v, c) {
+        (Value::Bytes(b), Const::Bytes(k)) => Some(b.cmp(k)),
+        (v, Const::Int(k)) => v.as_i128().map(|x| x.cmp(k)),
+        _ => None,
+    }
+}
+
+fn ord_ok(op: Op, o: Option<Ordering>) -> bool {
+    match (op, o) {
+        (Op::Lt, Some(o)) => o == Ordering::Less,
+        (Op::Le, Some(o)) => o != Ordering::Greater,
+        (Op::Gt, Some(o)) => o == Ordering::Greater,
+        (Op::Ge, Some(o)) => o != Ordering::Less,
+        _ => false,
+    }
+}
+
+fn match_one(m: &Matcher, v: Value<'_>) -> bool {
+    match m {
+        Matcher::Eq(c) => eq_const(v, c),
+        Matcher::Ord(op, c) => ord_ok(*op, ord_const(v, c)),
+        Matcher::Contains(f) => v.as_bytes().is_some_and(|b| f.find(b).is_some()),
+        Matcher::IContains(n) => v.as_bytes().is_some_and(|b| ops::icontains(b, n)),
+        Matcher::StartsWith(p) => v.as_bytes().is_some_and(|b| b.starts_with(p)),
+        Matcher::EndsWith(p) => v.as_bytes().is_some_and(|b| b.ends_with(p)),
+        Matcher::Glob(p, icase) => v.as_bytes().is_some_and(|b| ops::glob_match(p, b, *icase)),
+        Matcher::Regex(r) => v.as_bytes().is_some_and(|b| r.is_match(b)),
+    }
+}
+
+fn in_set(rhs: &Rhs2, v: Value<'_>) -> bool {
+    match rhs {
+        Rhs2::BytesSet(s) => v.as_bytes().is_some_and(|b| s.contains(b)),
+        Rhs2::IntSet(s) => v.as_i128().is_some_and(|i| s.contains(&i)),
+        Rhs2::OtherSet(s) => s.iter().any(|c| eq_const(v, c)),
+        _ => false,
+    }
+}
+
+/// Compares two extracted values (RHS-field checks).
+fn cmp_values(op: Op, a: Value<'_>, b: Value<'_>) -> bool {
+    let eq = || match (a, b) {
+        (Value::Bytes(x), Value::Bytes(y)) => x == y,
+        (Value::Ip(x), Value::Ip(y)) => x == y,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Net(x, l), Value::Net(y, m)) => x == y && l == m,
+        _ => a.as_i128().is_some() && a.as_i128() == b.as_i128(),
+    };
+    let ord = || match (a, b) {
+        (Value::Bytes(x), Value::Bytes(y)) => Some(x.cmp(y)),
+        _ => Some(a.as_i128()?.cmp(&b.as_i128()?)),
+    };
+    let bytes = || Some((a.as_bytes()?, b.as_bytes()?));
+    match op {
+        Op::Eq | Op::EqEq | Op::In | Op::Intersects => eq(),
+        Op::Ne => !eq(),
+        Op::Lt | Op::Le | Op::Gt | Op::Ge => ord_ok(op, ord()),
+        Op::Contains | Op::BContains => bytes().is_some_and(|(x, y)| memmem::find(x, y).is_some()),
+        Op::IContains => bytes().is_some_and(|(x, y)| {
+            y.len() <= x.len()
+                && (y.is_empty() || x.windows(y.len()).any(|w| w.eq_ignore_ascii_case(y)))
+        }),
+        Op::StartsWith | Op::BStartsWith => bytes().is_some_and(|(x, y)| x.starts_with(y)),
+        Op::EndsWith => bytes().is_some_and(|(x, y)| x.ends_with(y)),
+        Op::Glob => bytes().is_some_and(|(x, y)| ops::glob_match(y, x, false)),
+        Op::IGlob => bytes().is_some_and(|(x, y)| ops::glob_match(y, x, true)),
+        Op::PMatch | Op::Regex | Op::Exists => false,
+    }
+}
+
+fn eval_check(c: &CheckNode, src: &mut dyn FieldSource, slots: &mut [Values]) -> bool {
+    if !fill(&c.lhs, src, slots) {
+        return false;
+    }
+    if let Rhs2::Field(r) = &c.rhs {
+        if !fill(r, src, slots) {
+            return false;
+        }
+    }
+    let Some(vals) = slots.get(c.lhs.slot()) else {
+        return false;
+    };
+    let pred = |v: Value<'_>| -> bool {
+        match &c.rhs {
+            Rhs2::Exists => true,
+            Rhs2::One(m) => match_one(m, v),
+            Rhs2::Ne(k) => !eq_const(v, k),
+            Rhs2::BytesSet(_) | Rhs2::IntSet(_) | Rhs2::OtherSet(_) => in_set(&c.rhs, v),
+            Rhs2::PMatch(p) => v.as_bytes().is_some_and(|b| p.matches(b)),
+            Rhs2::Modifier(m, items, negate) => {
+                let hits = items.iter().filter(|it| match_one(it, v) != *negate);
+                match m {
+                    Modifier::AnyOf => !items.is_empty() && hits.count() > 0,
+                    Modifier::OneOf => hits.count() == 1,
+                    Modifier::AllOf => !items.is_empty() && hits.count() == items.len(),
+                }
+            }
+            Rhs2::Field(r) => {
+                let Some(rv) = slots.get(r.slot()) else {
+                    return false;
+                };
+                match c.op {
+                    Op::In | Op::Intersects => rv.iter().any(|x| cmp_values(Op::Eq, v, x)),
+                    op => rv.get(0).is_some_and(|x| cmp_values(op, v, x)),
+                }
+            }
+        }
+    };
+    if c.rhs_is_exists() {
+        return true;
+    }
+    match c.mode {
+        Mode::Scalar | Mode::Any => vals.iter().any(pred),
+        Mode::List => match c.op {
+            Op::In => !vals.is_empty() && vals.iter().all(pred),
+            _ => vals.iter().any(pred),
+        },
+        Mode::EitherEnd => {
+            if let Rhs2::Ne(k) = &c.rhs {
+                !vals.is_empty() && !vals.iter().any(|v| eq_const(v, k))
+            } else {
+                vals.iter().any(pred)
+            }
+        }
+    }
+}
+
+impl CheckNode {
+    fn rhs_is_exists(&self) -> bool {
+        matches!(self.rhs, Rhs2::Exists)
+    }
+}
