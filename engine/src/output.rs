@@ -333,18 +333,47 @@ fn render_values(def: &FieldDef, buf: &Values, transforms: &[OutTransform], out:
         }
         return;
     }
+    if def.ty == FieldType::AbsTime {
+        for (i, v) in buf.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            write_value(def, v, out);
+        }
+        return;
+    }
+    // Everything else as sysdig renders it (shared with `replay -p`).
     let list = def.has(FieldFlags::IS_LIST);
     if list {
         out.push('(');
     }
-    for (i, v) in buf.iter().enumerate() {
-        if i > 0 {
-            out.push(if list { ',' } else { ' ' });
+    let mut bytes = Vec::new();
+    if list {
+        for (i, v) in buf.iter().enumerate() {
+            if i > 0 {
+                bytes.push(b',');
+            }
+            let mut one = Values::new();
+            push_value(&mut one, v);
+            crate::fields::render_values(def.ty, &one, &mut bytes);
         }
-        write_value(def, v, out);
+    } else {
+        crate::fields::render_values(def.ty, buf, &mut bytes);
     }
+    out.push_str(&String::from_utf8_lossy(&bytes));
     if list {
         out.push(')');
+    }
+}
+
+fn push_value(into: &mut Values, v: Value<'_>) {
+    match v {
+        Value::I64(n) => into.push_i64(n),
+        Value::U64(n) => into.push_u64(n),
+        Value::Bool(b) => into.push_bool(b),
+        Value::Ip(ip) => into.push_ip(ip),
+        Value::Net(ip, p) => into.push_net(ip, p),
+        Value::Bytes(b) => into.push_bytes(b),
     }
 }
 
@@ -538,13 +567,14 @@ pub fn make_alert(
     let mut message = String::new();
     rule.output_format.render(src, buf, &mut message);
     let mut fields = Map::new();
+    rule.output_format.json_fields(src, buf, &mut fields);
+    // The time token of the alert prefix is always there, as integer nanoseconds.
     let tkey = if opts.time_format_iso_8601 {
         "evt.time.iso8601"
     } else {
         "evt.time"
     };
     fields.insert(tkey.into(), Json::from(time_ns));
-    rule.output_format.json_fields(src, buf, &mut fields);
     Alert {
         time_ns,
         rule: rule.name.clone(),

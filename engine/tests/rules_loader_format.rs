@@ -1,0 +1,132 @@
+//! The three renderings of load results (verbose text, summary, `falco_load_results`
+//! JSON), multi-file loading (later files override earlier ones, one collector), file read
+//! errors, and alerts built from a compiled rule.
+
+use engine::fields::Registry;
+use engine::rules::result::load_results_json;
+use engine::rules::Loader;
+
+const H14: &str = "---
+- rule: some rule
+  desc: some desc
+  condition: evt.type = open
+  output: some output
+  priority: INFO
+---
+- rule: some rule
+  desc: some desc
+  condition: bar
+  output: some output
+  priority: INFO
+  append: false
+";
+
+#[test]
+fn verbose_summary_and_json_layouts() {
+    let reg = Registry;
+    let mut l = Loader::new(&reg);
+    let r = l.load("h14.yaml", H14);
+    assert!(!r.successful());
+    let want = "h14.yaml: Invalid
+1 Errors:
+In rules content: (h14.yaml:0:0)
+    rule 'some rule': (h14.yaml:7:2)
+    condition expression: (\"bar\":8:3)
+------
+bar
+  ^
+------
+LOAD_ERR_VALIDATE (Error validating rule/macro/list/exception objects): Undefined macro 'bar' used in filter.
+";
+    assert_eq!(r.verbose_text(&l.contents), want);
+    assert_eq!(
+        r.summary_text(),
+        "h14.yaml: Invalid\n 1 errors: [LOAD_ERR_VALIDATE (Error validating rule/macro/list/exception objects)]"
+    );
+    let j = load_results_json(std::slice::from_ref(&r), &l.contents);
+    let e = &j["falco_load_results"][0];
+    assert_eq!(e["name"], "h14.yaml");
+    assert_eq!(e["successful"], false);
+    assert_eq!(e["warnings"].as_array().map(Vec::len), Some(0));
+    let err = &e["errors"][0];
+    assert_eq!(err["code"], "LOAD_ERR_VALIDATE");
+    assert_eq!(err["codedesc"], "Error validating rule/macro/list/exception objects");
+    assert_eq!(err["message"], "Undefined macro 'bar' used in filter.");
+    let locs = err["context"]["locations"].as_array().expect("locations");
+    assert_eq!(locs.len(), 3);
+    assert_eq!(locs[1]["item_type"], "rule");
+    assert_eq!(locs[1]["item_name"], "some rule");
+    assert_eq!(locs[1]["position"]["line"], 7);
+    assert_eq!(locs[1]["position"]["column"], 2);
+    assert_eq!(locs[1]["position"]["offset"], H14.find("- rule: some rule\n  desc: some desc\n  condition: bar").map(|o| o + 2).expect("offset"));
+    assert_eq!(locs[2]["item_type"], "condition expression");
+    assert_eq!(locs[2]["position"]["name"], "\"bar\"");
+    assert_eq!(err["context"]["snippet"], "bar\n  ^\n");
+}
+
+#[test]
+fn warnings_layout_and_deprecated_field_key() {
+    let reg = Registry;
+    let mut l = Loader::new(&reg);
+    let text = "- rule: r\n  desc: d\n  condition: evt.type = close\n  output: dir=%evt.dir\n  priority: INFO\n";
+    let r = l.load("w.yaml", text);
+    assert!(r.successful());
+    let v = r.verbose_text(&l.contents);
+    assert!(v.starts_with("w.yaml: Ok, with warnings\n1 Warnings:\nIn rules content: (w.yaml:0:0)\n    rule 'r': (w.yaml:0:2)\n    rule output: (w.yaml:3:10)\n------\n  output: dir=%evt.dir\n          ^\n------\nLOAD_DEPRECATED_ITEM (Used deprecated item: field 'evt.dir'): usage of deprecated field 'evt.dir' has been detected in the rule output\n"), "{v}");
+    let j = load_results_json(std::slice::from_ref(&r), &l.contents);
+    let w = &j["falco_load_results"][0]["warnings"][0];
+    assert_eq!(w["code"], "LOAD_DEPRECATED_ITEM");
+    assert_eq!(w["deprecated_field"], "evt.dir");
+    assert_eq!(r.summary_text(), "w.yaml: Ok, with warnings\n 1 warnings: [LOAD_DEPRECATED_ITEM (Used deprecated item: field 'evt.dir')]");
+}
+
+#[test]
+fn several_files_one_collector() {
+    let reg = Registry;
+    let mut l = Loader::new(&reg);
+    let a = "- list: bins\n  items: [cat]\n- macro: opens\n  condition: evt.type in (open, openat)\n- rule: r1\n  desc: d\n  condition: opens and proc.name in (bins)\n  output: o %proc.name\n  priority: WARNING\n";
+    let b = "- list: bins\n  items: [tac]\n  override:\n    items: append\n- macro: opens\n  condition: or evt.type = openat2\n  override:\n    condition: append\n- rule: r1\n  enabled: false\n  override:\n    enabled: replace\n";
+    let ra = l.load("a.yaml", a);
+    assert!(ra.successful() && ra.warnings.is_empty(), "{}", ra.verbose_text(&l.contents));
+    let rb = l.load("b.yaml", b);
+    assert!(rb.successful() && rb.warnings.is_empty(), "{}", rb.verbose_text(&l.contents));
+    let out = l.compiled().expect("compiled");
+    let r = out.rule("r1").expect("r1");
+    assert_eq!(r.condition_compiled(), "((evt.type in (open, openat) or evt.type = openat2) and proc.name in (cat, tac))");
+    assert!(!r.enabled);
+    assert_eq!(r.output_compiled, "o %proc.name container_id=%container.id container_name=%container.name");
+
+    // A third file with an error leaves the last good compilation in place.
+    let rc = l.load("c.yaml", "- rule: r1\n  condition: and\n  append: true\n");
+    assert!(!rc.successful());
+    assert_eq!(rc.errors[0].code.code(), "LOAD_ERR_COMPILE_CONDITION");
+    assert!(l.compiled().and_then(|c| c.rule("r1")).is_some());
+}
+
+#[test]
+fn file_read_error() {
+    let reg = Registry;
+    let mut l = Loader::new(&reg);
+    let r = l.load_file(std::path::Path::new("/nonexistent/rules.yaml"));
+    assert_eq!(r.errors.len(), 1);
+    assert_eq!(r.errors[0].code.code(), "LOAD_ERR_FILE_READ");
+    assert!(r.verbose_text(&l.contents).contains("<No context for file + /nonexistent/rules.yaml>"));
+}
+
+#[test]
+fn plugin_requirements() {
+    let reg = Registry;
+    let mut l = Loader::new(&reg);
+    let r = l.load(
+        "p.yaml",
+        "- required_plugin_versions:\n  - name: container\n    version: 0.4.0\n  - name: k8saudit\n    version: 0.1.0\n    alternatives:\n      - name: k8saudit-eks\n        version: 0.1.0\n  - name: container\n    version: 1.0.0\n",
+    );
+    assert!(r.successful(), "{}", r.verbose_text(&l.contents));
+    assert_eq!(
+        l.check_plugin_requirements(),
+        vec![
+            "Plugin requirement not satisfied, must load one of: k8saudit (>= 0.1.0), k8saudit-eks (>= 0.1.0)".to_string(),
+            "Plugin 'container' version '0.7.1' is not compatible with required plugin version '1.0.0'".to_string(),
+        ]
+    );
+}
