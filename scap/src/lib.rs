@@ -11,6 +11,8 @@
 pub mod codec;
 pub mod event;
 pub mod render;
+#[allow(unsafe_code)]
+pub mod ring;
 pub mod file;
 pub mod text;
 
