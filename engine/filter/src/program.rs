@@ -1058,7 +1058,9 @@ fn eq_const(v: Value<'_>, c: &Const) -> bool {
         (Value::Bool(b), Const::Bool(k)) => b == *k,
         (Value::Ip(a), Const::Ip(k)) => a == *k,
         (Value::Ip(a), Const::Net(n, l)) => ip_in_net(a, *n, *l),
-        (Value::Net(a, l), Const::Net(n, m)) => l == *m && ip_in_net(a, *n, *m),
+        // A field value that is a host address (/32, /128: fd.snet & co.) matches a network
+        // constant that contains it, as libsinsp compares an address with an IPNET.
+        (Value::Net(a, l), Const::Net(n, m)) => l >= *m && ip_in_net(a, *n, *m),
         (Value::Net(n, l), Const::Ip(a)) => ip_in_net(*a, n, l),
         (v, Const::Int(k)) => v.as_i128() == Some(*k),
         _ => false,
