@@ -123,6 +123,11 @@ pub fn event_ids_for_name(name: &str) -> Option<EventSet> {
     (!s.is_empty()).then_some(s)
 }
 
+/// The name of an event code in the libs-master table (`"NA"` when out of range).
+pub fn event_name(id: u16) -> &'static str {
+    EVENTS_MASTER.get(id as usize).map_or("NA", |i| i.name)
+}
+
 /// An error found while inferring event types.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("{message}")]
@@ -136,7 +141,7 @@ pub struct EvttypeError {
 /// Inference settings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct InferOptions {
-    /// [master] `evt.num=0`, `<1`, `<=0`, `in (0)`, `in ()` match nothing (0.44.1: neutral).
+    /// Libs master only: `evt.num=0`, `<1`, `<=0`, `in (0)`, `in ()` match nothing (0.44.1: neutral).
     pub evt_num_invariants: bool,
 }
 

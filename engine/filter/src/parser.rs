@@ -15,7 +15,7 @@ pub const FALCO_MAX_DEPTH: usize = 1000;
 pub struct ParserOptions {
     /// Maximum nesting depth of parentheses and transformers ("exceeded max depth limit").
     pub max_depth: usize,
-    /// Accept the `\xHH` escape in quoted strings ([master] libs; off in Falco 0.44.1).
+    /// Accept the `\xHH` escape in quoted strings (libs master only; off in Falco 0.44.1).
     pub hex_escapes: bool,
 }
 
