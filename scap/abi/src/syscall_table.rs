@@ -167,6 +167,20 @@ pub fn mask_add_event_type(mask: &mut SyscallMask, name: &str) -> usize {
     n
 }
 
+/// Sets in `mask` every syscall whose dedicated enter or exit event id is `id` and returns
+/// how many matched. For the generic ids 0 and 1 this selects every defined syscall the
+/// driver reports generically (use [`mask_add_event_type`] with PPM_SC names to be narrower).
+pub fn mask_add_event_id(mask: &mut SyscallMask, id: u16) -> usize {
+    let mut n = 0;
+    for (nr, s) in SYSCALLS_X86_64.iter().enumerate() {
+        if s.is_defined() && (s.enter == id || s.exit == id) {
+            mask[nr / 64] |= 1u64 << (nr % 64);
+            n += 1;
+        }
+    }
+    n
+}
+
 /// Iterator over the syscall numbers set in a [`SyscallMask`].
 #[derive(Clone, Debug)]
 pub struct MaskIter<'a> {

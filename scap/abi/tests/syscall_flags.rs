@@ -176,6 +176,18 @@ fn event_type_masks() {
     assert_eq!(nrs(&["init_module", "openat"]), vec![175, 257]);
     assert_eq!(nrs(&["eventfd"]), vec![284, 290]);
     assert_eq!(nrs(&["no_such_event"]), Vec::<u32>::new());
+    let by_id = |ids: &[u16]| {
+        let mut m: SyscallMask = [0; 8];
+        for &id in ids {
+            syscall::mask_add_event_id(&mut m, id);
+        }
+        syscall::mask_iter(&m).collect::<Vec<u32>>()
+    };
+    assert_eq!(by_id(&[125]), vec![32, 33, 292]);
+    assert_eq!(by_id(&[306, 307]), vec![257]);
+    assert_eq!(by_id(&[293]), vec![59]);
+    assert!(by_id(&[0]).contains(&175));
+    assert!(!by_id(&[0]).contains(&257));
     // `<unknown>` must not select every unnamed generic syscall.
     assert_eq!(nrs(&["<unknown>"]), Vec::<u32>::new());
 }
