@@ -23,6 +23,7 @@ pub mod container;
 pub mod evt;
 pub mod fd;
 pub mod parse;
+pub mod synth;
 pub mod thread;
 
 use std::collections::HashMap;
@@ -435,13 +436,10 @@ impl State {
         }
     }
 
-    /// The thread of the current event.
+    /// The thread of the current event (`sinsp_evt::get_thread_info`: the thread resolved
+    /// at reset, or a fresh lookup by tid, which finds threads the event itself created).
     pub fn cur_thread(&self) -> Option<&Thread> {
-        if self.cur.has_thread {
-            self.threads.get(&self.cur.tid)
-        } else {
-            None
-        }
+        self.threads.get(&self.cur.tid)
     }
 
     /// The fd of the current event (`evt->m_fdinfo`).

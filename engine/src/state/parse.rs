@@ -405,9 +405,9 @@ impl State {
                 if !self.cur.has_thread {
                     return;
                 }
-                // PPM_FCNTL_F_DUPFD = 1, F_DUPFD_CLOEXEC = 2? store on dup commands.
+                // PPM_FCNTL_F_DUPFD = 1, PPM_FCNTL_F_DUPFD_CLOEXEC = 26: store on dup commands.
                 let cmd = e.param(1).and_then(|b| b.first().copied()).unwrap_or(0);
-                if cmd == 1 || cmd == 15 {
+                if cmd == 1 || cmd == 26 {
                     self.store_event(e);
                 }
             }
@@ -932,9 +932,7 @@ impl State {
             16 => fdi.ty = FdType::Netlink,
             _ => {}
         }
-        if fdi.ty == FdType::Unknown {
-            return;
-        }
+        // sysdig's build keeps sockets of unknown families (INCLUDE_UNKNOWN_SOCKET_FDS).
         self.add_fd_cur(fdn, fdi);
     }
 

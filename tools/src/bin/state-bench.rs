@@ -30,7 +30,14 @@ fn main() -> Result<()> {
         Some("gen") => {
             let out = args.get(2).context("usage: state-bench gen OUT [EVENTS]")?;
             let n: u64 = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(1_000_000);
-            gen::generate(out, n)?;
+            engine::state::synth::realistic(out, n)?;
+        }
+        Some("transitions") => {
+            let out = args.get(2).context("usage: state-bench transitions OUT")?;
+            engine::state::synth::transitions(out)?;
+            if let Some(o2) = args.get(3) {
+                engine::state::synth::execveat(o2)?;
+            }
         }
         Some("run") => {
             let file = args.get(2).context("usage: state-bench run FILE [FILTER]")?;
@@ -93,15 +100,3 @@ fn run(file: &str, filter: &str) -> Result<()> {
     Ok(())
 }
 
-mod gen {
-    //! Synthetic capture generator (plain scap, SHB + MI + PL_V9 + UL + FDL + events).
-    use anyhow::Result;
-    use std::io::Write;
-
-    pub(crate) fn generate(_out: &str, _n: u64) -> Result<()> {
-        anyhow::bail!("generator not built yet")
-    }
-
-    #[allow(dead_code)]
-    fn _w(_w: &mut dyn Write) {}
-}
