@@ -514,6 +514,7 @@ fn evt_arg_fields_equal_sysdig() {
 struct Model {
     threads: Vec<i64>,
     fds: HashMap<i64, (u8, Option<u8>, String)>,
+    cwd: String,
 }
 
 impl Resolver for Model {
@@ -526,6 +527,9 @@ impl Resolver for Model {
     }
     fn thread_comm(&self, tid: i64) -> Option<&str> {
         self.threads.contains(&tid).then_some("<NA>")
+    }
+    fn cwd(&self) -> &str {
+        &self.cwd
     }
 }
 
@@ -614,6 +618,31 @@ fn stateful_scenario_equals_sysdig() {
     ev(b(ids::CLOSE_X).i64(0));
     ev(b(ids::READ_E).fd(3).u32(1));
     ev(b(ids::READ_X).i64(-9).bytes(b""));
+    // chdir: relative paths then resolve against the new cwd (stored with a trailing '/').
+    ev(b(ids::CHDIR_E));
+    ev(b(ids::CHDIR_X).i64(0).str("/tmp/work"));
+    ev(b(ids::OPEN_E)
+        .str("a/../b.txt")
+        .u32(flags::PPM_O_RDONLY)
+        .u32(0));
+    ev(b(ids::OPEN_X)
+        .fd(-2)
+        .str("a/../b.txt")
+        .u32(flags::PPM_O_RDONLY)
+        .u32(0)
+        .u32(0));
+    ev(b(ids::OPENAT_E)
+        .fd(-100)
+        .str("../etc/./hosts")
+        .u32(flags::PPM_O_RDONLY)
+        .u32(0));
+    ev(b(ids::OPENAT_X)
+        .fd(-13)
+        .fd(-100)
+        .str("../etc/./hosts")
+        .u32(flags::PPM_O_RDONLY)
+        .u32(0)
+        .u32(0));
 
     let dir = std::env::temp_dir().join(format!("harrier-render-state-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -648,6 +677,7 @@ fn stateful_scenario_equals_sysdig() {
                         let mm = Model {
                             threads: vec![],
                             fds: HashMap::from([(d, (b'd', None, base))]),
+                            cwd: String::new(),
                         };
                         r2.arg(&e, "name", &mm, &mut v);
                         String::from_utf8(v).unwrap()
@@ -676,6 +706,7 @@ fn stateful_scenario_equals_sysdig() {
             ids::CLOSE_X => {
                 m.fds.remove(&3);
             }
+            ids::CHDIR_X => m.cwd = "/tmp/work/".into(),
             _ => {}
         }
         let mut out = Vec::new();
@@ -696,6 +727,8 @@ fn stateful_scenario_equals_sysdig() {
         "(<4t>1.2.3.4:40000->5.6.7.8:443)",
         "pid=4000017(<NA>)",
         "fd=5(<f>/var/log/syslog)",
+        "name=a/../b.txt(/tmp/work/b.txt)",
+        "name=../etc/./hosts(/tmp/etc/hosts)",
     ] {
         assert!(all.contains(needle), "missing {needle} in:\n{all}");
     }
