@@ -9,9 +9,10 @@ use super::{LoadErr, Priority};
 use crate::output::OutputFormat;
 use engine_filter::{
     const_value_warnings, event_ids_for_name, infer_event_types, EventSet, Expr, FieldRegistry, InferOptions, Op,
-    Operand, ParserOptions, Pos, Rhs, TArg, Transformer,
+    Operand, ParserOptions, Pos, Program, Rhs, TArg, Transformer,
 };
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Sources we compile and the registry their fields resolve against.
 pub struct Catalog<'r> {
@@ -119,6 +120,8 @@ pub struct CompiledRule {
     pub capture_duration: u32,
     /// Event codes on which the rule can match (§3.9).
     pub evttypes: EventSet,
+    /// The compiled condition (shared: rule sets clone rules cheaply).
+    pub program: Arc<Program>,
 }
 
 impl CompiledRule {
@@ -449,14 +452,19 @@ pub fn compile(col: &Collector, catalog: &Catalog<'_>, res: &mut LoadResult) -> 
         let mut ast = parse_condition(&condition, &mut out.lists, &r.cond_ctx)?;
         resolve_macros(&mut ast, &all_macros, &condition, &r.ctx, &mut used_macros)?;
         warning_pass(&ast, &r.cond_ctx.condition(0, 0, 0, &condition), res);
-        if let Err((msg, pos)) = compile_fields(&ast, catalog.registry) {
-            let ctx = r.cond_ctx.condition(pos.idx, pos.line as usize, pos.col as usize, &condition);
-            if err_is_unknown_type_or_field(&msg) && r.skip_if_unknown_filter {
-                res.warn(WarningCode::UnknownFilter, msg, &ctx);
-                continue;
+        let compiled = compile_fields(&ast, catalog.registry)
+            .and_then(|()| engine_filter::compile(&ast, catalog.registry).map_err(|e| (e.message, e.pos)));
+        let program = match compiled {
+            Ok(p) => Arc::new(p),
+            Err((msg, pos)) => {
+                let ctx = r.cond_ctx.condition(pos.idx, pos.line as usize, pos.col as usize, &condition);
+                if err_is_unknown_type_or_field(&msg) && r.skip_if_unknown_filter {
+                    res.warn(WarningCode::UnknownFilter, msg, &ctx);
+                    continue;
+                }
+                return Err(LoadErr::new(ErrorCode::CompileCondition, msg, ctx));
             }
-            return Err(LoadErr::new(ErrorCode::CompileCondition, msg, ctx));
-        }
+        };
         for (msg, pos) in const_value_warnings(&ast, &|name| catalog.registry.lookup(name, None).is_ok()) {
             let ctx = r.cond_ctx.condition(pos.idx, pos.line as usize, pos.col as usize, &condition);
             res.warn(WarningCode::CompileCondition, msg, &ctx);
@@ -493,6 +501,7 @@ pub fn compile(col: &Collector, catalog: &Catalog<'_>, res: &mut LoadResult) -> 
             capture: r.capture,
             capture_duration: r.capture_duration,
             evttypes,
+            program,
         });
     }
 

@@ -4,6 +4,7 @@
 
 use super::compile::{CompileOutput, CompiledRule};
 use super::Priority;
+use engine_filter::{FieldSource, Scratch};
 use std::collections::BTreeSet;
 
 /// `rule_matching`.
@@ -156,18 +157,28 @@ impl RuleSet {
         (0..EVENT_CODES as u16).filter(|c| !self.candidates(*c).is_empty()).collect()
     }
 
-    /// Evaluates the candidates of `code` with `eval` (true = match), honouring
-    /// `rule_matching`; calls `on_match` for each matching rule.
-    pub fn evaluate(&self, code: u16, mut eval: impl FnMut(&CompiledRule) -> bool, mut on_match: impl FnMut(&CompiledRule)) {
+    /// Evaluates the enabled rules indexed under `code` (an exit event) against `src`,
+    /// honouring `rule_matching`; calls `on_match` for each matching rule, in rule order.
+    /// Returns the number of matches. No allocation once `scratch` has grown.
+    pub fn evaluate(
+        &self,
+        code: u16,
+        src: &mut dyn FieldSource,
+        scratch: &mut Scratch,
+        mut on_match: impl FnMut(&CompiledRule),
+    ) -> usize {
+        let mut n = 0;
         for &i in self.candidates(code) {
             let Some(r) = self.rules.get(i as usize) else { continue };
-            if eval(r) {
+            if r.program.eval_with(src, scratch) {
+                n += 1;
                 on_match(r);
                 if self.matching == RuleMatching::First {
-                    return;
+                    break;
                 }
             }
         }
+        n
     }
 }
 
