@@ -89,6 +89,11 @@ pub(crate) struct Flags {
     #[arg(long, value_name = "COND")]
     pub(crate) filter: Option<String>,
 
+    /// hosts(5)-style file (`IP name...`) naming server addresses for `fd.sip.name` and
+    /// friends (an offline replay cannot ask DNS).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) hosts: Option<PathBuf>,
+
     /// Print tables at the end: events, alerts per rule and priority, top processes,
     /// files, connections and syscalls.
     #[arg(long)]

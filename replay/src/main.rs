@@ -3,7 +3,9 @@
 //! composition in [`app`].
 
 mod app;
+mod eval;
 mod flags;
+mod rulesrc;
 mod summary;
 mod tree;
 mod window;

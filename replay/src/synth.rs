@@ -544,72 +544,66 @@ fn encode(out: &mut Vec<u8>, ty: ParamType, v: Option<&V<'_>>) {
 }
 
 // --- file output ------------------------------------------------------------------------
-//
-// Block framing (scap-format.md §1): `u32 type, u32 total_len, body, pad to 4, u32
-// total_len`. The metadata records are encoded by `scap::file::meta`; this only frames them.
-// TODO(integration): switch to the scap crate's writer when it lands (compression, flush).
 
-use scap::file::meta::{block, MachineInfo, ProcEntry, User, UserListEntry};
-
-fn push_block(out: &mut Vec<u8>, ty: u32, body: &[u8]) {
-    let padded = body.len().div_ceil(4) * 4;
-    let total = (8 + padded + 4) as u32;
-    out.extend_from_slice(&ty.to_le_bytes());
-    out.extend_from_slice(&total.to_le_bytes());
-    out.extend_from_slice(body);
-    out.resize(out.len() + (padded - body.len()), 0);
-    out.extend_from_slice(&total.to_le_bytes());
-}
+use scap::file::{
+    Compression, CaptureWriter, MachineInfo, ProcEntry, User, UserListEntry, WriterOptions,
+};
 
 impl SynthCapture {
-    /// The whole capture as plain (uncompressed) scap bytes, as `sysdig -w` lays it out:
-    /// SHB, MI, UL_V2, PL_V9, then one EV_V2 (or EV_V2_LARGE) block per event.
-    pub fn to_bytes(&self, hostname: &str) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64 + self.events.iter().map(|e| e.len() + 16).sum::<usize>());
-        let mut body = Vec::new();
-        body.extend_from_slice(&block::BYTE_ORDER_MAGIC.to_le_bytes());
-        body.extend_from_slice(&1u16.to_le_bytes());
-        body.extend_from_slice(&2u16.to_le_bytes());
-        body.extend_from_slice(&(-1i64).to_le_bytes());
-        push_block(&mut out, block::SHB, &body);
-
-        body.clear();
-        MachineInfo {
+    /// Write the capture with the scap writer, laid out as `sysdig -w` does: SHB, MI,
+    /// UL_V2, PL_V9, then the events (container events as EV_V2_LARGE).
+    pub fn write_with(
+        &self,
+        path: &std::path::Path,
+        compression: Compression,
+    ) -> Result<(), scap::file::WriteError> {
+        let mut w = CaptureWriter::create(
+            path,
+            WriterOptions {
+                compression,
+                level: None,
+                flush_interval: None,
+            },
+        )?;
+        w.machine_info(&MachineInfo {
             num_cpus: 2,
             memory_size_bytes: 8 << 30,
             max_pid: 4_194_304,
-            hostname: hostname.to_string(),
+            hostname: "harrier-synth".to_string(),
             reserved: [0; 4],
-        }
-        .encode(&mut body);
-        push_block(&mut out, block::MI, &body);
-
-        body.clear();
-        for u in &self.users {
-            UserListEntry::User(User {
-                uid: u.uid,
-                gid: u.gid,
-                name: u.name.as_bytes(),
-                homedir: u.home.as_bytes(),
-                shell: u.shell.as_bytes(),
+        })?;
+        let users: Vec<UserListEntry<'_>> = self
+            .users
+            .iter()
+            .map(|u| {
+                UserListEntry::User(User {
+                    uid: u.uid,
+                    gid: u.gid,
+                    name: u.name.as_bytes(),
+                    homedir: u.home.as_bytes(),
+                    shell: u.shell.as_bytes(),
+                })
             })
-            .encode_v2(&mut body);
-        }
-        push_block(&mut out, block::UL_V2, &body);
-
-        body.clear();
-        for p in &self.procs {
-            let join = |l: &[String]| {
-                let mut v = Vec::new();
-                for s in l {
-                    v.extend_from_slice(s.as_bytes());
-                    v.push(0);
-                }
-                v
-            };
-            let args = join(&p.args);
-            let cgroups = join(&p.cgroups());
-            let e = ProcEntry {
+            .collect();
+        w.users(&users)?;
+        let join = |l: &[String]| {
+            let mut v = Vec::new();
+            for s in l {
+                v.extend_from_slice(s.as_bytes());
+                v.push(0);
+            }
+            v
+        };
+        let lists: Vec<(Vec<u8>, Vec<u8>)> = self
+            .procs
+            .iter()
+            .map(|p| (join(&p.args), join(&p.cgroups())))
+            .collect();
+        let procs: Vec<ProcEntry<'_>> = self
+            .procs
+            .iter()
+            .zip(&lists)
+            .map(|(p, (args, cgroups))| ProcEntry {
                 version: 9,
                 tid: p.pid,
                 pid: p.pid,
@@ -619,7 +613,7 @@ impl SynthCapture {
                 comm: p.comm.as_bytes(),
                 exe: p.exe.as_bytes(),
                 exepath: Some(p.exepath.as_bytes()),
-                args: &args,
+                args,
                 cwd: p.cwd.as_bytes(),
                 fdlimit: 1024,
                 uid: p.uid,
@@ -632,33 +626,23 @@ impl SynthCapture {
                 env: Some(b""),
                 vtid: Some(p.pid),
                 vpid: Some(p.pid),
-                cgroups: Some(&cgroups),
+                cgroups: Some(cgroups),
                 root: Some(b"/"),
                 loginuid: Some(u32::MAX),
                 exe_writable: Some(0),
                 ..ProcEntry::default()
-            };
-            e.encode_v9(&mut body);
-        }
-        push_block(&mut out, block::PL_V9, &body);
-
+            })
+            .collect();
+        w.proc_list(&procs)?;
         for ev in &self.events {
-            body.clear();
-            body.extend_from_slice(&0u16.to_le_bytes()); // cpu 0
-            body.extend_from_slice(ev);
-            let ty = if 8 + body.len().div_ceil(4) * 4 + 4 - 8 > 65536 {
-                block::EV_V2_LARGE
-            } else {
-                block::EV_V2
-            };
-            push_block(&mut out, ty, &body);
+            w.event(ev, 0, 0)?;
         }
-        out
+        w.finish()
     }
 
-    /// Write the capture (plain scap) to `path`.
-    pub fn write(&self, path: &std::path::Path) -> std::io::Result<()> {
-        std::fs::write(path, self.to_bytes("harrier-synth"))
+    /// Write the capture uncompressed (what sysdig 0.29.3 reads directly).
+    pub fn write(&self, path: &std::path::Path) -> Result<(), scap::file::WriteError> {
+        self.write_with(path, Compression::None)
     }
 }
 
@@ -692,6 +676,12 @@ pub fn web_container(s: &mut Synth) -> Container {
     s.initial(
         Proc::new(1010, 1000, "/usr/sbin/nginx", &["-g", "daemon off;"]).in_container(&c.id),
     );
+    // The worker (www-data) that serves requests.
+    s.initial(
+        Proc::new(1011, 1010, "/usr/sbin/nginx", &["-g", "daemon off;"])
+            .in_container(&c.id)
+            .user(33, 33),
+    );
     c
 }
 
@@ -715,9 +705,9 @@ pub fn demo() -> SynthCapture {
 
     // Benign: nginx serves files, cron runs a job, an admin logs in over ssh.
     for i in 0..20 {
-        let fd = s.open(1010, &format!("/usr/share/nginx/html/page{}.html", i % 5), oflags::RDONLY);
-        s.read(1010, fd, b"<html>hello</html>");
-        s.close(1010, fd);
+        let fd = s.open(1011, &format!("/usr/share/nginx/html/page{}.html", i % 5), oflags::RDONLY);
+        s.read(1011, fd, b"<html>hello</html>");
+        s.close(1011, fd);
     }
     s.spawn(Proc::new(2000, 700, "/bin/sh", &["-c", "/usr/local/sbin/backup.sh"]));
     s.spawn(Proc::new(2001, 2000, "/usr/bin/tar", &["czf", "/var/backups/www.tgz", "/srv/www"]));
@@ -745,7 +735,8 @@ pub fn demo() -> SynthCapture {
     s.sleep(2_000_000_000);
 
     // The attack: a shell in the nginx container (Shell spawned in a container).
-    s.spawn(Proc::new(3000, 1010, "/bin/bash", &["-i"]).in_container(&web.id).user(33, 33));
+    // (remote code execution in the nginx worker)
+    s.spawn(Proc::new(3000, 1011, "/bin/bash", &["-i"]).in_container(&web.id).user(33, 33));
     // Recon with a network tool (Network tool launched in a container).
     s.spawn(
         Proc::new(3001, 3000, "/usr/bin/nc", &["-zv", "10.0.0.9", "1-1024"])
@@ -754,8 +745,13 @@ pub fn demo() -> SynthCapture {
     );
     s.exit(3001);
     // A program that does not belong in an nginx container (Process not on allowlist).
-    s.spawn(Proc::new(3002, 3000, "/usr/bin/python3", &["-c", "import pty"]).in_container(&web.id));
+    s.spawn(
+        Proc::new(3002, 3000, "/usr/bin/python3", &["-c", "import pty"])
+            .in_container(&web.id)
+            .user(33, 33),
+    );
     // Credential theft (Sensitive file read).
+    // (after a local privilege escalation, not shown)
     s.spawn(Proc::new(3003, 3002, "/bin/cat", &["/etc/shadow"]).in_container(&web.id));
     let fd = s.open(3003, "/etc/shadow", oflags::RDONLY);
     s.read(3003, fd, b"root:$6$salt$hash:19000:0:99999:7:::");

@@ -1,0 +1,428 @@
+//! The evaluation loop: capture files (merged in time order, each with its own state) →
+//! state update → time window and `--filter` → rules indexed by event type → alerts to the
+//! output channels; plus the counters behind `--summary`, `--process-tree`, the progress
+//! bar and Falco's end-of-run lines.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{anyhow, Result};
+use engine::config::Config;
+use engine::fields::{Ctx, Format, StaticDns};
+use engine::output::{make_alert, AlertOptions};
+use engine::rules::ruleset::RuleSet;
+use engine::rules::Priority;
+use engine::sinks::{Alert as SinkAlert, Sinks};
+use engine::state::capture::Capture;
+use engine::state::{Evt, State};
+use engine_filter::{Program, Scratch, Values};
+
+use crate::summary::Summary;
+use crate::tree::ProcTree;
+use crate::window::TimeSpec;
+
+/// What the loop needs besides the rules.
+pub(crate) struct EvalOptions {
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) from: Option<TimeSpec>,
+    pub(crate) to: Option<TimeSpec>,
+    pub(crate) filter: Option<Program>,
+    pub(crate) summary: bool,
+    pub(crate) tree: bool,
+    pub(crate) progress: bool,
+    pub(crate) dns: Option<StaticDns>,
+}
+
+/// What happened.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    /// Alerts per rule (index into `RuleSet::rules`).
+    pub(crate) per_rule: Vec<u64>,
+    /// Alerts per priority (index = Priority as usize).
+    pub(crate) per_priority: [u64; 8],
+    /// Most severe priority that fired.
+    pub(crate) worst: Option<Priority>,
+    /// Read error that stopped a capture (alerts before it were emitted).
+    pub(crate) errors: Vec<String>,
+    pub(crate) summary: Option<Summary>,
+    pub(crate) tree: Option<ProcTree>,
+}
+
+impl Outcome {
+    pub(crate) fn alerts(&self) -> u64 {
+        self.per_priority.iter().sum()
+    }
+}
+
+/// One capture file being read: its reader, its own state, and its next event (copied,
+/// so several files can be merged by timestamp).
+struct Source {
+    path: String,
+    cap: Capture,
+    st: State,
+    head: Vec<u8>,
+    num: u64,
+    cpu: u16,
+    flags: u32,
+    ts: u64,
+    live: bool,
+    last_good: u64,
+}
+
+impl Source {
+    fn open(path: &PathBuf) -> Result<Source> {
+        let p = path.display().to_string();
+        let mut cap = Capture::open(&p).map_err(|e| anyhow!("{e}"))?;
+        let mut st = State::new();
+        cap.load_metadata(&mut st).map_err(|e| anyhow!("{e}"))?;
+        Ok(Source {
+            path: p,
+            cap,
+            st,
+            head: Vec::with_capacity(4096),
+            num: 0,
+            cpu: 0,
+            flags: 0,
+            ts: 0,
+            live: true,
+            last_good: 0,
+        })
+    }
+
+    /// Read the next event into `head`; on EOF or error the source stops.
+    fn advance(&mut self) -> Result<(), String> {
+        match self.cap.next(&mut self.st) {
+            Ok(Some(e)) => {
+                self.head.clear();
+                self.head.extend_from_slice(e.raw());
+                self.num = e.num;
+                self.cpu = e.cpu;
+                self.flags = e.dump_flags;
+                self.ts = e.ts;
+                self.last_good = e.num;
+                Ok(())
+            }
+            Ok(None) => {
+                self.live = false;
+                Ok(())
+            }
+            Err(e) => {
+                self.live = false;
+                Err(format!(
+                    "{e} (after event #{}; the events before it were evaluated)",
+                    self.last_good
+                ))
+            }
+        }
+    }
+}
+
+/// Event types evaluated by rules: exit events, and enter events without an exit
+/// counterpart (procexit, container...). Falco ≥ 0.42 drops the other enter events.
+fn evaluated_types() -> Vec<bool> {
+    use scap_abi::event::{info, Direction};
+    (0..engine::rules::ruleset::EVENT_CODES as u16)
+        .map(|t| match info(t) {
+            Some(i) if i.dir == Direction::Exit => true,
+            Some(i) => match info(t.wrapping_add(1)) {
+                Some(x) => !(x.dir == Direction::Exit && x.name == i.name),
+                None => true,
+            },
+            None => false,
+        })
+        .collect()
+}
+
+fn is_proc_event(ty: u16) -> bool {
+    matches!(
+        scap_abi::event::info(ty).map(|i| i.name),
+        Some("execve" | "execveat" | "clone" | "clone3" | "fork" | "vfork")
+    )
+}
+
+#[derive(Clone, Copy)]
+enum Which {
+    Pid,
+    Ppid,
+    Name,
+    Cmdline,
+    Container,
+    FdName,
+    FdType,
+}
+
+/// Per-event text probes for the summary and the tree.
+struct Probes {
+    pid: Format,
+    ppid: Format,
+    name: Format,
+    cmdline: Format,
+    container: Format,
+    fd_name: Format,
+    fd_type: Format,
+    out: Vec<u8>,
+    vals: Values,
+}
+
+impl Probes {
+    fn new() -> Result<Probes> {
+        let f = |s: &str| Format::compile(s).map_err(|e| anyhow!("internal format {s}: {e}"));
+        Ok(Probes {
+            pid: f("%proc.pid")?,
+            ppid: f("%proc.ppid")?,
+            name: f("%proc.name")?,
+            cmdline: f("%proc.cmdline")?,
+            container: f("%container.id")?,
+            fd_name: f("%fd.name")?,
+            fd_type: f("%fd.typechar")?,
+            out: Vec::with_capacity(256),
+            vals: Values::new(),
+        })
+    }
+
+    fn get(&mut self, which: Which, ctx: &mut Ctx<'_>) -> Option<String> {
+        let f = match which {
+            Which::Pid => &self.pid,
+            Which::Ppid => &self.ppid,
+            Which::Name => &self.name,
+            Which::Cmdline => &self.cmdline,
+            Which::Container => &self.container,
+            Which::FdName => &self.fd_name,
+            Which::FdType => &self.fd_type,
+        };
+        if f.render(ctx, &mut self.vals, &mut self.out) {
+            Some(String::from_utf8_lossy(&self.out).into_owned())
+        } else {
+            None
+        }
+    }
+}
+
+/// Run the rules over the capture files. Alerts go to `sinks` as they fire.
+pub(crate) fn evaluate(
+    set: &RuleSet,
+    cfg: &Config,
+    opts: EvalOptions,
+    sinks: &mut Sinks,
+) -> Result<Outcome> {
+    let mut out = Outcome {
+        per_rule: vec![0; set.rules.len()],
+        ..Outcome::default()
+    };
+    let mut sources = Vec::new();
+    for f in &opts.files {
+        sources.push(Source::open(f)?);
+    }
+    for s in &mut sources {
+        if let Err(e) = s.advance() {
+            out.errors.push(e);
+        }
+    }
+    // The capture start: the first event of any file (relative --from/--to).
+    let start = sources.iter().filter(|s| s.live).map(|s| s.ts).min().unwrap_or(0);
+    let from = opts.from.map(|t| t.resolve(start)).unwrap_or(0);
+    let to = opts.to.map(|t| t.resolve(start)).unwrap_or(u64::MAX);
+
+    let alert_opts = AlertOptions {
+        time_format_iso_8601: cfg.time_format_iso_8601,
+        json_include_output_property: cfg.json_include_output_property,
+        json_include_message_property: cfg.json_include_message_property,
+        json_include_output_fields_property: cfg.json_include_output_fields_property,
+        json_include_tags_property: cfg.json_include_tags_property,
+        ..AlertOptions::default()
+    };
+    let evaluated = evaluated_types();
+    // rule id -> index in set.rules
+    let max_id = set.rules.iter().map(|r| r.id).max().unwrap_or(0);
+    let mut id_to_idx = vec![usize::MAX; max_id + 1];
+    for (i, r) in set.rules.iter().enumerate() {
+        id_to_idx[r.id] = i;
+    }
+    let mut scratch = Scratch::new();
+    let mut vals = Values::new();
+    let mut matched: Vec<usize> = Vec::with_capacity(8);
+    let mut line = String::with_capacity(1024);
+    let mut summary = opts.summary.then(Summary::default);
+    let mut tree = opts.tree.then(ProcTree::default);
+    let mut probes = if opts.summary || opts.tree {
+        Some(Probes::new()?)
+    } else {
+        None
+    };
+    let dns = opts.dns.as_ref();
+    let pb = opts.progress.then(|| {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {elapsed_precise} {pos} events ({per_sec}) {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        pb
+    });
+    let t0 = Instant::now();
+    let mut nread: u64 = 0;
+    let mut neval: u64 = 0;
+    let mut first_ts = None;
+    let mut last_ts = 0;
+
+    loop {
+        // The source whose next event is the oldest (a single file: always that one).
+        let mut best: Option<usize> = None;
+        for (i, s) in sources.iter().enumerate() {
+            if s.live && best.is_none_or(|b| s.ts < sources[b].ts) {
+                best = Some(i);
+            }
+        }
+        let Some(i) = best else { break };
+        let src = &mut sources[i];
+        if src.ts >= to {
+            // Past the window: nothing later in this file matters.
+            src.live = false;
+            continue;
+        }
+        nread += 1;
+        {
+            let Source { st, head, num, cpu, flags, path, live, .. } = &mut *src;
+            let Some(evt) = Evt::parse(head, *num, *cpu, *flags) else {
+                out.errors.push(format!("{path}: event #{num}: malformed event record"));
+                *live = false;
+                continue;
+            };
+            st.process(&evt);
+            let ty = evt.ty;
+            if evt.ts >= from && evaluated.get(usize::from(ty)).copied().unwrap_or(false)
+                && !st.cur.filtered_out
+            {
+                let mut ctx = Ctx::new(st, &evt);
+                ctx.dns = dns.map(|d| d as &dyn engine::fields::DnsOracle);
+                let pass = match &opts.filter {
+                    Some(f) => f.eval_with(&mut ctx, &mut scratch),
+                    None => true,
+                };
+                if pass {
+                    neval += 1;
+                    first_ts.get_or_insert(evt.ts);
+                    last_ts = evt.ts;
+                    matched.clear();
+                    set.evaluate(ty, &mut ctx, &mut scratch, |r| matched.push(r.id));
+                    if let (Some(p), Some(sm)) = (probes.as_mut(), summary.as_mut()) {
+                        collect_summary(sm, p, &mut ctx, ty);
+                    }
+                    let pid = if let (Some(p), Some(tr)) = (probes.as_mut(), tree.as_mut()) {
+                        see_process(tr, p, &mut ctx, ty)
+                    } else {
+                        None
+                    };
+                    for &id in &matched {
+                        let Some(rule) = id_to_idx.get(id).and_then(|&i| set.rules.get(i)) else {
+                            continue;
+                        };
+                        let a = make_alert(rule, evt.ts, &mut ctx, &mut vals, &alert_opts);
+                        line.clear();
+                        if cfg.json_output {
+                            line.push_str(&a.json(&alert_opts).to_string());
+                        } else {
+                            line.push_str(&a.text(&alert_opts));
+                        }
+                        let sa = SinkAlert {
+                            level: a.priority.syslog_level(),
+                            rule: &a.rule,
+                            line: &line,
+                            json: cfg.json_output,
+                        };
+                        match &pb {
+                            Some(pb) => pb.suspend(|| sinks.emit(&sa)),
+                            None => sinks.emit(&sa),
+                        }
+                        if let Some(c) = out.per_rule.get_mut(id_to_idx[id]) {
+                            *c += 1;
+                        }
+                        out.per_priority[a.priority as usize] += 1;
+                        out.worst = Some(out.worst.map_or(a.priority, |w| w.min(a.priority)));
+                        if let (Some(tr), Some(pid)) = (tree.as_mut(), pid) {
+                            tr.alert(pid, &a.rule);
+                        }
+                    }
+                }
+            }
+            st.end_event(&evt);
+        }
+        if let Err(e) = src.advance() {
+            out.errors.push(e);
+        }
+        if let Some(pb) = &pb {
+            if nread % 4096 == 0 {
+                pb.set_position(nread);
+                pb.set_message(format!("{} alerts", out.alerts()));
+            }
+        }
+    }
+    if let Some(pb) = &pb {
+        pb.finish_and_clear();
+    }
+    if let Some(sm) = summary.as_mut() {
+        sm.files_read = opts.files.len();
+        sm.bytes_read = opts
+            .files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
+        sm.events_read = nread;
+        sm.events_evaluated = neval;
+        sm.first_ts = first_ts;
+        sm.last_ts = Some(last_ts);
+        sm.elapsed_s = t0.elapsed().as_secs_f64();
+    }
+    out.summary = summary;
+    out.tree = tree;
+    Ok(out)
+}
+
+fn collect_summary(sm: &mut Summary, p: &mut Probes, ctx: &mut Ctx<'_>, ty: u16) {
+    let name = scap_abi::event::info(ty).map(|i| i.name).unwrap_or("?");
+    sm.syscalls.add(name);
+    let (fmt, out, vals) = (&p.name, &mut p.out, &mut p.vals);
+    if fmt.render(ctx, vals, out) {
+        if let Ok(s) = std::str::from_utf8(out) {
+            sm.processes.add(s);
+        }
+    }
+    let is_open = matches!(name, "open" | "openat" | "openat2" | "creat" | "open_by_handle_at");
+    let is_conn = matches!(name, "connect" | "accept" | "accept4");
+    if is_open || is_conn {
+        if ctx.evt.p_i64(0).is_some_and(|r| r < 0) {
+            return;
+        }
+        let Some(tc) = p.get(Which::FdType, ctx) else {
+            return;
+        };
+        let want = if is_open { tc == "f" } else { tc == "4" || tc == "6" };
+        if want {
+            if let Some(n) = p.get(Which::FdName, ctx) {
+                if is_open {
+                    sm.files.add(&n);
+                } else {
+                    sm.connections.add(&n);
+                }
+            }
+        }
+    }
+}
+
+/// Record the event's process in the tree (new pid, or a process-changing event).
+fn see_process(tr: &mut ProcTree, p: &mut Probes, ctx: &mut Ctx<'_>, ty: u16) -> Option<i64> {
+    let pid: i64 = p.get(Which::Pid, ctx)?.parse().ok()?;
+    if !tr.knows(pid) || is_proc_event(ty) {
+        let ppid: i64 = p
+            .get(Which::Ppid, ctx)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let name = p.get(Which::Name, ctx).unwrap_or_default();
+        let cmd = p.get(Which::Cmdline, ctx).unwrap_or_default();
+        let cont = p.get(Which::Container, ctx).unwrap_or_default();
+        tr.see(pid, ppid, &name, &cmd, &cont);
+    }
+    Some(pid)
+}
