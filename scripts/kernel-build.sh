@@ -85,7 +85,7 @@ fi
 
 # Make variables: identical for the kernel and every module build (a different RUSTC
 # string rebuilds the kernel's Rust objects). PATH must not contain rustup's bin dir.
-MAKEVARS=(LLVM=1 "RUSTC=$TC/bin/rustc" "BINDGEN=$TC/bin/bindgen" "RUSTDOC=$TC/bin/rustdoc"
+MAKEVARS=(LLVM=1 "RUSTC=$TC/bin/rustc" "HOSTRUSTC=$TC/bin/rustc" "BINDGEN=$TC/bin/bindgen" "RUSTDOC=$TC/bin/rustdoc"
           RUSTFMT=/bin/false)
 CLEANPATH=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin
 export LIBCLANG_PATH=/usr/lib/llvm-14/lib
