@@ -602,7 +602,21 @@ pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool 
             }
             true
         }
-        F::EvtRes | F::EvtRawres | F::EvtFailed => {
+        F::EvtFailed => {
+            let info = scap_abi::event::info_e5c53d64(e.ty).or_else(|| e.info());
+            let idx = |n: &str| info.and_then(|i| i.params.iter().position(|p| p.name == n));
+            let fl = crate::state::parse::eflags(e.ty);
+            let failed = if let Some(i) = idx("res") {
+                e.p_i64(i).map(|v| v < 0).unwrap_or(false)
+            } else if fl & scap_abi::event::flags::EF_CREATES_FD != 0 && !e.is_enter() {
+                idx("fd").and_then(|i| e.p_i64(i)).map(|v| v < 0).unwrap_or(false)
+            } else {
+                false
+            };
+            out.push_bool(failed);
+            true
+        }
+        F::EvtRes | F::EvtRawres => {
             if e.is_enter() {
                 return false;
             }
@@ -615,7 +629,6 @@ pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool 
             let Some(res) = e.p_i64(0) else { return false };
             match f {
                 F::EvtRawres => out.push_i64(res),
-                F::EvtFailed => out.push_bool(res < 0),
                 _ => {
                     if res >= 0 {
                         out.push_str("SUCCESS");
@@ -901,11 +914,21 @@ fn proc_field(c: &mut Ctx<'_>, t: &Thread, f: F, arg: &FieldArg, out: &mut Value
         }
         F::ProcVpgid => out.push_i64(t.vpgid),
         F::ProcTty => out.push_u64(t.tty as u64),
-        F::ProcVpid => out.push_i64(t.vpid),
+        F::ProcVpid => {
+            if t.vpid == -1 {
+                return false;
+            }
+            out.push_i64(t.vpid)
+        }
         F::ProcIsExeWritable => out.push_bool(t.exe_writable),
         F::ProcIsExeUpperLayer | F::ProcIsExeFromMemfd | F::ProcIsContainerHealthcheck => out.push_bool(false),
         F::ProcIsVpgidLeader => out.push_bool(t.vpgid != 0 && t.vpid == t.vpgid),
-        F::ThreadVtid => out.push_i64(t.vtid),
+        F::ThreadVtid => {
+            if t.vtid == -1 {
+                return false;
+            }
+            out.push_i64(t.vtid)
+        }
         F::ThreadIsmain => out.push_bool(t.is_main()),
         F::ThreadCapEffective | F::ThreadCapPermitted | F::ThreadCapInheritable => return false,
         _ => return false,

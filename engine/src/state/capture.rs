@@ -218,7 +218,7 @@ impl Capture {
             let start = c.p;
             let elen = if v >= 9 { c.u32().unwrap_or(0) as usize } else { 0 };
             let bad = || self.err(boff, "corrupted process list entry");
-            let mut p = ProcEntry { tid: c.i64().ok_or_else(bad)?, ..Default::default() };
+            let mut p = ProcEntry { tid: c.i64().ok_or_else(bad)?, sid: -1, vpgid: -1, ..Default::default() };
             p.pid = c.i64().ok_or_else(bad)?;
             p.ptid = c.i64().ok_or_else(bad)?;
             if v >= 6 {

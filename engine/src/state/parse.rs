@@ -111,6 +111,7 @@ impl State {
             return false;
         }
         let mut t = Thread::new(tid);
+        t.loginuid = u32::MAX;
         t.nchilds = self.threads.values().filter(|x| x.pid == tid).count() as u64;
         self.threads.insert(tid, t);
         true
@@ -481,6 +482,9 @@ impl State {
                 }
             }
             Kind::ContainerJson => {
+                // libsinsp looks the event's thread up with query_os: a fake thread for
+                // tid -1 appears (visible as the ancestor of parentless threads).
+                self.thread_ref(e.tid, true);
                 if let Some(c) = e.param(0).and_then(container::parse_json) {
                     if c.lookup_state != 1 {
                         self.cur.filtered_out = true;
@@ -490,6 +494,7 @@ impl State {
                 }
             }
             Kind::ContainerOld => {
+                self.thread_ref(e.tid, true);
                 let c = container::Container {
                     id: String::from_utf8_lossy(e.p_str(0).unwrap_or(&[])).into_owned(),
                     ty: e.p_u32(1).unwrap_or(0),
