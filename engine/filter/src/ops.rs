@@ -237,9 +237,9 @@ impl PathSet {
     }
 }
 
-/// `getopt(args, optstring)[opt]`: scans argv-style `args` (the first element is the
-/// program, as in `proc.args` it is not: every element is scanned) and writes the argument
-/// of option `opt` into `out` (empty for an option without argument). Returns whether the
+/// `getopt(args, optstring)[opt]`: scans argv-style `args` (every element is scanned:
+/// `proc.args` does not hold the program name) and appends the argument of option `opt`
+/// to `out` (nothing for an option without argument; the last occurrence wins). Returns whether the
 /// option was present. Grouped flags (`-abc`), attached (`-tvalue`) and separate
 /// (`-t value`) arguments are understood; `--` ends option parsing; non-option words are
 /// skipped (GNU permutation).
@@ -255,6 +255,8 @@ pub fn getopt<'a>(
     };
     let mut it = args.into_iter();
     let mut found = false;
+    // Only what this call appends is ours: `out` may hold earlier values.
+    let start = out.len();
     while let Some(a) = it.next() {
         if a == b"--" {
             break;
@@ -273,14 +275,14 @@ pub fn getopt<'a>(
                         it.next().unwrap_or(b"")
                     };
                     if c == opt {
-                        out.clear();
+                        out.truncate(start);
                         out.extend_from_slice(val);
                         found = true;
                     }
                     break;
                 }
                 Some(false) if c == opt => {
-                    out.clear();
+                    out.truncate(start);
                     found = true;
                 }
                 Some(false) => {}
@@ -425,10 +427,14 @@ mod tests {
         let mut o = Vec::new();
         assert!(getopt(args.iter().copied(), b"nt:x:", b't', &mut o));
         assert_eq!(o, b"value");
+        o.clear();
         assert!(getopt(args.iter().copied(), b"nt:x:", b'x', &mut o));
         assert_eq!(o, b"value2");
+        // Appends only: earlier content is kept.
+        o.clear();
+        o.extend_from_slice(b"keep");
         assert!(getopt(args.iter().copied(), b"nt:x:", b'n', &mut o));
-        assert_eq!(o, b"");
+        assert_eq!(o, b"keep");
         assert!(!getopt(args.iter().copied(), b"nt:x:", b'q', &mut o));
     }
 }
