@@ -11,7 +11,9 @@
 //!   and the JSON object (keys sorted, `time` in UTC with 9 fractional digits and `Z`).
 
 use crate::rules::Priority;
-use engine_filter::{FieldArg, FieldDef, FieldFlags, FieldRegistry, FieldSource, FieldType, Value, Values};
+use engine_filter::{
+    FieldArg, FieldDef, FieldFlags, FieldRegistry, FieldSource, FieldType, Value, Values,
+};
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -124,7 +126,9 @@ impl OutputFormat {
                 let w = fmt[k..k + wlen].parse().unwrap_or(usize::MAX);
                 k += wlen;
                 if k == b.len() {
-                    return Err("invalid formatting syntax: formatting cannot end with a number".into());
+                    return Err(
+                        "invalid formatting syntax: formatting cannot end with a number".into(),
+                    );
                 }
                 w.min(1 << 20)
             } else {
@@ -135,9 +139,10 @@ impl OutputFormat {
             let mut transforms = Vec::new();
             let mut inner = rest;
             let mut closers = 0;
-            loop {
-                let Some(open) = inner.find('(') else { break };
-                let Some(t) = transform_of(&inner[..open]) else { break };
+            while let Some((t, open)) = inner
+                .find('(')
+                .and_then(|o| Some((transform_of(&inner[..o])?, o)))
+            {
                 transforms.push(t);
                 inner = inner[open + 1..].trim_start();
                 closers += 1;
@@ -158,7 +163,10 @@ impl OutputFormat {
                 resolve_field(rest, registry)?
             };
             if def.has(FieldFlags::FILTER_ONLY) {
-                return Err(format!("{} is filter only and cannot be used as a display field", def.name));
+                return Err(format!(
+                    "{} is filter only and cannot be used as a display field",
+                    def.name
+                ));
             }
             tokens.push(Token::Field {
                 key: rest[..used].to_string(),
@@ -212,10 +220,18 @@ impl OutputFormat {
 
     /// The typed `output_fields` of the current event: numbers, strings, booleans, `null`
     /// when missing; absolute times as integer nanoseconds.
-    pub fn json_fields(&self, src: &mut dyn FieldSource, buf: &mut Values, into: &mut Map<String, Json>) {
+    pub fn json_fields(
+        &self,
+        src: &mut dyn FieldSource,
+        buf: &mut Values,
+        into: &mut Map<String, Json>,
+    ) {
         for t in &self.tokens {
             if let Token::Field {
-                key, def, transforms, ..
+                key,
+                def,
+                transforms,
+                ..
             } = t
             {
                 buf.clear();
@@ -402,7 +418,10 @@ fn json_value(def: &FieldDef, buf: &Values, transforms: &[OutTransform]) -> Json
     }
     match buf.len() {
         0 => Json::Null,
-        1 => buf.get(0).map(|v| json_scalar(def, v)).unwrap_or(Json::Null),
+        1 => buf
+            .get(0)
+            .map(|v| json_scalar(def, v))
+            .unwrap_or(Json::Null),
         _ => {
             let mut s = String::new();
             render_values(def, buf, transforms, &mut s);
@@ -539,7 +558,10 @@ impl Alert {
             m.insert("message".into(), Json::from(self.message.clone()));
         }
         if opts.json_include_output_fields_property {
-            m.insert("output_fields".into(), Json::Object(self.output_fields.clone()));
+            m.insert(
+                "output_fields".into(),
+                Json::Object(self.output_fields.clone()),
+            );
         }
         m.insert("priority".into(), Json::from(self.priority.name()));
         m.insert("rule".into(), Json::from(self.rule.clone()));
@@ -620,7 +642,12 @@ mod tests {
     }
     struct Src;
     impl FieldSource for Src {
-        fn extract(&mut self, id: engine_filter::FieldId, _arg: &FieldArg, out: &mut Values) -> bool {
+        fn extract(
+            &mut self,
+            id: engine_filter::FieldId,
+            _arg: &FieldArg,
+            out: &mut Values,
+        ) -> bool {
             match id.0 {
                 1 => out.push_str("Bash"),
                 2 => out.push_i64(42),
@@ -633,10 +660,22 @@ mod tests {
 
     #[test]
     fn greedy_tokens_and_render() {
-        let f = OutputFormat::parse("x %proc.name_foo (%proc.pid) %proc.aname[2] %5proc.pid|%tolower(proc.name)", &Reg)
-            .expect("parse");
+        let f = OutputFormat::parse(
+            "x %proc.name_foo (%proc.pid) %proc.aname[2] %5proc.pid|%tolower(proc.name)",
+            &Reg,
+        )
+        .expect("parse");
         let keys: Vec<_> = f.field_keys().collect();
-        assert_eq!(keys, vec!["proc.name", "proc.pid", "proc.aname[2]", "proc.pid", "tolower(proc.name)"]);
+        assert_eq!(
+            keys,
+            vec![
+                "proc.name",
+                "proc.pid",
+                "proc.aname[2]",
+                "proc.pid",
+                "tolower(proc.name)"
+            ]
+        );
         let mut out = String::new();
         f.render(&mut Src, &mut Values::new(), &mut out);
         assert_eq!(out, "x Bash_foo (42) <NA> 42   |bash");
@@ -652,13 +691,18 @@ mod tests {
             OutputFormat::parse("An open was seen %not_a_real_field", &Reg).unwrap_err(),
             "invalid formatting token not_a_real_field"
         );
-        assert!(OutputFormat::parse("abc %", &Reg).unwrap_err().contains("cannot end with a %"));
+        assert!(OutputFormat::parse("abc %", &Reg)
+            .unwrap_err()
+            .contains("cannot end with a %"));
     }
 
     #[test]
     fn times() {
         let ns = 1_470_327_477_881_781_397;
-        assert_eq!(format_time_iso8601(ns), "2016-08-04T16:17:57.881781397+0000");
+        assert_eq!(
+            format_time_iso8601(ns),
+            "2016-08-04T16:17:57.881781397+0000"
+        );
         assert_eq!(format_time_json(ns), "2016-08-04T16:17:57.881781397Z");
         assert_eq!(format_time_short(ns), "16:17:57.881781397");
     }

@@ -96,15 +96,37 @@ pub fn dump<W: Write>(files: &[&str], opts: &DumpOptions, out: &mut W) -> Result
         cap.load_metadata(&mut st)?;
         while let Some(e) = cap.next(&mut st)? {
             stats.events += 1;
-            st.process(&e);
+            // sysdig's order: events that do not modify state are filtered before their
+            // parser runs (and a rejected one is not parsed at all, breaking the pairing of
+            // its exit); state-changing events are parsed first, then filtered.
+            st.begin(&e);
+            let mut pass = true;
+            if let Some(fl) = filter.as_mut() {
+                if !st.modifies_state(&e) {
+                    let mut c = Ctx::new(&st, &e);
+                    if !fl.matches(&mut c) {
+                        st.reject_unparsed(&e);
+                        continue;
+                    }
+                } else {
+                    pass = false;
+                }
+            }
+            st.parse(&e);
+            if !pass {
+                if let Some(fl) = filter.as_mut() {
+                    let mut c = Ctx::new(&st, &e);
+                    pass = fl.matches(&mut c);
+                }
+                if !pass {
+                    // Filtered out after parsing: libsinsp returns before event_cleanup.
+                    continue;
+                }
+            }
             let print = !st.cur.filtered_out && !is_internal(e.ty);
             if print {
                 let mut c = Ctx::new(&st, &e);
-                let pass = match filter.as_mut() {
-                    Some(fl) => fl.matches(&mut c),
-                    None => true,
-                };
-                if pass && fmt.render(&mut c, &mut vals, &mut line) {
+                if fmt.render(&mut c, &mut vals, &mut line) {
                     line.push(b'\n');
                     w.write_all(&line)?;
                     stats.lines += 1;

@@ -194,8 +194,26 @@ fn validate_err(msg: impl Into<String>, ctx: &Context) -> LoadErr {
 
 /// Operators accepted in exception comps (libsinsp's list of check operators).
 pub const SUPPORTED_OPERATORS: [&str; 20] = [
-    "=", "==", "!=", "<=", ">=", "<", ">", "contains", "icontains", "bcontains", "glob", "iglob",
-    "bstartswith", "startswith", "endswith", "in", "intersects", "pmatch", "exists", "regex",
+    "=",
+    "==",
+    "!=",
+    "<=",
+    ">=",
+    "<",
+    ">",
+    "contains",
+    "icontains",
+    "bcontains",
+    "glob",
+    "iglob",
+    "bstartswith",
+    "startswith",
+    "endswith",
+    "in",
+    "intersects",
+    "pmatch",
+    "exists",
+    "regex",
 ];
 
 /// Operators that take a list on the right-hand side.
@@ -212,8 +230,17 @@ pub fn is_str_operator_with_modifier(op: &str) -> bool {
     matches!(m, "oneof" | "anyof" | "allof")
         && matches!(
             base,
-            "=" | "==" | "!=" | "contains" | "icontains" | "bcontains" | "startswith"
-                | "bstartswith" | "endswith" | "glob" | "iglob" | "regex"
+            "=" | "=="
+                | "!="
+                | "contains"
+                | "icontains"
+                | "bcontains"
+                | "startswith"
+                | "bstartswith"
+                | "endswith"
+                | "glob"
+                | "iglob"
+                | "regex"
         )
 }
 
@@ -228,11 +255,16 @@ fn validate_exception(
             ex.comps.items = ex.fields.items.iter().map(|_| Entry::scalar("=")).collect();
         }
         if ex.fields.items.len() != ex.comps.items.len() {
-            return Err(validate_err("Fields and comps lists must have equal length", &ex.ctx));
+            return Err(validate_err(
+                "Fields and comps lists must have equal length",
+                &ex.ctx,
+            ));
         }
         for c in &mut ex.comps.items {
             c.item = c.item.trim_matches([' ', '\t', '\r', '\n']).to_string();
-            if !SUPPORTED_OPERATORS.contains(&c.item.as_str()) && !is_str_operator_with_modifier(&c.item) {
+            if !SUPPORTED_OPERATORS.contains(&c.item.as_str())
+                && !is_str_operator_with_modifier(&c.item)
+            {
                 return Err(validate_err(
                     format!("'{}' is not a supported comparison operator", c.item),
                     &ex.ctx,
@@ -255,9 +287,16 @@ fn validate_exception(
             ex.comps.item = "in".into();
         }
         if ex.comps.is_list {
-            return Err(validate_err("Fields and comps must both be strings", &ex.ctx));
+            return Err(validate_err(
+                "Fields and comps must both be strings",
+                &ex.ctx,
+            ));
         }
-        ex.comps.item = ex.comps.item.trim_matches([' ', '\t', '\r', '\n']).to_string();
+        ex.comps.item = ex
+            .comps
+            .item
+            .trim_matches([' ', '\t', '\r', '\n'])
+            .to_string();
         let c = ex.comps.item.as_str();
         if c != "in" && c != "pmatch" && c != "intersects" && !is_str_operator_with_modifier(c) {
             return Err(validate_err(
@@ -319,7 +358,11 @@ impl Collector {
                 ctx,
             ));
         }
-        if self.required_engine_version.as_ref().is_none_or(|cur| *cur < v) {
+        if self
+            .required_engine_version
+            .as_ref()
+            .is_none_or(|cur| *cur < v)
+        {
             self.required_engine_version = Some(v);
         }
         Ok(())
@@ -334,7 +377,10 @@ impl Collector {
         for r in &alternatives {
             if Version::parse(&r.version).is_none() {
                 return Err(validate_err(
-                    format!("Invalid required version '{}' for plugin '{}'", r.version, r.name),
+                    format!(
+                        "Invalid required version '{}' for plugin '{}'",
+                        r.version, r.name
+                    ),
                     ctx,
                 ));
             }
@@ -375,7 +421,12 @@ impl Collector {
         }
     }
 
-    pub fn append_list(&mut self, name: &str, items: Vec<String>, ctx: &Context) -> Result<(), LoadErr> {
+    pub fn append_list(
+        &mut self,
+        name: &str,
+        items: Vec<String>,
+        ctx: &Context,
+    ) -> Result<(), LoadErr> {
         let id = self.cur_index;
         let prev = self
             .lists
@@ -428,7 +479,10 @@ impl Collector {
     fn check_prev_source(&self, name: &str, source: &str, ctx: &Context) -> Result<(), LoadErr> {
         if let Some(prev) = self.rules.get(name) {
             if !prev.source.is_empty() && !source.is_empty() && prev.source != source {
-                return Err(validate_err("Rule has been re-defined with a different source", ctx));
+                return Err(validate_err(
+                    "Rule has been re-defined with a different source",
+                    ctx,
+                ));
             }
         }
         Ok(())
@@ -450,7 +504,11 @@ impl Collector {
                 &info.ctx,
             );
         }
-        let src = if known { Some(info.source.clone()) } else { None };
+        let src = if known {
+            Some(info.source.clone())
+        } else {
+            None
+        };
         for ex in &mut info.exceptions {
             if !ex.fields.is_valid() {
                 return Err(validate_err(
@@ -508,7 +566,9 @@ impl Collector {
                 ctx,
             ));
         }
-        let source = self.prev_rule_source(sources, prev, ctx)?.map(str::to_string);
+        let source = self
+            .prev_rule_source(sources, prev, ctx)?
+            .map(str::to_string);
         let id = self.cur_index;
         let Some(prev) = self.rules.get_mut(&info.name) else {
             return Err(validate_err(ERROR_NO_PREVIOUS_RULE_APPEND, ctx));

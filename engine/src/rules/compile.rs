@@ -4,12 +4,14 @@
 
 use super::collector::{Collector, SourceCatalog};
 use super::exceptions::{build_exceptions_condition, resolve_list};
-use super::result::{deprecated_field_desc, Context, ErrorCode, LoadResult, WarningCode, DEPRECATED_FIELDS};
+use super::result::{
+    deprecated_field_desc, Context, ErrorCode, LoadResult, WarningCode, DEPRECATED_FIELDS,
+};
 use super::{LoadErr, Priority};
 use crate::output::OutputFormat;
 use engine_filter::{
-    const_value_warnings, event_ids_for_name, infer_event_types, EventSet, Expr, FieldRegistry, InferOptions, Op,
-    Operand, ParserOptions, Pos, Program, Rhs, TArg, Transformer,
+    const_value_warnings, event_ids_for_name, infer_event_types, EventSet, Expr, FieldRegistry,
+    InferOptions, Op, Operand, ParserOptions, Pos, Program, Rhs, TArg, Transformer,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -24,7 +26,9 @@ pub struct Catalog<'r> {
 
 impl std::fmt::Debug for Catalog<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Catalog").field("extra_outputs", &self.extra_outputs).finish_non_exhaustive()
+        f.debug_struct("Catalog")
+            .field("extra_outputs", &self.extra_outputs)
+            .finish_non_exhaustive()
     }
 }
 
@@ -39,7 +43,8 @@ pub struct ExtraOutput {
 }
 
 /// The suggested output fields of the (built-in) container plugin.
-pub const CONTAINER_SUGGESTED_OUTPUT: &str = "container_id=%container.id container_name=%container.name";
+pub const CONTAINER_SUGGESTED_OUTPUT: &str =
+    "container_id=%container.id container_name=%container.name";
 
 impl<'r> Catalog<'r> {
     pub fn new(registry: &'r dyn FieldRegistry) -> Catalog<'r> {
@@ -185,7 +190,12 @@ struct ResolveState {
     expansions: usize,
 }
 
-fn resolve(e: &mut Expr, macros: &HashMap<&str, &Expr>, path: &mut Vec<String>, st: &mut ResolveState) {
+fn resolve(
+    e: &mut Expr,
+    macros: &HashMap<&str, &Expr>,
+    path: &mut Vec<String>,
+    st: &mut ResolveState,
+) {
     match e {
         Expr::And { children, .. } | Expr::Or { children, .. } => {
             for c in children.iter_mut() {
@@ -199,13 +209,15 @@ fn resolve(e: &mut Expr, macros: &HashMap<&str, &Expr>, path: &mut Vec<String>, 
             match macros.get(name.as_str()) {
                 Some(body) => {
                     if path.iter().any(|p| p == name) {
-                        st.errors.push((format!("reference loop in macro '{name}'"), pos));
+                        st.errors
+                            .push((format!("reference loop in macro '{name}'"), pos));
                         st.unknown.push((name.clone(), pos));
                         return;
                     }
                     st.expansions += 1;
                     if st.expansions > MAX_MACRO_EXPANSIONS {
-                        st.errors.push((format!("too many macro expansions in macro '{name}'"), pos));
+                        st.errors
+                            .push((format!("too many macro expansions in macro '{name}'"), pos));
                         return;
                     }
                     let name = name.clone();
@@ -233,11 +245,11 @@ fn resolve_macros(
 ) -> Result<(), LoadErr> {
     let mut st = ResolveState::default();
     resolve(ast, visible, &mut Vec::new(), &mut st);
-    let first = st
-        .errors
-        .first()
-        .cloned()
-        .or_else(|| st.unknown.first().map(|(n, p)| (format!("Undefined macro '{n}' used in filter."), *p)));
+    let first = st.errors.first().cloned().or_else(|| {
+        st.unknown
+            .first()
+            .map(|(n, p)| (format!("Undefined macro '{n}' used in filter."), *p))
+    });
     if let Some((msg, pos)) = first {
         return Err(LoadErr::new(
             ErrorCode::Validate,
@@ -250,7 +262,11 @@ fn resolve_macros(
 }
 
 /// Substitutes every list (as text) and parses.
-fn parse_condition(condition: &str, lists: &mut [CompiledList], ctx: &Context) -> Result<Expr, LoadErr> {
+fn parse_condition(
+    condition: &str,
+    lists: &mut [CompiledList],
+    ctx: &Context,
+) -> Result<Expr, LoadErr> {
     let mut text = condition.to_string();
     for l in lists.iter_mut() {
         if resolve_list(&mut text, &l.name, &l.items) {
@@ -282,7 +298,9 @@ fn warning_pass(ast: &Expr, ctx: &Context, res: &mut LoadResult) {
             if last_unsafe && c.op.is_equality_like() {
                 match &c.rhs {
                     Some(Rhs::Value(v)) if v.text == "<NA>" => unsafe_na = true,
-                    Some(Rhs::List(l)) if l.items.iter().any(|v| v.text == "<NA>") => unsafe_na = true,
+                    Some(Rhs::List(l)) if l.items.iter().any(|v| v.text == "<NA>") => {
+                        unsafe_na = true
+                    }
                     _ => {}
                 }
             }
@@ -325,7 +343,10 @@ fn compile_fields(ast: &Expr, registry: &dyn FieldRegistry) -> Result<(), (Strin
                 Some(Rhs::List(l)) => l.items.iter().map(|v| (v.text.as_str(), v.pos)).collect(),
                 _ => Vec::new(),
             };
-            if let Some((v, p)) = vals.into_iter().find(|(v, _)| event_ids_for_name(v).is_none()) {
+            if let Some((v, p)) = vals
+                .into_iter()
+                .find(|(v, _)| event_ids_for_name(v).is_none())
+            {
                 errs.push((format!("unknown event type {v}"), p));
             }
         }
@@ -349,7 +370,11 @@ fn check_deprecated_in_output(fmt: &str, ctx: &Context, res: &mut LoadResult) {
 }
 
 /// Compiles the whole collection. Warnings go to `res`; the first error is returned.
-pub fn compile(col: &Collector, catalog: &Catalog<'_>, res: &mut LoadResult) -> Result<CompileOutput, LoadErr> {
+pub fn compile(
+    col: &Collector,
+    catalog: &Catalog<'_>,
+    res: &mut LoadResult,
+) -> Result<CompileOutput, LoadErr> {
     let mut out = CompileOutput::default();
 
     // Lists: expand items naming an earlier list (one level, raw items).
@@ -404,7 +429,12 @@ pub fn compile(col: &Collector, catalog: &Catalog<'_>, res: &mut LoadResult) -> 
             used: false,
         });
     }
-    let all_macros: HashMap<&str, &Expr> = col.macros.iter().zip(asts.iter()).map(|(m, a)| (m.name.as_str(), a)).collect();
+    let all_macros: HashMap<&str, &Expr> = col
+        .macros
+        .iter()
+        .zip(asts.iter())
+        .map(|(m, a)| (m.name.as_str(), a))
+        .collect();
 
     // Rules.
     for r in col.rules.iter() {
@@ -444,7 +474,11 @@ pub fn compile(col: &Collector, catalog: &Catalog<'_>, res: &mut LoadResult) -> 
                     res.warn(WarningCode::UnknownFilter, e, &r.output_ctx);
                     continue;
                 }
-                return Err(LoadErr::new(ErrorCode::CompileOutput, e, r.output_ctx.clone()));
+                return Err(LoadErr::new(
+                    ErrorCode::CompileOutput,
+                    e,
+                    r.output_ctx.clone(),
+                ));
             }
         };
         check_deprecated_in_output(&output, &r.output_ctx, res);
@@ -452,12 +486,15 @@ pub fn compile(col: &Collector, catalog: &Catalog<'_>, res: &mut LoadResult) -> 
         let mut ast = parse_condition(&condition, &mut out.lists, &r.cond_ctx)?;
         resolve_macros(&mut ast, &all_macros, &condition, &r.ctx, &mut used_macros)?;
         warning_pass(&ast, &r.cond_ctx.condition(0, 0, 0, &condition), res);
-        let compiled = compile_fields(&ast, catalog.registry)
-            .and_then(|()| engine_filter::compile(&ast, catalog.registry).map_err(|e| (e.message, e.pos)));
+        let compiled = compile_fields(&ast, catalog.registry).and_then(|()| {
+            engine_filter::compile(&ast, catalog.registry).map_err(|e| (e.message, e.pos))
+        });
         let program = match compiled {
             Ok(p) => Arc::new(p),
             Err((msg, pos)) => {
-                let ctx = r.cond_ctx.condition(pos.idx, pos.line as usize, pos.col as usize, &condition);
+                let ctx =
+                    r.cond_ctx
+                        .condition(pos.idx, pos.line as usize, pos.col as usize, &condition);
                 if err_is_unknown_type_or_field(&msg) && r.skip_if_unknown_filter {
                     res.warn(WarningCode::UnknownFilter, msg, &ctx);
                     continue;
@@ -465,15 +502,24 @@ pub fn compile(col: &Collector, catalog: &Catalog<'_>, res: &mut LoadResult) -> 
                 return Err(LoadErr::new(ErrorCode::CompileCondition, msg, ctx));
             }
         };
-        for (msg, pos) in const_value_warnings(&ast, &|name| catalog.registry.lookup(name, None).is_ok()) {
-            let ctx = r.cond_ctx.condition(pos.idx, pos.line as usize, pos.col as usize, &condition);
+        for (msg, pos) in
+            const_value_warnings(&ast, &|name| catalog.registry.lookup(name, None).is_ok())
+        {
+            let ctx =
+                r.cond_ctx
+                    .condition(pos.idx, pos.line as usize, pos.col as usize, &condition);
             res.warn(WarningCode::CompileCondition, msg, &ctx);
         }
         let evttypes = infer_event_types(&ast, InferOptions::default()).map_err(|e| {
             LoadErr::new(
                 ErrorCode::CompileCondition,
                 e.message,
-                r.cond_ctx.condition(e.pos.idx, e.pos.line as usize, e.pos.col as usize, &condition),
+                r.cond_ctx.condition(
+                    e.pos.idx,
+                    e.pos.line as usize,
+                    e.pos.col as usize,
+                    &condition,
+                ),
             )
         })?;
         // Falco 0.44.1: warn on an empty set too ([master] only on > 100 codes).
@@ -510,12 +556,20 @@ pub fn compile(col: &Collector, catalog: &Catalog<'_>, res: &mut LoadResult) -> 
     }
     for m in out.macros.iter().filter(|m| !m.used) {
         if let Some(info) = col.macros.get(&m.name) {
-            res.warn(WarningCode::UnusedMacro, "Macro not referred to by any other rule/macro", &info.ctx);
+            res.warn(
+                WarningCode::UnusedMacro,
+                "Macro not referred to by any other rule/macro",
+                &info.ctx,
+            );
         }
     }
     for l in out.lists.iter().filter(|l| !l.used) {
         if let Some(info) = col.lists.get(&l.name) {
-            res.warn(WarningCode::UnusedList, "List not referred to by any other rule/macro", &info.ctx);
+            res.warn(
+                WarningCode::UnusedList,
+                "List not referred to by any other rule/macro",
+                &info.ctx,
+            );
         }
     }
     Ok(out)

@@ -43,7 +43,10 @@ pub fn build_exceptions_condition(
         if !ex.fields.is_list {
             for val in &ex.values {
                 if val.is_list {
-                    return Err(verr("Expected values array to contain a list of strings", &ex.ctx));
+                    return Err(verr(
+                        "Expected values array to contain a list of strings",
+                        &ex.ctx,
+                    ));
                 }
                 if icond.is_empty() {
                     icond = format!("({} {} (", ex.fields.item, ex.comps.item);
@@ -60,7 +63,10 @@ pub fn build_exceptions_condition(
             icond.push('(');
             for values in &ex.values {
                 if ex.fields.items.len() != values.items.len() {
-                    return Err(verr("Fields and values lists must have equal length", &ex.ctx));
+                    return Err(verr(
+                        "Fields and values lists must have equal length",
+                        &ex.ctx,
+                    ));
                 }
                 if icond != "(" {
                     icond.push_str(" or ");
@@ -71,10 +77,14 @@ pub fn build_exceptions_condition(
                         icond.push_str(" and ");
                     }
                     let (Some(v), Some(comp)) = (values.items.get(k), ex.comps.items.get(k)) else {
-                        return Err(verr("Fields and values lists must have equal length", &ex.ctx));
+                        return Err(verr(
+                            "Fields and values lists must have equal length",
+                            &ex.ctx,
+                        ));
                     };
                     let istr = if v.is_list {
-                        let parts: Vec<String> = v.items.iter().map(|x| quote_item(&x.item)).collect();
+                        let parts: Vec<String> =
+                            v.items.iter().map(|x| quote_item(&x.item)).collect();
                         format!("({})", parts.join(", "))
                     } else if is_list_operator(&comp.item) {
                         paren_item(&v.item)
@@ -131,7 +141,11 @@ pub fn resolve_list(cnd: &mut String, name: &str, items: &[String]) -> bool {
             while end < b.len() && BLANKS.contains(&b[end]) {
                 end += 1;
             }
-            let sub = items.iter().map(|v| quote_item(v)).collect::<Vec<_>>().join(", ");
+            let sub = items
+                .iter()
+                .map(|v| quote_item(v))
+                .collect::<Vec<_>>()
+                .join(", ");
             if sub.is_empty() {
                 if start > 0 && b[start - 1] == b',' {
                     start -= 1;

@@ -63,7 +63,9 @@ impl Priority {
         if s.eq_ignore_ascii_case("info") {
             return Some(Priority::Informational);
         }
-        Priority::ALL.into_iter().find(|p| p.name().eq_ignore_ascii_case(s))
+        Priority::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(s))
     }
     /// `Emergency` … `Informational` … `Debug` (alerts, JSON `priority`).
     pub fn name(self) -> &'static str {
@@ -239,7 +241,9 @@ impl<'r> Loader<'r> {
             }
         };
         for doc in &docs {
-            if let Err(e) = reader::read_document(doc, &root, &mut self.collector, &self.catalog, &mut res) {
+            if let Err(e) =
+                reader::read_document(doc, &root, &mut self.collector, &self.catalog, &mut res)
+            {
                 res.error(e.code, e.message, e.ctx);
                 return res;
             }
@@ -266,7 +270,8 @@ impl<'r> Loader<'r> {
                 let Some(&(_, have)) = BUILTIN_PLUGINS.iter().find(|(n, _)| *n == r.name) else {
                     continue;
                 };
-                let (Some(h), Some(req)) = (Version::parse(have), Version::parse(&r.version)) else {
+                let (Some(h), Some(req)) = (Version::parse(have), Version::parse(&r.version))
+                else {
                     continue;
                 };
                 if h.compatible_with(&req) {
@@ -282,8 +287,10 @@ impl<'r> Loader<'r> {
                 if let Some(m) = msgs.into_iter().next() {
                     errs.push(m);
                 } else {
-                    let names: Vec<String> =
-                        alts.iter().map(|r| format!("{} (>= {})", r.name, r.version)).collect();
+                    let names: Vec<String> = alts
+                        .iter()
+                        .map(|r| format!("{} (>= {})", r.name, r.version))
+                        .collect();
                     errs.push(format!(
                         "Plugin requirement not satisfied, must load one of: {}",
                         names.join(", ")

@@ -1,7 +1,9 @@
 //! The reader: walks the YAML documents of one file and feeds the [`Collector`], with
 //! Falco's decoding rules, messages and contexts (§1.1–§1.8, §2).
 
-use super::collector::{Collector, Entry, ExceptionInfo, PluginRequirement, RuleInfo, RuleUpdate, SourceCatalog};
+use super::collector::{
+    Collector, Entry, ExceptionInfo, PluginRequirement, RuleInfo, RuleUpdate, SourceCatalog,
+};
 use super::result::{Context, ErrorCode, ItemType, LoadResult, WarningCode};
 use super::yaml::{Node, NodeKind};
 use super::{LoadErr, Priority, Version};
@@ -24,20 +26,40 @@ fn as_string_lenient(n: &Node, ctx: &Context) -> Result<String, LoadErr> {
     match &n.kind {
         NodeKind::Scalar { text, .. } => Ok(text.clone()),
         NodeKind::Null => Ok("null".into()),
-        _ => Err(LoadErr::new(ErrorCode::Validate, "bad conversion", ctx.clone())),
+        _ => Err(LoadErr::new(
+            ErrorCode::Validate,
+            "bad conversion",
+            ctx.clone(),
+        )),
     }
 }
 
 fn is_identifier(s: &str) -> bool {
     let b = s.as_bytes();
     let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
-    letters > 0 && b[letters..].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    letters > 0
+        && b[letters..]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
 fn is_bare_string(s: &str) -> bool {
     !s.is_empty()
         && s.bytes().all(|c| {
-            !matches!(c, b'(' | b')' | b'"' | b'\'' | b'=' | b',' | b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+            !matches!(
+                c,
+                b'(' | b')'
+                    | b'"'
+                    | b'\''
+                    | b'='
+                    | b','
+                    | b' '
+                    | b'\t'
+                    | b'\n'
+                    | b'\r'
+                    | 0x0b
+                    | 0x0c
+            )
         })
 }
 
@@ -99,7 +121,12 @@ fn opt_u32(item: &Node, key: &str, ctx: &Context) -> Result<Option<u32>, LoadErr
 }
 
 /// A sequence of scalars under `key` (list items, tags).
-fn decode_seq(item: &Node, key: &str, ctx: &Context, optional: bool) -> Result<Option<Vec<String>>, LoadErr> {
+fn decode_seq(
+    item: &Node,
+    key: &str,
+    ctx: &Context,
+    optional: bool,
+) -> Result<Option<Vec<String>>, LoadErr> {
     let Some(val) = item.get(key) else {
         if optional {
             return Ok(None);
@@ -200,7 +227,12 @@ fn decode_entry(val: &Node, key: &str, ctx: &Context) -> Result<Entry, LoadErr> 
     Ok(out)
 }
 
-fn decode_entry_key(item: &Node, key: &str, ctx: &Context, optional: bool) -> Result<Entry, LoadErr> {
+fn decode_entry_key(
+    item: &Node,
+    key: &str,
+    ctx: &Context,
+    optional: bool,
+) -> Result<Entry, LoadErr> {
     match item.get(key) {
         None if optional => Ok(Entry::default()),
         None => Err(yerr(format!("Item has no mapping for key '{key}'"), ctx)),
@@ -271,7 +303,12 @@ fn read_exceptions(
     Ok(out)
 }
 
-fn warn_unknown_keys(res: &mut LoadResult, item: &Node, expected: &[&str], ctx: &Context) -> Result<(), LoadErr> {
+fn warn_unknown_keys(
+    res: &mut LoadResult,
+    item: &Node,
+    expected: &[&str],
+    ctx: &Context,
+) -> Result<(), LoadErr> {
     for (k, _) in item.map().unwrap_or(&[]) {
         let key = as_string_lenient(k, ctx)?;
         if !expected.contains(&key.as_str()) {
@@ -362,7 +399,10 @@ fn read_item(
     } else if let Some(rpv) = item.get("required_plugin_versions") {
         let ctx = parent.child(rpv.pos, ItemType::RequiredPluginVersions, "");
         let Some(plugins) = rpv.seq() else {
-            return Err(yerr("Value of required_plugin_versions must be a sequence", &ctx));
+            return Err(yerr(
+                "Value of required_plugin_versions must be a sequence",
+                &ctx,
+            ));
         };
         for plugin in plugins {
             let tmp = ctx.child(plugin.pos, ItemType::RequiredPluginVersionsEntry, "");
@@ -375,7 +415,10 @@ fn read_item(
             let mut alts = vec![PluginRequirement { name, version }];
             if let Some(a) = plugin.get("alternatives") {
                 let Some(aseq) = a.seq() else {
-                    return Err(yerr("Value of plugin version alternatives must be a sequence", &pctx));
+                    return Err(yerr(
+                        "Value of plugin version alternatives must be a sequence",
+                        &pctx,
+                    ));
                 };
                 for req in aseq {
                     let tmp = pctx.child(req.pos, ItemType::RequiredPluginVersionsAlternative, "");
@@ -383,7 +426,8 @@ fn read_item(
                         return Err(yerr("Plugin version alternative must be a mapping", &tmp));
                     }
                     let name = req_str(req, "name", &tmp)?;
-                    let tmp = pctx.child(req.pos, ItemType::RequiredPluginVersionsAlternative, &name);
+                    let tmp =
+                        pctx.child(req.pos, ItemType::RequiredPluginVersionsAlternative, &name);
                     let version = req_str(req, "version", &tmp)?;
                     alts.push(PluginRequirement { name, version });
                 }
@@ -447,7 +491,12 @@ fn read_item(
         } else {
             col.define_macro(&name, cond, &ctx, &cond_ctx);
         }
-        warn_unknown_keys(res, item, &["macro", "condition", "append", "override"], &ctx)?;
+        warn_unknown_keys(
+            res,
+            item,
+            &["macro", "condition", "append", "override"],
+            &ctx,
+        )?;
     } else if item.get("rule").is_some() {
         read_rule(item, parent, col, sources, res)?;
     } else {
@@ -465,7 +514,8 @@ fn parse_priority(item: &Node, ctx: &Context) -> Result<Priority, LoadErr> {
 }
 
 fn trim_ws(s: &str) -> String {
-    s.trim_matches([' ', '\t', '\n', '\r', '\x0c', '\x0b']).to_string()
+    s.trim_matches([' ', '\t', '\n', '\r', '\x0c', '\x0b'])
+        .to_string()
 }
 
 fn read_rule(
@@ -478,7 +528,8 @@ fn read_rule(
     let tmp = parent.child(item.pos, ItemType::Rule, "");
     let name = req_str(item, "rule", &tmp)?;
     let ctx = parent.child(item.pos, ItemType::Rule, &name);
-    let source = decode(item, "source", &ctx, true, true, |s| Some(s.to_string()))?.unwrap_or_default();
+    let source =
+        decode(item, "source", &ctx, true, true, |s| Some(s.to_string()))?.unwrap_or_default();
     let has_append_flag = opt_bool(item, "append", &ctx)?.unwrap_or(false);
     if has_append_flag {
         res.warn(WarningCode::DeprecatedItem, WARNING_APPEND, &ctx);
@@ -503,7 +554,9 @@ fn read_rule(
             }
             if !expected.remove(key) {
                 return Err(yerr(
-                    format!("An {kind} override for '{key}' was specified but '{key}' is not defined"),
+                    format!(
+                        "An {kind} override for '{key}' was specified but '{key}' is not defined"
+                    ),
                     &ctx,
                 ));
             }
@@ -577,7 +630,9 @@ fn read_rule(
             let kpos = item.get(key).map(|n| n.pos).unwrap_or(item.pos);
             let keyctx = ctx.child(kpos, ItemType::Overrides, key);
             return Err(yerr(
-                format!("Unexpected key '{key}': no corresponding entry under 'override' is defined."),
+                format!(
+                    "Unexpected key '{key}': no corresponding entry under 'override' is defined."
+                ),
                 &keyctx,
             ));
         }
@@ -631,7 +686,8 @@ fn read_rule(
             capture: opt_bool(item, "capture", &ctx)?.unwrap_or(false),
             capture_duration: opt_u32(item, "capture_duration", &ctx)?.unwrap_or(0),
             warn_evttypes: opt_bool(item, "warn_evttypes", &ctx)?.unwrap_or(true),
-            skip_if_unknown_filter: opt_bool(item, "skip-if-unknown-filter", &ctx)?.unwrap_or(false),
+            skip_if_unknown_filter: opt_bool(item, "skip-if-unknown-filter", &ctx)?
+                .unwrap_or(false),
             tags: decode_tags(item, &ctx)?.unwrap_or_default(),
             exceptions: read_exceptions(res, item, &ctx, false)?,
             ctx: ctx.clone(),

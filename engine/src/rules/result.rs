@@ -464,7 +464,11 @@ impl LoadResult {
                 .iter()
                 .map(|e| format!("{} ({})", e.code.code(), e.code.short()))
                 .collect();
-            s.push_str(&format!("\n {} errors: [{}]", self.errors.len(), v.join(" ")));
+            s.push_str(&format!(
+                "\n {} errors: [{}]",
+                self.errors.len(),
+                v.join(" ")
+            ));
         }
         if !self.warnings.is_empty() {
             let v: Vec<String> = self
@@ -472,7 +476,11 @@ impl LoadResult {
                 .iter()
                 .map(|w| format!("{} ({})", w.code.code(), w.short()))
                 .collect();
-            s.push_str(&format!("\n {} warnings: [{}]", self.warnings.len(), v.join(" ")));
+            s.push_str(&format!(
+                "\n {} warnings: [{}]",
+                self.warnings.len(),
+                v.join(" ")
+            ));
         }
         s
     }
@@ -488,7 +496,12 @@ impl LoadResult {
                 s.push_str("------\n");
                 s.push_str(&e.ctx.snippet(contents));
                 s.push_str("------\n");
-                s.push_str(&format!("{} ({}): {}\n", e.code.code(), e.code.short(), e.message));
+                s.push_str(&format!(
+                    "{} ({}): {}\n",
+                    e.code.code(),
+                    e.code.short(),
+                    e.message
+                ));
             }
         }
         if !self.warnings.is_empty() {
@@ -498,7 +511,12 @@ impl LoadResult {
                 s.push_str("------\n");
                 s.push_str(&w.ctx.snippet(contents));
                 s.push_str("------\n");
-                s.push_str(&format!("{} ({}): {}\n", w.code.code(), w.short(), w.message));
+                s.push_str(&format!(
+                    "{} ({}): {}\n",
+                    w.code.code(),
+                    w.short(),
+                    w.message
+                ));
             }
         }
         s
@@ -544,7 +562,10 @@ mod tests {
     #[test]
     fn snippet_marks_position() {
         let mut c = BTreeMap::new();
-        c.insert("f.yaml".to_string(), "- rule: x\n  priority: append\n".to_string());
+        c.insert(
+            "f.yaml".to_string(),
+            "- rule: x\n  priority: append\n".to_string(),
+        );
         let ctx = Context::root("f.yaml").child(
             Pos {
                 line: 1,

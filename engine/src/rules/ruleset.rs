@@ -82,8 +82,18 @@ pub struct RuleSet {
 impl RuleSet {
     /// Builds the set: rules less severe than `min_priority` are left out entirely; then the
     /// files' `enabled` flags apply, then `selection` in order.
-    pub fn new(out: &CompileOutput, min_priority: Priority, selection: &[Selection], matching: RuleMatching) -> RuleSet {
-        let rules: Vec<CompiledRule> = out.rules.iter().filter(|r| r.priority <= min_priority).cloned().collect();
+    pub fn new(
+        out: &CompileOutput,
+        min_priority: Priority,
+        selection: &[Selection],
+        matching: RuleMatching,
+    ) -> RuleSet {
+        let rules: Vec<CompiledRule> = out
+            .rules
+            .iter()
+            .filter(|r| r.priority <= min_priority)
+            .cloned()
+            .collect();
         let mut enabled: Vec<bool> = rules.iter().map(|r| r.enabled).collect();
         for sel in selection {
             for (i, r) in rules.iter().enumerate() {
@@ -143,18 +153,27 @@ impl RuleSet {
 
     /// Indexes of the rules to evaluate for an event code.
     pub fn candidates(&self, code: u16) -> &[u32] {
-        self.by_code.get(code as usize).map(Vec::as_slice).unwrap_or(&[])
+        self.by_code
+            .get(code as usize)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// The enabled rules.
     pub fn enabled_rules(&self) -> impl Iterator<Item = &CompiledRule> {
-        self.rules.iter().zip(self.enabled.iter()).filter(|(_, e)| **e).map(|(r, _)| r)
+        self.rules
+            .iter()
+            .zip(self.enabled.iter())
+            .filter(|(_, e)| **e)
+            .map(|(r, _)| r)
     }
 
     /// The union of event codes needed by the enabled rules (all codes if one rule has no
     /// restriction).
     pub fn needed_event_codes(&self) -> BTreeSet<u16> {
-        (0..EVENT_CODES as u16).filter(|c| !self.candidates(*c).is_empty()).collect()
+        (0..EVENT_CODES as u16)
+            .filter(|c| !self.candidates(*c).is_empty())
+            .collect()
     }
 
     /// Evaluates the enabled rules indexed under `code` (an exit event) against `src`,
@@ -169,7 +188,9 @@ impl RuleSet {
     ) -> usize {
         let mut n = 0;
         for &i in self.candidates(code) {
-            let Some(r) = self.rules.get(i as usize) else { continue };
+            let Some(r) = self.rules.get(i as usize) else {
+                continue;
+            };
             if r.program.eval_with(src, scratch) {
                 n += 1;
                 on_match(r);

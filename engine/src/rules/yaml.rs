@@ -36,7 +36,10 @@ pub enum Style {
 pub enum NodeKind {
     /// `~`, `null`, an empty value.
     Null,
-    Scalar { text: String, style: Style },
+    Scalar {
+        text: String,
+        style: Style,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -152,10 +155,14 @@ pub fn parse_yaml_bool(s: &str) -> Option<bool> {
 /// See [`Node::as_u32`].
 pub fn parse_yaml_u32(s: &str) -> Option<u32> {
     if let Some(h) = s.strip_prefix("0x") {
-        return u32::from_str_radix(h, 16).ok().filter(|_| !h.starts_with('+'));
+        return u32::from_str_radix(h, 16)
+            .ok()
+            .filter(|_| !h.starts_with('+'));
     }
     if let Some(o) = s.strip_prefix("0o") {
-        return u32::from_str_radix(o, 8).ok().filter(|_| !o.starts_with('+'));
+        return u32::from_str_radix(o, 8)
+            .ok()
+            .filter(|_| !o.starts_with('+'));
     }
     let digits = s.strip_prefix('+').unwrap_or(s);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -207,7 +214,10 @@ impl<'a> PosMap<'a> {
             Some(&s) if s <= offset => s,
             _ => {
                 // Fall back to searching (saphyr counts some line breaks differently).
-                let l = self.line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
+                let l = self
+                    .line_starts
+                    .partition_point(|&s| s <= offset)
+                    .saturating_sub(1);
                 self.line_starts.get(l).copied().unwrap_or(0)
             }
         };
@@ -247,8 +257,7 @@ pub fn parse_documents(src: &str) -> Result<Vec<Node>, YamlError> {
         }
     }
 
-    loop {
-        let Some(ev) = parser.next_event() else { break };
+    while let Some(ev) = parser.next_event() {
         let (ev, span): (Event, Span) = ev.map_err(|e| YamlError {
             pos: pm.pos(e.marker()),
             message: e.info().to_string(),
@@ -391,10 +400,22 @@ mod tests {
         let docs = parse_documents(src).expect("parse");
         assert_eq!(docs.len(), 2);
         let item = &docs[0].seq().expect("seq")[0];
-        assert_eq!(item.pos, Pos { line: 0, col: 2, offset: 2 });
+        assert_eq!(
+            item.pos,
+            Pos {
+                line: 0,
+                col: 2,
+                offset: 2
+            }
+        );
         assert_eq!(item.get("enabled").and_then(Node::as_bool), Some(true));
         let items = docs[1].seq().expect("seq")[0].get("items").expect("items");
-        let v: Vec<_> = items.seq().expect("seq").iter().map(|n| n.scalar()).collect();
+        let v: Vec<_> = items
+            .seq()
+            .expect("seq")
+            .iter()
+            .map(|n| n.scalar())
+            .collect();
         assert_eq!(v, vec![Some("0755"), Some("x y")]);
         assert_eq!(items.seq().expect("seq")[0].pos.line, 4);
     }

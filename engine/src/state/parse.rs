@@ -38,6 +38,15 @@ impl State {
     /// Processes one event: delayed removals, reset, parser. Afterwards [`State::cur`]
     /// describes the event for field extraction.
     pub fn process(&mut self, e: &Evt<'_>) {
+        self.begin(e);
+        self.parse(e);
+    }
+
+    /// First half of [`State::process`]: event counting, the delayed removals and
+    /// libsinsp's `reset()` (thread lookup, enter/exit pairing, fd resolution). A filter
+    /// evaluated "before parsing", as sysdig evaluates `-r FILE FILTER` on events that do
+    /// not modify state, runs between [`State::begin`] and [`State::parse`].
+    pub fn begin(&mut self, e: &Evt<'_>) {
         self.nevts += 1;
         let ty = e.ty;
         if self.first_ts == 0 && !matches!(ty, 272 | 324) {
@@ -63,6 +72,30 @@ impl State {
             self.fds_to_remove.clear();
         }
         self.reset_evt(e);
+    }
+
+    /// Whether libsinsp parses this event before filtering it (`EF_MODIFIES_STATE`).
+    pub fn modifies_state(&self, e: &Evt<'_>) -> bool {
+        eflags(e.ty) & event::flags::EF_MODIFIES_STATE != 0
+    }
+
+    /// An event rejected by a pre-parse filter: libsinsp skips its parser and breaks the
+    /// enter/exit pairing of its thread (`m_lastevent_type = PPM_EVENT_MAX`).
+    pub fn reject_unparsed(&mut self, e: &Evt<'_>) {
+        let fl = eflags(e.ty);
+        if fl & event::flags::EF_SKIPPARSERESET == 0 && e.ty != 152 {
+            if let Some(t) = self.threads.get_mut(&e.tid) {
+                if self.cur.has_thread {
+                    t.lastevent_type = u16::MAX;
+                }
+            }
+        }
+        self.cur.filtered_out = true;
+    }
+
+    /// Second half of [`State::process`]: the event's parser.
+    pub fn parse(&mut self, e: &Evt<'_>) {
+        let ty = e.ty;
         // Remember the fd name to detect changes.
         let mut s = std::mem::take(&mut self.old_name);
         s.clear();
