@@ -3,10 +3,10 @@
 //! `tests/data/rules/cases/*.yaml`, expectations in `tests/data/rules/expectations.yaml`
 //! (format documented at its top). One runner; all mismatches are reported together.
 
+use engine::fields::Registry;
 use engine::rules::result::LoadResult;
 use engine::rules::yaml::{parse_documents, Node};
 use engine::rules::Loader;
-use engine::fields::Registry;
 use std::path::PathBuf;
 
 fn data_dir() -> PathBuf {
@@ -17,9 +17,14 @@ fn s<'a>(n: &'a Node, k: &str) -> Option<&'a str> {
     n.get(k).and_then(Node::scalar)
 }
 
-fn location_has(res_ctx: &engine::rules::result::Context, item_type: Option<&str>, item_name: Option<&str>) -> bool {
+fn location_has(
+    res_ctx: &engine::rules::result::Context,
+    item_type: Option<&str>,
+    item_name: Option<&str>,
+) -> bool {
     res_ctx.locs.iter().any(|l| {
-        item_type.is_none_or(|t| l.item_type.as_str() == t) && item_name.is_none_or(|n| l.item_name == n)
+        item_type.is_none_or(|t| l.item_type.as_str() == t)
+            && item_name.is_none_or(|n| l.item_name == n)
     })
 }
 
@@ -31,7 +36,11 @@ fn check_case(case: &Node, failures: &mut Vec<String>) -> bool {
         return false;
     }
     let files: Vec<String> = match case.get("files").and_then(Node::seq) {
-        Some(v) => v.iter().filter_map(Node::scalar).map(str::to_string).collect(),
+        Some(v) => v
+            .iter()
+            .filter_map(Node::scalar)
+            .map(str::to_string)
+            .collect(),
         None => vec![format!("{id}.yaml")],
     };
     let reg = Registry;
@@ -48,7 +57,11 @@ fn check_case(case: &Node, failures: &mut Vec<String>) -> bool {
         };
         results.push(loader.load(f, &text));
     }
-    let report: String = results.iter().map(|r| r.verbose_text(&loader.contents)).collect::<Vec<_>>().join("\n");
+    let report: String = results
+        .iter()
+        .map(|r| r.verbose_text(&loader.contents))
+        .collect::<Vec<_>>()
+        .join("\n");
     let ok = results.iter().all(LoadResult::successful);
     if let Some(exp) = case.get("ok").and_then(Node::as_bool) {
         if exp != ok {
@@ -86,12 +99,16 @@ fn check_case(case: &Node, failures: &mut Vec<String>) -> bool {
     let compiled = loader.compiled();
     if let Some(m) = case.get("compiled").and_then(Node::map) {
         for (k, v) in m {
-            let (Some(name), Some(want)) = (k.scalar(), v.scalar()) else { continue };
+            let (Some(name), Some(want)) = (k.scalar(), v.scalar()) else {
+                continue;
+            };
             match compiled.and_then(|c| c.rule(name)) {
                 Some(r) => {
                     let got = r.condition_compiled();
                     if got != want {
-                        fail(format!("rule {name}: compiled\n  got:  {got}\n  want: {want}"));
+                        fail(format!(
+                            "rule {name}: compiled\n  got:  {got}\n  want: {want}"
+                        ));
                     }
                 }
                 None => fail(format!("rule {name} not compiled\n{report}")),
@@ -134,20 +151,28 @@ fn check_case(case: &Node, failures: &mut Vec<String>) -> bool {
                     _ => want,
                 };
                 if got != want {
-                    fail(format!("rule {name}: info.{key}: got {got:?}, want {want:?}"));
+                    fail(format!(
+                        "rule {name}: info.{key}: got {got:?}, want {want:?}"
+                    ));
                 }
             }
         }
     }
     if let Some(n) = case.get("enabled").and_then(Node::as_u32) {
-        let got = compiled.map(|c| c.rules.iter().filter(|r| r.enabled).count()).unwrap_or(0);
+        let got = compiled
+            .map(|c| c.rules.iter().filter(|r| r.enabled).count())
+            .unwrap_or(0);
         if got != n as usize {
             fail(format!("enabled rules: got {got}, want {n}\n{report}"));
         }
     }
     if let Some(c) = case.get("counts") {
         let out = compiled.cloned().unwrap_or_default();
-        for (k, got) in [("rules", out.rules.len()), ("macros", out.macros.len()), ("lists", out.lists.len())] {
+        for (k, got) in [
+            ("rules", out.rules.len()),
+            ("macros", out.macros.len()),
+            ("lists", out.lists.len()),
+        ] {
             if let Some(w) = c.get(k).and_then(Node::as_u32) {
                 if got != w as usize {
                     fail(format!("{k}: got {got}, want {w}"));
@@ -158,7 +183,12 @@ fn check_case(case: &Node, failures: &mut Vec<String>) -> bool {
     if let Some(m) = case.get("list_items").and_then(Node::map) {
         for (k, v) in m {
             let name = k.scalar().unwrap_or("");
-            let want: Vec<&str> = v.seq().unwrap_or(&[]).iter().filter_map(Node::scalar).collect();
+            let want: Vec<&str> = v
+                .seq()
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(Node::scalar)
+                .collect();
             let got: Vec<String> = compiled
                 .and_then(|c| c.lists.iter().find(|l| l.name == name))
                 .map(|l| l.items.clone())
@@ -173,9 +203,13 @@ fn check_case(case: &Node, failures: &mut Vec<String>) -> bool {
 
 #[test]
 fn falco_conformance_sections_a_c_h() {
-    let text = std::fs::read_to_string(data_dir().join("expectations.yaml")).expect("expectations.yaml");
+    let text =
+        std::fs::read_to_string(data_dir().join("expectations.yaml")).expect("expectations.yaml");
     let docs = parse_documents(&text).expect("expectations parse");
-    let cases = docs.first().and_then(Node::seq).expect("a sequence of cases");
+    let cases = docs
+        .first()
+        .and_then(Node::seq)
+        .expect("a sequence of cases");
     let mut failures = Vec::new();
     let mut run = 0;
     let mut ids = std::collections::BTreeSet::new();
@@ -186,13 +220,25 @@ fn falco_conformance_sections_a_c_h() {
         }
     }
     // Every case file has an expectation and vice versa.
-    for e in std::fs::read_dir(data_dir().join("cases")).expect("cases dir").flatten() {
-        let name = e.file_name().to_string_lossy().trim_end_matches(".yaml").to_string();
+    for e in std::fs::read_dir(data_dir().join("cases"))
+        .expect("cases dir")
+        .flatten()
+    {
+        let name = e
+            .file_name()
+            .to_string_lossy()
+            .trim_end_matches(".yaml")
+            .to_string();
         if !ids.contains(&name) {
             failures.push(format!("{name}: case file without expectation"));
         }
     }
     eprintln!("{run} cases run, {} skipped", cases.len() - run);
     assert!(run >= 100, "too few cases ran: {run}");
-    assert!(failures.is_empty(), "{} failures:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

@@ -50,7 +50,10 @@ LOAD_ERR_VALIDATE (Error validating rule/macro/list/exception objects): Undefine
     assert_eq!(e["warnings"].as_array().map(Vec::len), Some(0));
     let err = &e["errors"][0];
     assert_eq!(err["code"], "LOAD_ERR_VALIDATE");
-    assert_eq!(err["codedesc"], "Error validating rule/macro/list/exception objects");
+    assert_eq!(
+        err["codedesc"],
+        "Error validating rule/macro/list/exception objects"
+    );
     assert_eq!(err["message"], "Undefined macro 'bar' used in filter.");
     let locs = err["context"]["locations"].as_array().expect("locations");
     assert_eq!(locs.len(), 3);
@@ -58,7 +61,12 @@ LOAD_ERR_VALIDATE (Error validating rule/macro/list/exception objects): Undefine
     assert_eq!(locs[1]["item_name"], "some rule");
     assert_eq!(locs[1]["position"]["line"], 7);
     assert_eq!(locs[1]["position"]["column"], 2);
-    assert_eq!(locs[1]["position"]["offset"], H14.find("- rule: some rule\n  desc: some desc\n  condition: bar").map(|o| o + 2).expect("offset"));
+    assert_eq!(
+        locs[1]["position"]["offset"],
+        H14.find("- rule: some rule\n  desc: some desc\n  condition: bar")
+            .map(|o| o + 2)
+            .expect("offset")
+    );
     assert_eq!(locs[2]["item_type"], "condition expression");
     assert_eq!(locs[2]["position"]["name"], "\"bar\"");
     assert_eq!(err["context"]["snippet"], "bar\n  ^\n");
@@ -87,14 +95,28 @@ fn several_files_one_collector() {
     let a = "- list: bins\n  items: [cat]\n- macro: opens\n  condition: evt.type in (open, openat)\n- rule: r1\n  desc: d\n  condition: opens and proc.name in (bins)\n  output: o %proc.name\n  priority: WARNING\n";
     let b = "- list: bins\n  items: [tac]\n  override:\n    items: append\n- macro: opens\n  condition: or evt.type = openat2\n  override:\n    condition: append\n- rule: r1\n  enabled: false\n  override:\n    enabled: replace\n";
     let ra = l.load("a.yaml", a);
-    assert!(ra.successful() && ra.warnings.is_empty(), "{}", ra.verbose_text(&l.contents));
+    assert!(
+        ra.successful() && ra.warnings.is_empty(),
+        "{}",
+        ra.verbose_text(&l.contents)
+    );
     let rb = l.load("b.yaml", b);
-    assert!(rb.successful() && rb.warnings.is_empty(), "{}", rb.verbose_text(&l.contents));
+    assert!(
+        rb.successful() && rb.warnings.is_empty(),
+        "{}",
+        rb.verbose_text(&l.contents)
+    );
     let out = l.compiled().expect("compiled");
     let r = out.rule("r1").expect("r1");
-    assert_eq!(r.condition_compiled(), "((evt.type in (open, openat) or evt.type = openat2) and proc.name in (cat, tac))");
+    assert_eq!(
+        r.condition_compiled(),
+        "((evt.type in (open, openat) or evt.type = openat2) and proc.name in (cat, tac))"
+    );
     assert!(!r.enabled);
-    assert_eq!(r.output_compiled, "o %proc.name container_id=%container.id container_name=%container.name");
+    assert_eq!(
+        r.output_compiled,
+        "o %proc.name container_id=%container.id container_name=%container.name"
+    );
 
     // A third file with an error leaves the last good compilation in place.
     let rc = l.load("c.yaml", "- rule: r1\n  condition: and\n  append: true\n");
@@ -110,7 +132,9 @@ fn file_read_error() {
     let r = l.load_file(std::path::Path::new("/nonexistent/rules.yaml"));
     assert_eq!(r.errors.len(), 1);
     assert_eq!(r.errors[0].code.code(), "LOAD_ERR_FILE_READ");
-    assert!(r.verbose_text(&l.contents).contains("<No context for file + /nonexistent/rules.yaml>"));
+    assert!(r
+        .verbose_text(&l.contents)
+        .contains("<No context for file + /nonexistent/rules.yaml>"));
 }
 
 #[test]

@@ -3,12 +3,15 @@
 //! plugin, with no warning; its rules, macros, lists, priorities and inferred event types
 //! match falco-rules.md §5.
 
+use engine::fields::Registry;
 use engine::rules::ruleset::{RuleMatching, RuleSet, Selection};
 use engine::rules::{Loader, Priority};
 use engine_filter::{event_ids_for_name, EventSet};
-use engine::fields::Registry;
 
-const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/rules/upstream/falco_rules.yaml");
+const FILE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/rules/upstream/falco_rules.yaml"
+);
 
 fn names(v: &[&str]) -> EventSet {
     v.iter()
@@ -24,16 +27,35 @@ fn stable_rules_load_cleanly() {
     // What Falco prints for this file (`-V`): the verbose report.
     println!("{}", res.verbose_text(&loader.contents));
     assert!(res.successful(), "{}", res.verbose_text(&loader.contents));
-    assert!(res.warnings.is_empty(), "{}", res.verbose_text(&loader.contents));
+    assert!(
+        res.warnings.is_empty(),
+        "{}",
+        res.verbose_text(&loader.contents)
+    );
     assert!(loader.check_plugin_requirements().is_empty());
-    assert_eq!(loader.collector().required_engine_version.map(|v| v.to_string()).as_deref(), Some("0.57.0"));
+    assert_eq!(
+        loader
+            .collector()
+            .required_engine_version
+            .map(|v| v.to_string())
+            .as_deref(),
+        Some("0.57.0")
+    );
 
     let out = loader.compiled().expect("compiled");
-    assert_eq!((out.rules.len(), out.macros.len(), out.lists.len()), (25, 87, 49));
+    assert_eq!(
+        (out.rules.len(), out.macros.len(), out.lists.len()),
+        (25, 87, 49)
+    );
     assert!(out.rules.iter().all(|r| r.enabled));
     let count = |p: Priority| out.rules.iter().filter(|r| r.priority == p).count();
     assert_eq!(
-        [count(Priority::Warning), count(Priority::Notice), count(Priority::Critical), count(Priority::Informational)],
+        [
+            count(Priority::Warning),
+            count(Priority::Notice),
+            count(Priority::Critical),
+            count(Priority::Informational)
+        ],
         [14, 7, 3, 1]
     );
     assert!(out.rules.iter().all(|r| r.tags.contains("maturity_stable")));
@@ -46,13 +68,25 @@ fn stable_rules_load_cleanly() {
         ("Read sensitive file untrusted", &open),
         ("Run shell untrusted", &exec),
         ("Contact K8S API Server From Container", &["connect"]),
-        ("Create Symlink Over Sensitive Files", &["symlink", "symlinkat"]),
+        (
+            "Create Symlink Over Sensitive Files",
+            &["symlink", "symlinkat"],
+        ),
         ("Create Hardlink Over Sensitive Files", &["link", "linkat"]),
         ("Packet socket created in container", &["socket"]),
-        ("Redirect STDOUT/STDIN to Network Connection in Container", &["dup", "dup2", "dup3"]),
-        ("Linux Kernel Module Injection Detected", &["init_module", "finit_module"]),
+        (
+            "Redirect STDOUT/STDIN to Network Connection in Container",
+            &["dup", "dup2", "dup3"],
+        ),
+        (
+            "Linux Kernel Module Injection Detected",
+            &["init_module", "finit_module"],
+        ),
         ("PTRACE attached to process", &["ptrace"]),
-        ("Disallowed SSH Connection Non Standard Port", &["connect", "sendto", "sendmsg"]),
+        (
+            "Disallowed SSH Connection Non Standard Port",
+            &["connect", "sendto", "sendmsg"],
+        ),
         ("Fileless execution via memfd_create", &exec),
     ];
     for (rule, evts) in expect {
@@ -63,8 +97,25 @@ fn stable_rules_load_cleanly() {
     // The whole set needs exactly the 19 syscalls of §5.
     let set = RuleSet::new(out, Priority::Debug, &[], RuleMatching::First);
     let all19 = names(&[
-        "connect", "dup", "dup2", "dup3", "execve", "execveat", "finit_module", "init_module", "link", "linkat",
-        "open", "openat", "openat2", "ptrace", "sendmsg", "sendto", "socket", "symlink", "symlinkat",
+        "connect",
+        "dup",
+        "dup2",
+        "dup3",
+        "execve",
+        "execveat",
+        "finit_module",
+        "init_module",
+        "link",
+        "linkat",
+        "open",
+        "openat",
+        "openat2",
+        "ptrace",
+        "sendmsg",
+        "sendto",
+        "socket",
+        "symlink",
+        "symlinkat",
     ]);
     let needed: EventSet = set.needed_event_codes().into_iter().collect();
     assert_eq!(needed, all19);
