@@ -264,8 +264,30 @@ fn build_sinks(cfg: &Config) -> Result<Sinks> {
     Ok(s)
 }
 
-/// `-p FORMAT [FILTER]`: sysdig-style dump, delegated to the engine's dump mode.
+/// `-p FORMAT [FILTER]`: sysdig-style dump, delegated to the engine's dump mode
+/// (`engine::fields::dump`): every event, enter and exit, one line each.
 fn dump(flags: &Flags) -> Result<u8, Fail> {
-    let _ = flags;
-    Err(error(anyhow!("dump mode (-p) is not wired yet")))
+    if flags.files.is_empty() {
+        return Err(usage(anyhow!("-p needs a capture file")));
+    }
+    for f in &flags.files {
+        rulesrc::check_readable(f).map_err(error)?;
+    }
+    let mut opts = engine::fields::dump::DumpOptions::new(&flags.print[0]);
+    opts.filter = flags.print.get(1).or(flags.filter.as_ref()).cloned();
+    let files: Vec<String> = flags.files.iter().map(|f| f.display().to_string()).collect();
+    let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match engine::fields::dump::dump(&refs, &opts, &mut out) {
+        Ok(_) => Ok(exit::OK),
+        Err(e @ (engine::fields::dump::DumpError::Format(_)
+        | engine::fields::dump::DumpError::Filter(_))) => Err(usage(anyhow!(e))),
+        Err(engine::fields::dump::DumpError::Io(e))
+            if e.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            Ok(exit::OK)
+        }
+        Err(e) => Err(error(anyhow!(e))),
+    }
 }
