@@ -410,6 +410,15 @@ pub mod encode {
 /// remain, and otherwise leaves the tail implicit; in both cases the consumer skips to the
 /// next multiple of `data_size`.
 ///
+/// Device rules (kmod): one reader at a time (a second `open` fails with `EBUSY`); `open`
+/// resets every ring (positions and counters to 0); capture runs between the `START` and
+/// `STOP` ioctls, and `release` stops it. Each `mmap` maps exactly one region of one CPU:
+/// the header page (`PAGE_SIZE`, read-only: `PROT_WRITE` is refused and `mprotect` cannot
+/// add it), the consumer page (`PAGE_SIZE`, read-write), or the data area (`data_size`,
+/// read-only). `STOP` returns only when no probe can still be writing, so a drain after it
+/// sees every event and final counters. The module cannot be unloaded while the device is
+/// open or mapped (`rmmod` fails with `EBUSY`).
+///
 /// Ordering: the producer writes the record bytes, then stores `producer_pos` with release
 /// semantics; the consumer loads `producer_pos` with acquire, reads records, then stores
 /// `consumer_pos` with release; the producer loads `consumer_pos` with acquire before
@@ -474,13 +483,18 @@ pub mod ring {
         /// Events written with a parameter truncated or empty because user memory could
         /// not be read (page fault with faults disabled).
         pub n_drops_pf: u64,
-        /// Events dropped because they were larger than the per-CPU scratch buffer.
+        /// Events dropped because they were larger than the data area or failed to
+        /// encode (a parameter too long for the per-CPU scratch buffer).
         pub n_drops_too_big: u64,
-        /// Tracepoint invocations seen (before the interest mask).
+        /// Events the probes attempted while capturing (after the interest mask). Each
+        /// ends in exactly one of `n_evts`, `n_drops_buffer`, `n_drops_too_big`, so
+        /// `n_seen = n_evts + n_drops_buffer + n_drops_too_big` ("produced = consumed +
+        /// dropped" once the reader has drained the ring).
         pub n_seen: u64,
-        /// Invocations skipped by the interest mask.
+        /// Reserved, always 0 in the kmod: a syscall outside the interest mask costs one
+        /// bit test and is not counted.
         pub n_filtered: u64,
-        /// Events dropped while capture was stopped or the reader detached.
+        /// Reserved, always 0 in the kmod: nothing is recorded while capture is stopped.
         pub n_drops_stopped: u64,
     }
     const _: () = assert!(core::mem::size_of::<RingHeader>() == 88);
