@@ -68,6 +68,14 @@ fn check_case(case: &Node, failures: &mut Vec<String>) -> bool {
             fail(format!("expected ok={exp}, got ok={ok}\n{report}"));
         }
     }
+    if let Some(want) = s(case, "schema") {
+        let got: Vec<&str> = results.iter().map(|r| r.schema_validation()).collect();
+        if got.iter().any(|g| *g != want) {
+            fail(format!(
+                "schema validation: got {got:?}, want {want}\n{report}"
+            ));
+        }
+    }
     let errors: Vec<_> = results.iter().flat_map(|r| r.errors.iter()).collect();
     let warnings: Vec<_> = results.iter().flat_map(|r| r.warnings.iter()).collect();
     for e in case.get("errors").and_then(Node::seq).unwrap_or(&[]) {

@@ -47,6 +47,8 @@ LOAD_ERR_VALIDATE (Error validating rule/macro/list/exception objects): Undefine
     let e = &j["falco_load_results"][0];
     assert_eq!(e["name"], "h14.yaml");
     assert_eq!(e["successful"], false);
+    assert_eq!(e["schema_valid"], true);
+    assert_eq!(e["schema_warnings"].as_array().map(Vec::len), Some(0));
     assert_eq!(e["warnings"].as_array().map(Vec::len), Some(0));
     let err = &e["errors"][0];
     assert_eq!(err["code"], "LOAD_ERR_VALIDATE");

@@ -18,6 +18,7 @@ pub mod exceptions;
 pub mod reader;
 pub mod result;
 pub mod ruleset;
+pub mod schema;
 pub mod yaml;
 
 use result::{Context, ErrorCode, LoadResult};
@@ -240,6 +241,7 @@ impl<'r> Loader<'r> {
                 return res;
             }
         };
+        res.schema = schema::validate(&docs);
         for doc in &docs {
             if let Err(e) =
                 reader::read_document(doc, &root, &mut self.collector, &self.catalog, &mut res)

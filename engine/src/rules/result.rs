@@ -407,6 +407,9 @@ pub struct LoadResult {
     pub name: String,
     pub errors: Vec<LoadError>,
     pub warnings: Vec<LoadWarning>,
+    /// Schema validation status (`["ok"]` or the failures); empty when not run (the
+    /// file did not parse as YAML).
+    pub schema: Vec<String>,
 }
 
 impl LoadResult {
@@ -415,7 +418,19 @@ impl LoadResult {
             name: name.to_string(),
             errors: Vec::new(),
             warnings: Vec::new(),
+            schema: Vec::new(),
         }
+    }
+    /// `ok`, `failed` or `none` (Falco's startup log: `<file> | schema validation: X`).
+    pub fn schema_validation(&self) -> &'static str {
+        match self.schema.first().map(String::as_str) {
+            None => "none",
+            Some("ok") => "ok",
+            Some(_) => "failed",
+        }
+    }
+    fn schema_failed(&self) -> bool {
+        self.schema_validation() == "failed"
     }
     pub fn successful(&self) -> bool {
         self.errors.is_empty()
@@ -458,6 +473,13 @@ impl LoadResult {
     /// `<file>: Ok` / `Invalid` followed by ` N errors: [CODE (short) ...]` lines.
     pub fn summary_text(&self) -> String {
         let mut s = format!("{}: {}", self.name, self.status());
+        if self.schema_failed() {
+            s.push_str(&format!(
+                "\n {} schema warnings: [{}]",
+                self.schema.len(),
+                self.schema.join(" ")
+            ));
+        }
         if !self.errors.is_empty() {
             let v: Vec<String> = self
                 .errors
@@ -489,6 +511,15 @@ impl LoadResult {
     /// `contents` maps file names to their text (for snippets).
     pub fn verbose_text(&self, contents: &BTreeMap<String, String>) -> String {
         let mut s = format!("{}: {}", self.name, self.status());
+        if self.schema_failed() {
+            s.push_str(&format!("\n{} Schema warnings:\n", self.schema.len()));
+            for w in &self.schema {
+                s.push_str("------\n");
+                s.push_str(w);
+                s.push('\n');
+            }
+            s.push_str("------\n");
+        }
         if !self.errors.is_empty() {
             s.push_str(&format!("\n{} Errors:\n", self.errors.len()));
             for e in &self.errors {
@@ -546,7 +577,20 @@ impl LoadResult {
                 j
             })
             .collect();
-        json!({"name": self.name, "successful": self.successful(), "errors": errors, "warnings": warnings})
+        let mut j = json!({"name": self.name, "successful": self.successful(), "errors": errors, "warnings": warnings});
+        if !self.schema.is_empty() {
+            j["schema_valid"] = Json::Bool(!self.schema_failed());
+            let sw: Vec<Json> = if self.schema_failed() {
+                self.schema
+                    .iter()
+                    .map(|w| Json::String(w.clone()))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            j["schema_warnings"] = Json::Array(sw);
+        }
+        j
     }
 }
 
