@@ -1110,11 +1110,8 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
             if !is_sock || fdi.role_none() {
                 return false;
             }
-            // Local = the side that is an address of this machine; without the interface
-            // list (offline), the client side is local for clients, the server side for
-            // servers.
-            let local_is_src = fdi.is_client();
-            let (l, r) = if local_is_src { (s.sip, s.dip) } else { (s.dip, s.sip) };
+            let local = if ty == FdType::Ipv4Sock { st.is_local_v4(&s.sip, t) } else { st.is_local_v6(&s.sip, t) };
+            let (l, r) = if local { (s.sip, s.dip) } else { (s.dip, s.sip) };
             let want_local = matches!(f, F::FdLip | F::FdLnet | F::FdLipName);
             let ip = ip_of(ty, if want_local { &l } else { &r });
             if matches!(f, F::FdLipName | F::FdRipName) {
@@ -1168,8 +1165,8 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
             if !is_sock || fdi.role_none() {
                 return false;
             }
-            let local_is_src = fdi.is_client();
-            let (l, r) = if local_is_src { (s.sport, s.dport) } else { (s.dport, s.sport) };
+            let local = if ty == FdType::Ipv4Sock { st.is_local_v4(&s.sip, t) } else { st.is_local_v6(&s.sip, t) };
+            let (l, r) = if local { (s.sport, s.dport) } else { (s.dport, s.sport) };
             out.push_u64(if f == F::FdLport { l } else { r } as u64);
         }
         F::FdL4proto => {
@@ -1187,7 +1184,12 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
             FdType::UnixSock => out.push_str("unix"),
             _ => return false,
         },
-        F::FdIsServer => out.push_bool(fdi.is_server()),
+        F::FdIsServer => out.push_bool(match ty {
+            FdType::Ipv4ServSock | FdType::Ipv6ServSock => true,
+            FdType::Ipv4Sock => st.is_local_v4(&s.dip, t),
+            FdType::Ipv6Sock => st.is_local_v6(&s.dip, t),
+            _ => false,
+        }),
         F::FdUid => out.push_with(|v| {
             let _ = std::io::Write::write_fmt(v, format_args!("{}{}", t.tid, t.lastevent_fd));
         }),

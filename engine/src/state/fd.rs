@@ -228,12 +228,19 @@ impl FdInfo {
     pub fn set_client(&mut self) {
         self.flags = (self.flags & !role::SERVER) | role::CLIENT;
     }
-    /// l4 protocol (`get_l4proto`).
+    /// l4 protocol (`get_l4proto`: n/a for connected-type sockets without a role).
     pub fn l4proto(&self) -> u8 {
         match self.ty {
-            FdType::Ipv4Sock | FdType::Ipv6Sock | FdType::Ipv4ServSock | FdType::Ipv6ServSock => {
-                self.sock.l4proto
+            FdType::Ipv4Sock | FdType::Ipv6Sock => {
+                if self.sock.l4proto == l4::RAW {
+                    l4::RAW
+                } else if self.role_none() {
+                    l4::NA
+                } else {
+                    self.sock.l4proto
+                }
             }
+            FdType::Ipv4ServSock | FdType::Ipv6ServSock => self.sock.l4proto,
             _ => l4::NA,
         }
     }

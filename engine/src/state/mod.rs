@@ -329,6 +329,26 @@ impl State {
         }
     }
 
+    /// `is_ipv4addr_in_local_machine`: an address of a container (for container threads)
+    /// or of a local interface.
+    pub fn is_local_v4(&self, a: &[u8], t: &Thread) -> bool {
+        let Some(a4) = a.get(..4) else { return false };
+        let v = u32::from_be_bytes([a4[0], a4[1], a4[2], a4[3]]);
+        if !t.container_id.is_empty() && self.containers.values().any(|c| c.ip.unwrap_or(0) == v) {
+            return true;
+        }
+        self.ifaces_v4.iter().any(|(x, _)| x[..] == a4[..])
+    }
+
+    /// `is_ipv6addr_in_local_machine`: same /64 as a local interface (never for
+    /// container threads).
+    pub fn is_local_v6(&self, a: &[u8; 16], t: &Thread) -> bool {
+        if !t.container_id.is_empty() {
+            return false;
+        }
+        self.ifaces_v6.iter().any(|x| x[..8] == a[..8])
+    }
+
     fn infer_v4(&self, d: [u8; 4]) -> [u8; 4] {
         if let Some((a, _)) = self.ifaces_v4.iter().find(|(a, _)| *a == d) {
             return *a;
