@@ -72,6 +72,9 @@ struct Source {
 impl Source {
     fn open(path: &PathBuf) -> Result<Source> {
         let p = path.display().to_string();
+        if std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) == 0 {
+            return Err(anyhow!("{p}: empty file, not a capture (no section header block)"));
+        }
         let mut cap = Capture::open(&p).map_err(|e| anyhow!("{e}"))?;
         let mut st = State::new();
         cap.load_metadata(&mut st).map_err(|e| anyhow!("{e}"))?;
