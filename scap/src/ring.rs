@@ -3,7 +3,7 @@
 //! * [`Device`] opens `/dev/harrier`, checks the interface version (`GET_INFO`), maps
 //!   every CPU's ring (header page read-only, consumer page read-write, data read-only)
 //!   and wraps the ioctls (start/stop, snaplen, syscall mask, statistics).
-//! * [`Device::next`] merges the per-CPU streams by timestamp (a k-way merge over the
+//! * [`Device::next_record`] merges the per-CPU streams by timestamp (a k-way merge over the
 //!   records visible at the last refresh) and yields zero-copy [`RingRecord`]s that
 //!   borrow the mapped data; the space of a record is handed back to the kernel when
 //!   the next record is requested.
@@ -54,7 +54,7 @@ fn io_err(what: impl Into<String>, source: std::io::Error) -> RingError {
 /// Consumer-side counters of one CPU.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ConsumerStats {
-    /// Records handed out by [`Device::next`].
+    /// Records handed out by [`Device::next_record`].
     pub consumed: u64,
     /// Times a malformed record made the consumer skip to the producer position.
     pub corrupt: u64,
@@ -70,6 +70,66 @@ pub struct RingRecord<'a> {
     pub ts: u64,
     /// The record bytes.
     pub bytes: &'a [u8],
+}
+
+/// Read access to a ring's data area (the mapping, or a buffer in tests).
+trait RingBytes {
+    /// Bytes at `[off, off + len)` of the data area, if inside it.
+    fn bytes(&self, off: usize, len: usize) -> Option<&[u8]>;
+}
+
+/// Where the next record of a ring is.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    /// A record at `pos` (data offset `off`, `len` bytes, timestamp `ts`).
+    Record { pos: u64, off: usize, len: usize, ts: u64 },
+    /// No record before `limit`; pads were skipped up to `pos`.
+    Empty { pos: u64 },
+    /// A header that cannot be right (bad length, pad in the wrong place, past `limit`).
+    Corrupt,
+}
+
+fn le32_at<B: RingBytes + ?Sized>(b: &B, off: usize) -> Option<u32> {
+    let v = b.bytes(off, 4)?;
+    Some(u32::from_le_bytes([v[0], v[1], v[2], v[3]]))
+}
+
+/// Finds the next record at or after `pos` and before `limit` in a data area of `size`
+/// bytes (a power of two), following the framing of `scap_abi::ring`.
+fn locate_next<B: RingBytes + ?Sized>(b: &B, size: u64, mut pos: u64, limit: u64) -> Next {
+    loop {
+        if pos >= limit {
+            return Next::Empty { pos };
+        }
+        let off = (pos % size) as usize;
+        let to_end = size as usize - off;
+        if to_end < MIN_RECORD {
+            pos += to_end as u64; // implicit pad
+            continue;
+        }
+        let avail = (limit - pos) as usize;
+        let (Some(len), Some(ty)) = (le32_at(b, off + hdr::LEN), b.bytes(off + hdr::TYPE, 2))
+        else {
+            return Next::Corrupt;
+        };
+        let len = len as usize;
+        let ty = u16::from_le_bytes([ty[0], ty[1]]);
+        if ty == PAD_EVENT_TYPE {
+            if len < MIN_RECORD || len != to_end || len > avail {
+                return Next::Corrupt;
+            }
+            pos += len as u64;
+            continue;
+        }
+        let space = record_space(len);
+        if len < HEADER_LEN || space > to_end || space > avail {
+            return Next::Corrupt;
+        }
+        let Some(t) = b.bytes(off, 8) else { return Next::Corrupt };
+        let mut ts = [0u8; 8];
+        ts.copy_from_slice(t);
+        return Next::Record { pos, off, len, ts: u64::from_le_bytes(ts) };
+    }
 }
 
 struct CpuRing {
@@ -103,7 +163,9 @@ impl CpuRing {
         a.store(self.pos, Ordering::Release);
     }
 
-    /// Bytes of the data area at `[off, off + len)`, if inside it.
+}
+
+impl RingBytes for CpuRing {
     fn bytes(&self, off: usize, len: usize) -> Option<&[u8]> {
         let end = off.checked_add(len)?;
         if end > self.data.len() {
@@ -115,46 +177,22 @@ impl CpuRing {
         // borrowed.
         Some(unsafe { std::slice::from_raw_parts(self.data.as_ptr().add(off), len) })
     }
+}
 
-    fn read_u32(&self, off: usize) -> Option<u32> {
-        let b = self.bytes(off, 4)?;
-        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
+impl CpuRing {
 
     /// Locates the next record in `[pos, limit)`, skipping pads; None when empty.
     fn locate(&mut self) -> Option<(u64, usize, usize, u64)> {
-        loop {
-            if self.pos >= self.limit {
-                return None;
+        match locate_next(&*self, self.size, self.pos, self.limit) {
+            Next::Record { pos, off, len, ts } => {
+                self.pos = pos;
+                Some((pos, off, len, ts))
             }
-            let off = (self.pos % self.size) as usize;
-            let to_end = self.size as usize - off;
-            if to_end < MIN_RECORD {
-                self.pos += to_end as u64; // implicit pad
-                continue;
+            Next::Empty { pos } => {
+                self.pos = pos;
+                None
             }
-            let avail = (self.limit - self.pos) as usize;
-            let parsed = self.read_u32(off + hdr::LEN).zip(self.bytes(off + hdr::TYPE, 2));
-            let Some((len, ty)) = parsed else { return self.corrupt() };
-            let len = len as usize;
-            let ty = u16::from_le_bytes([ty[0], ty[1]]);
-            if ty == PAD_EVENT_TYPE {
-                if len < MIN_RECORD || len != to_end || len > avail {
-                    return self.corrupt();
-                }
-                self.pos += len as u64;
-                continue;
-            }
-            let space = record_space(len);
-            if len < HEADER_LEN || space > to_end || space > avail {
-                return self.corrupt();
-            }
-            let ts = self.bytes(off, 8).map(|b| {
-                let mut t = [0u8; 8];
-                t.copy_from_slice(b);
-                u64::from_le_bytes(t)
-            })?;
-            return Some((self.pos, off, len, ts));
+            Next::Corrupt => self.corrupt(),
         }
     }
 
@@ -379,7 +417,7 @@ impl Device {
     /// The next record in timestamp order among the records visible now, or `None`
     /// when every ring is empty (poll again later). The previous record's space is
     /// returned to the kernel.
-    pub fn next(&mut self) -> Option<RingRecord<'_>> {
+    pub fn next_record(&mut self) -> Option<RingRecord<'_>> {
         if let Some(i) = self.pending.take() {
             if let Some(r) = self.rings.get_mut(i) {
                 if let Some((pos, _, len, _)) = r.head.take() {
@@ -422,5 +460,149 @@ impl Drop for Device {
         for r in &mut self.rings {
             r.publish();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A ring in a buffer, with the producer algorithm of `kmod/ring.rs` (`Ring::push`).
+    struct TestRing {
+        data: Vec<u8>,
+        prod: u64,
+        cons: u64,
+    }
+
+    impl RingBytes for TestRing {
+        fn bytes(&self, off: usize, len: usize) -> Option<&[u8]> {
+            self.data.get(off..off.checked_add(len)?)
+        }
+    }
+
+    impl TestRing {
+        fn new(size: usize) -> Self {
+            TestRing { data: vec![0; size], prod: 0, cons: 0 }
+        }
+        fn size(&self) -> u64 {
+            self.data.len() as u64
+        }
+        fn push(&mut self, rec: &[u8]) -> bool {
+            let size = self.size();
+            let space = record_space(rec.len()) as u64;
+            let used = self.prod - self.cons;
+            let free = size - used;
+            let off = self.prod & (size - 1);
+            let to_end = size - off;
+            let (pad, need) = if space > to_end { (to_end, to_end + space) } else { (0, space) };
+            if need > free {
+                return false;
+            }
+            if pad >= MIN_RECORD as u64 {
+                let o = off as usize;
+                self.data[o..o + 26].fill(0);
+                self.data[o + 16..o + 20].copy_from_slice(&(pad as u32).to_le_bytes());
+                self.data[o + 20..o + 22].copy_from_slice(&PAD_EVENT_TYPE.to_le_bytes());
+            }
+            let w = ((self.prod + pad) & (size - 1)) as usize;
+            self.data[w..w + rec.len()].copy_from_slice(rec);
+            self.prod += pad + space;
+            true
+        }
+    }
+
+    fn record(ts: u64, len: usize) -> Vec<u8> {
+        let mut r = vec![0xA5; len];
+        r[0..8].copy_from_slice(&ts.to_le_bytes());
+        r[16..20].copy_from_slice(&(len as u32).to_le_bytes());
+        r[20..22].copy_from_slice(&7u16.to_le_bytes());
+        r[22..26].copy_from_slice(&0u32.to_le_bytes());
+        r
+    }
+
+    #[test]
+    fn records_round_trip_across_many_wraps_with_drops_counted() {
+        let mut ring = TestRing::new(4096);
+        let (mut pushed, mut dropped, mut read) = (0u64, 0u64, Vec::new());
+        let mut expect = std::collections::VecDeque::new();
+        for i in 0..5000u64 {
+            // sizes from the header size up, not multiples of 8, some near the ring size
+            let len = HEADER_LEN + ((i * 37) % 300) as usize + if i % 97 == 0 { 1500 } else { 0 };
+            let rec = record(i, len);
+            if ring.push(&rec) {
+                pushed += 1;
+                expect.push_back(rec);
+            } else {
+                dropped += 1;
+            }
+            // the consumer drains every 13th step: the ring fills up now and then
+            if i % 13 == 0 {
+                loop {
+                    match locate_next(&ring, ring.size(), ring.cons, ring.prod) {
+                        Next::Record { pos, off, len, ts } => {
+                            let got = ring.bytes(off, len).unwrap().to_vec();
+                            assert_eq!(Some(&got), expect.front(), "record ts {ts}");
+                            expect.pop_front();
+                            read.push(ts);
+                            ring.cons = pos + record_space(len) as u64;
+                        }
+                        Next::Empty { pos } => {
+                            ring.cons = pos;
+                            break;
+                        }
+                        Next::Corrupt => panic!("corrupt ring at {}", ring.cons),
+                    }
+                }
+            }
+        }
+        assert!(dropped > 0 && pushed > 1000, "pushed {pushed} dropped {dropped}");
+        assert_eq!(pushed, read.len() as u64 + expect.len() as u64);
+        assert!(read.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn short_tail_is_an_implicit_pad() {
+        let mut ring = TestRing::new(4096);
+        // leave 16 bytes (< MIN_RECORD) before the end
+        assert!(ring.push(&record(1, 4096 - 16)));
+        ring.cons = ring.prod;
+        assert!(ring.push(&record(2, 40)));
+        match locate_next(&ring, 4096, ring.cons, ring.prod) {
+            Next::Record { pos, off, ts, .. } => {
+                assert_eq!((pos, off, ts), (4096, 0, 2));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn hostile_headers_are_corrupt_not_panics() {
+        let mut ring = TestRing::new(4096);
+        assert!(ring.push(&record(1, 64)));
+        // length below the header size
+        let mut bad = TestRing { data: ring.data.clone(), prod: ring.prod, cons: 0 };
+        bad.data[16..20].copy_from_slice(&3u32.to_le_bytes());
+        assert_eq!(locate_next(&bad, 4096, 0, bad.prod), Next::Corrupt);
+        // length past the producer position
+        bad.data[16..20].copy_from_slice(&1000u32.to_le_bytes());
+        assert_eq!(locate_next(&bad, 4096, 0, bad.prod), Next::Corrupt);
+        // length past the end of the data area
+        bad.data[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(locate_next(&bad, 4096, 0, 4096), Next::Corrupt);
+        // a pad that does not reach the end of the area
+        bad.data[16..20].copy_from_slice(&64u32.to_le_bytes());
+        bad.data[20..22].copy_from_slice(&PAD_EVENT_TYPE.to_le_bytes());
+        assert_eq!(locate_next(&bad, 4096, 0, bad.prod), Next::Corrupt);
+        // random bytes never panic
+        let mut seed = 0x1234_5678u64;
+        for _ in 0..2000 {
+            for b in bad.data.iter_mut().take(256) {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                *b = (seed >> 33) as u8;
+            }
+            let _ = locate_next(&bad, 4096, 0, (seed >> 40) % 8192);
+        }
+        // the good ring still reads
+        assert!(matches!(locate_next(&ring, 4096, 0, ring.prod), Next::Record { ts: 1, .. }));
     }
 }

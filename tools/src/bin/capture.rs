@@ -134,7 +134,7 @@ fn main() -> Result<()> {
     let delay = Duration::from_micros(cli.read_delay_us);
     loop {
         let mut n = 0u32;
-        while let Some(rec) = dev.next() {
+        while let Some(rec) = dev.next_record() {
             match w.event(rec.bytes, rec.cpu, 0) {
                 Ok(()) => written += 1,
                 Err(scapfile::file::WriteError::BadEvent(_)) => invalid += 1,
@@ -163,7 +163,7 @@ fn main() -> Result<()> {
     }
     // STOP waits for in-flight probes: after it, the rings hold everything produced.
     dev.stop()?;
-    while let Some(rec) = dev.next() {
+    while let Some(rec) = dev.next_record() {
         match w.event(rec.bytes, rec.cpu, 0) {
             Ok(()) => written += 1,
             Err(scapfile::file::WriteError::BadEvent(_)) => invalid += 1,
