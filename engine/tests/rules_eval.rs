@@ -21,11 +21,20 @@ const CAPTURE: &str = concat!(
 
 /// (rule name, condition); every rule prints `%evt.num %proc.name %fd.name`.
 const RULES: &[(&str, &str)] = &[
-    ("etc_opens", "evt.type in (open, openat, openat2) and fd.name startswith /etc"),
+    (
+        "etc_opens",
+        "evt.type in (open, openat, openat2) and fd.name startswith /etc",
+    ),
     ("tcp_connect", "evt.type = connect and fd.l4proto = tcp"),
     ("execs", "evt.type = execve"),
-    ("curl_non_lib_opens", "evt.type in (open,openat) and proc.name = curl and not fd.name contains lib"),
-    ("reads_writes", "evt.type in (read, write) and fd.num >= 0 and not fd.typechar = f"),
+    (
+        "curl_non_lib_opens",
+        "evt.type in (open,openat) and proc.name = curl and not fd.name contains lib",
+    ),
+    (
+        "reads_writes",
+        "evt.type in (read, write) and fd.num >= 0 and not fd.typechar = f",
+    ),
 ];
 
 const OUT: &str = "%evt.num %proc.name %fd.name";
@@ -51,8 +60,15 @@ fn sysdig_lines(cond: &str) -> Vec<String> {
         ])
         .output()
         .expect("sysdig 0.29.3 must be installed (apt-get install sysdig)");
-    assert!(out.status.success(), "sysdig failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+    assert!(
+        out.status.success(),
+        "sysdig failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -60,8 +76,17 @@ fn ruleset_matches_sysdig_on_exit_events() {
     let reg = Registry;
     let mut loader = Loader::new(&reg);
     let res = loader.load("eval.yaml", &rules_yaml());
-    assert!(res.successful() && res.warnings.is_empty(), "{}", res.verbose_text(&loader.contents));
-    let set = RuleSet::new(loader.compiled().expect("compiled"), Priority::Debug, &[], RuleMatching::All);
+    assert!(
+        res.successful() && res.warnings.is_empty(),
+        "{}",
+        res.verbose_text(&loader.contents)
+    );
+    let set = RuleSet::new(
+        loader.compiled().expect("compiled"),
+        Priority::Debug,
+        &[],
+        RuleMatching::All,
+    );
 
     let mut ours: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let opts = AlertOptions {
@@ -89,7 +114,9 @@ fn ruleset_matches_sysdig_on_exit_events() {
                 assert_eq!(j["rule"], r.name.as_str());
                 assert_eq!(j["priority"], "Warning");
                 assert!(j["output_fields"]["evt.time"].is_u64());
-                ours.entry(r.name.clone()).or_default().push(a.message.clone());
+                ours.entry(r.name.clone())
+                    .or_default()
+                    .push(a.message.clone());
             }
         }
         st.end_event(&e);
@@ -98,7 +125,10 @@ fn ruleset_matches_sysdig_on_exit_events() {
     for (name, cond) in RULES {
         let want = sysdig_lines(cond);
         let got = ours.remove(*name).unwrap_or_default();
-        assert!(!want.is_empty(), "rule {name}: sysdig matched nothing, the case proves nothing");
+        assert!(
+            !want.is_empty(),
+            "rule {name}: sysdig matched nothing, the case proves nothing"
+        );
         assert_eq!(got, want, "rule {name}: alerts differ from sysdig");
     }
 }

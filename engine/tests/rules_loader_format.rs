@@ -156,3 +156,50 @@ fn plugin_requirements() {
         ]
     );
 }
+
+#[test]
+fn syscall_mask_for_generic_and_negated_rules() {
+    use engine::rules::ruleset::{RuleMatching, RuleSet};
+    use engine::rules::Priority;
+    use scap_abi::syscall;
+    // A syscall the driver reports with the generic events and that has no dedicated
+    // event in the newer table either.
+    let generic: Vec<(u32, &str)> = (0..syscall::TABLE_SIZE as u32)
+        .filter_map(|nr| syscall::info(nr).map(|s| (nr, s)))
+        .filter(|(_, s)| s.is_defined() && s.is_generic() && s.ppm_sc != 0)
+        .filter(|(_, s)| {
+            engine_filter::event_ids_for_name(s.event_type_name())
+                .is_some_and(|ids| ids.iter().all(|c| c <= 1))
+        })
+        .map(|(nr, s)| (nr, s.event_type_name()))
+        .collect();
+    assert!(generic.len() > 10);
+    let (nr0, name0) = generic[0];
+    let reg = Registry;
+    let rules = |cond: &str| {
+        format!("- rule: r\n  desc: d\n  condition: {cond}\n  output: o\n  priority: INFO\n  warn_evttypes: false\n")
+    };
+    let mask_of = |cond: &str| {
+        let mut l = Loader::new(&reg);
+        let r = l.load("m.yaml", &rules(cond));
+        assert!(r.successful(), "{}", r.verbose_text(&l.contents));
+        let set = RuleSet::new(
+            l.compiled().expect("compiled"),
+            Priority::Debug,
+            &[],
+            RuleMatching::First,
+        );
+        syscall::mask_iter(&set.needed_syscalls()).collect::<Vec<u32>>()
+    };
+    // Positive: only that syscall.
+    assert_eq!(
+        mask_of(&format!("evt.type = {name0} and proc.name = x")),
+        vec![nr0]
+    );
+    // Negated: every generic syscall (and the dedicated ones except open).
+    let neg = mask_of("evt.type != open");
+    assert!(generic.iter().all(|(nr, _)| neg.contains(nr)));
+    let open_nr = syscall::nr_by_name("open").expect("open");
+    assert!(!neg.contains(&open_nr));
+    assert!(neg.contains(&syscall::nr_by_name("openat").expect("openat")));
+}

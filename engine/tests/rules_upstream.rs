@@ -119,6 +119,28 @@ fn stable_rules_load_cleanly() {
     ]);
     let needed: EventSet = set.needed_event_codes().into_iter().collect();
     assert_eq!(needed, all19);
+    // As a driver syscall mask: the x86_64 syscalls behind those events.
+    let mask = set.needed_syscalls();
+    let nrs: Vec<u32> = scap_abi::syscall::mask_iter(&mask).collect();
+    for name in [
+        "execve",
+        "execveat",
+        "open",
+        "openat",
+        "openat2",
+        "connect",
+        "ptrace",
+        "dup2",
+        "symlinkat",
+        "finit_module",
+    ] {
+        let nr = scap_abi::syscall::nr_by_name(name).expect("syscall nr");
+        assert!(nrs.contains(&nr), "{name} ({nr}) missing from {nrs:?}");
+    }
+    for name in ["read", "write", "close", "clone"] {
+        let nr = scap_abi::syscall::nr_by_name(name).expect("syscall nr");
+        assert!(!nrs.contains(&nr), "{name} should not be needed");
+    }
 
     // Selection: priority threshold and enable/disable by wildcard and tag.
     let warn = RuleSet::new(out, Priority::Warning, &[], RuleMatching::First);

@@ -4,7 +4,8 @@
 
 use super::compile::{CompileOutput, CompiledRule};
 use super::Priority;
-use engine_filter::{FieldSource, Scratch};
+use engine_filter::{event_ids_for_name, EventSet, Expr, FieldSource, Op, Operand, Rhs, Scratch};
+use scap_abi::syscall::{self, SyscallMask};
 use std::collections::BTreeSet;
 
 /// `rule_matching`.
@@ -176,6 +177,61 @@ impl RuleSet {
             .collect()
     }
 
+    /// The x86_64 syscall numbers the enabled rules need, as a driver interest mask
+    /// (`ring::ioctl::SET_SYSCALL_MASK` layout). Dedicated event codes map to their
+    /// syscalls; for the generic events, a rule that only names syscalls positively
+    /// (`evt.type = x`, `in (...)`, outside any `not`) contributes those syscalls, any
+    /// other rule whose set holds the generic events contributes every generic syscall.
+    /// The state engine's own needs (clone, execve, close...) are not included.
+    pub fn needed_syscalls(&self) -> SyscallMask {
+        let mut mask: SyscallMask = [0; syscall::TABLE_SIZE / 64];
+        // Union of the dedicated codes, and the generic-event needs.
+        let mut codes = EventSet::empty();
+        let mut all_generic = false;
+        let mut generic_names: BTreeSet<String> = BTreeSet::new();
+        for r in self.enabled_rules() {
+            codes = codes.union(&r.evttypes);
+            if r.evttypes.contains(syscall::GENERIC_X) || r.evttypes.contains(syscall::GENERIC_E) {
+                let mut names = Vec::new();
+                if positive_evt_type_names(&r.ast, false, &mut names) {
+                    generic_names.extend(names);
+                } else {
+                    all_generic = true;
+                }
+            }
+        }
+        for nr in 0..syscall::TABLE_SIZE as u32 {
+            let Some(s) = syscall::info(nr) else { continue };
+            if !s.is_defined() {
+                continue;
+            }
+            let needed = if !s.is_generic() {
+                codes.contains(s.enter) || codes.contains(s.exit)
+            } else {
+                let name = s.event_type_name();
+                // A syscall the driver reports generically may have dedicated events in
+                // the newer table the rules are indexed on (e.g. finit_module).
+                let dedicated = event_ids_for_name(name)
+                    .or_else(|| event_ids_for_name(s.name))
+                    .map(|ids| {
+                        let mut d = ids;
+                        d.remove(syscall::GENERIC_E);
+                        d.remove(syscall::GENERIC_X);
+                        d
+                    })
+                    .unwrap_or_else(EventSet::empty);
+                !dedicated.intersection(&codes).is_empty()
+                    || all_generic
+                    || generic_names.contains(name)
+                    || generic_names.contains(s.name)
+            };
+            if needed {
+                mask[nr as usize / 64] |= 1u64 << (nr % 64);
+            }
+        }
+        mask
+    }
+
     /// Evaluates the enabled rules indexed under `code` (an exit event) against `src`,
     /// honouring `rule_matching`; calls `on_match` for each matching rule, in rule order.
     /// Returns the number of matches. No allocation once `scratch` has grown.
@@ -200,6 +256,33 @@ impl RuleSet {
             }
         }
         n
+    }
+}
+
+/// Collects the `evt.type` names of `e`; false if some `evt.type` check is not a
+/// positive `=`/`==`/`in` with literal names outside `not`.
+fn positive_evt_type_names(e: &Expr, negated: bool, out: &mut Vec<String>) -> bool {
+    match e {
+        Expr::And { children, .. } | Expr::Or { children, .. } => children
+            .iter()
+            .all(|c| positive_evt_type_names(c, negated, out)),
+        Expr::Not { child, .. } => positive_evt_type_names(child, !negated, out),
+        Expr::Macro { .. } => false,
+        Expr::Check(c) => {
+            let on_evt_type = matches!(&c.lhs, Operand::Field(f) if f.name == "evt.type" || f.name == "syscall.type");
+            if !on_evt_type {
+                return true;
+            }
+            if negated || !matches!(c.op, Op::Eq | Op::EqEq | Op::In) || c.modifier.is_some() {
+                return false;
+            }
+            match &c.rhs {
+                Some(Rhs::Value(v)) => out.push(v.text.clone()),
+                Some(Rhs::List(l)) => out.extend(l.items.iter().map(|v| v.text.clone())),
+                _ => return false,
+            }
+            true
+        }
     }
 }
 
