@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
 
-use scapfile::file::meta::MachineInfo;
+use scapfile::file::meta::{MachineInfo, ProcEntry};
 use scapfile::file::{CaptureWriter, Compression, WriterOptions};
 use scapfile::ring::{Device, DEVICE_PATH};
 use scap_abi::ring::SYSCALL_MASK_BITS;
@@ -91,6 +91,116 @@ fn machine_info(n_cpus: u32) -> MachineInfo {
     }
 }
 
+/// One thread read from /proc, owning the bytes a [`ProcEntry`] borrows.
+struct ProcSnap {
+    tid: i64,
+    pid: i64,
+    ptid: i64,
+    sid: i64,
+    pgid: i64,
+    comm: Vec<u8>,
+    exe: Vec<u8>,
+    exepath: Vec<u8>,
+    args: Vec<u8>,
+    cwd: Vec<u8>,
+    env: Vec<u8>,
+    cgroups: Vec<u8>,
+    uid: u32,
+    gid: u32,
+    vmsize_kb: u32,
+    vmrss_kb: u32,
+    pfmajor: u64,
+    pfminor: u64,
+    vtid: i64,
+    vpid: i64,
+}
+
+fn read_thread(pid: i64, tid: i64) -> Option<ProcSnap> {
+    let dir = format!("/proc/{pid}/task/{tid}");
+    let stat = std::fs::read_to_string(format!("{dir}/stat")).ok()?;
+    // "tid (comm) state ppid pgrp session ..."; comm may contain spaces and parentheses
+    let (head, rest) = stat.rsplit_once(')')?;
+    let comm = head.split_once('(')?.1.as_bytes().to_vec();
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let num = |i: usize| f.get(i).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    // fields after the comm: 0 state, 1 ppid, 2 pgrp, 3 session, 7 minflt, 9 majflt,
+    // 20 vsize (bytes), 21 rss (pages)
+    let status = std::fs::read_to_string(format!("{dir}/status")).unwrap_or_default();
+    let field = |k: &str| {
+        status.lines().find_map(|l| l.strip_prefix(k)).map(|v| v.split_whitespace().collect::<Vec<_>>())
+    };
+    let id = |k: &str, i: usize| {
+        field(k).and_then(|v| v.get(i).and_then(|x| x.parse::<u32>().ok())).unwrap_or(u32::MAX)
+    };
+    let last = |k: &str, d: i64| {
+        field(k).and_then(|v| v.last().and_then(|x| x.parse::<i64>().ok())).unwrap_or(d)
+    };
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let (exe, args) = match cmdline.iter().position(|&b| b == 0) {
+        Some(i) => (cmdline[..i].to_vec(), cmdline[i + 1..].to_vec()),
+        None => (cmdline.clone(), Vec::new()),
+    };
+    let link = |p: &str| {
+        std::fs::read_link(format!("/proc/{pid}/{p}"))
+            .map(|l| l.into_os_string().into_encoded_bytes())
+            .unwrap_or_default()
+    };
+    let mut cwd = link("cwd");
+    if !cwd.ends_with(b"/") {
+        cwd.push(b'/');
+    }
+    let cgroups = std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.splitn(3, ':');
+            let (_, ctrl, path) = (it.next()?, it.next()?, it.next()?);
+            let ctrl = if ctrl.is_empty() { "cpuset" } else { ctrl };
+            Some(format!("{ctrl}={path}\0"))
+        })
+        .collect::<String>()
+        .into_bytes();
+    Some(ProcSnap {
+        tid,
+        pid,
+        ptid: num(1),
+        pgid: num(2),
+        sid: num(3),
+        comm,
+        exe,
+        exepath: link("exe"),
+        args,
+        cwd,
+        env: std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default(),
+        cgroups,
+        uid: id("Uid:", 1),
+        gid: id("Gid:", 1),
+        vmsize_kb: (num(20) / 1024) as u32,
+        vmrss_kb: (num(21) * 4) as u32,
+        pfminor: num(7) as u64,
+        pfmajor: num(9) as u64,
+        vtid: last("NSpid:", tid),
+        vpid: last("NStgid:", pid),
+    })
+}
+
+/// Every thread of every process, for the PL block (so that threads started before the
+/// capture have names, parents and cgroups in the reader).
+fn proc_snapshot() -> Vec<ProcSnap> {
+    let mut out = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else { return out };
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i64>().ok()) else { continue };
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { continue };
+        for t in tasks.flatten() {
+            if let Some(tid) = t.file_name().to_str().and_then(|n| n.parse::<i64>().ok()) {
+                out.extend(read_thread(pid, tid));
+            }
+        }
+    }
+    out
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     let Driver::Kmod = cli.driver;
@@ -118,6 +228,39 @@ fn main() -> Result<()> {
     let mut w = CaptureWriter::create(&cli.write, WriterOptions { compression, ..Default::default() })
         .with_context(|| format!("creating {}", cli.write.display()))?;
     w.machine_info(&machine_info(n_cpus))?;
+    let snap = proc_snapshot();
+    let entries: Vec<ProcEntry<'_>> = snap
+        .iter()
+        .map(|p| ProcEntry {
+            version: 9,
+            tid: p.tid,
+            pid: p.pid,
+            ptid: p.ptid,
+            sid: Some(p.sid),
+            vpgid: Some(p.pgid),
+            comm: &p.comm,
+            exe: &p.exe,
+            exepath: Some(&p.exepath),
+            args: &p.args,
+            cwd: &p.cwd,
+            fdlimit: 1024,
+            uid: p.uid,
+            gid: p.gid,
+            vmsize_kb: Some(p.vmsize_kb),
+            vmrss_kb: Some(p.vmrss_kb),
+            vmswap_kb: Some(0),
+            pfmajor: Some(p.pfmajor),
+            pfminor: Some(p.pfminor),
+            env: Some(&p.env),
+            vtid: Some(p.vtid),
+            vpid: Some(p.vpid),
+            cgroups: Some(&p.cgroups),
+            root: Some(b"/"),
+            pgid: Some(p.pgid),
+            ..Default::default()
+        })
+        .collect();
+    w.proc_list(&entries).context("writing the process list")?;
 
     dev.start()?;
     let t0 = Instant::now();
