@@ -119,6 +119,17 @@ fn stable_rules_load_cleanly() {
     ]);
     let needed: EventSet = set.needed_event_codes().into_iter().collect();
     assert_eq!(needed, all19);
+    // finit_module is a generic event in the driver schema: its rule is also indexed
+    // under the generic exit event (evt.type then holds the syscall name).
+    let fin = scap_abi::syscall::nr_by_name("finit_module").and_then(scap_abi::syscall::info);
+    if fin.is_some_and(|s| s.is_generic()) {
+        let idx: Vec<&str> = set
+            .candidates(scap_abi::syscall::GENERIC_X)
+            .iter()
+            .map(|&i| set.rules[i as usize].name.as_str())
+            .collect();
+        assert_eq!(idx, vec!["Linux Kernel Module Injection Detected"]);
+    }
     // As a driver syscall mask: the x86_64 syscalls behind those events.
     let mask = set.needed_syscalls();
     let nrs: Vec<u32> = scap_abi::syscall::mask_iter(&mask).collect();

@@ -10,8 +10,8 @@ use super::result::{
 use super::{LoadErr, Priority};
 use crate::output::OutputFormat;
 use engine_filter::{
-    const_value_warnings, event_ids_for_name, infer_event_types, EventSet, Expr, FieldRegistry,
-    InferOptions, Op, Operand, ParserOptions, Pos, Program, Rhs, TArg, Transformer,
+    const_value_warnings, infer_event_types, EventSet, Expr, FieldRegistry, InferOptions, Operand,
+    ParserOptions, Pos, Program, Rhs, TArg, Transformer,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -315,48 +315,6 @@ fn warning_pass(ast: &Expr, ctx: &Context, res: &mut LoadResult) {
     }
 }
 
-/// Compiles the condition's fields against the registry (first error with its position),
-/// and validates `evt.type` names.
-fn compile_fields(ast: &Expr, registry: &dyn FieldRegistry) -> Result<(), (String, Pos)> {
-    let mut errs: Vec<(String, Pos)> = Vec::new();
-    ast.walk(&mut |e| {
-        if !errs.is_empty() {
-            return;
-        }
-        let Expr::Check(c) = e else { return };
-        let mut check = |name: &str, arg: Option<&str>, pos: Pos| {
-            if let Err(m) = registry.lookup(name, arg) {
-                errs.push((m, pos));
-            }
-        };
-        visit_operand_fields(&c.lhs, &mut check);
-        match &c.rhs {
-            Some(Rhs::Val(fr)) => check(&fr.name, fr.arg.as_deref(), fr.pos),
-            Some(Rhs::Transformer(t)) => visit_transformer_fields(t, &mut check),
-            _ => {}
-        }
-        let on_evt_type =
-            matches!(&c.lhs, Operand::Field(f) if f.name == "evt.type" || f.name == "syscall.type");
-        if on_evt_type && matches!(c.op, Op::Eq | Op::EqEq | Op::Ne | Op::In | Op::Intersects) {
-            let vals: Vec<(&str, Pos)> = match &c.rhs {
-                Some(Rhs::Value(v)) => vec![(v.text.as_str(), v.pos)],
-                Some(Rhs::List(l)) => l.items.iter().map(|v| (v.text.as_str(), v.pos)).collect(),
-                _ => Vec::new(),
-            };
-            if let Some((v, p)) = vals
-                .into_iter()
-                .find(|(v, _)| event_ids_for_name(v).is_none())
-            {
-                errs.push((format!("unknown event type {v}"), p));
-            }
-        }
-    });
-    match errs.into_iter().next() {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
-}
-
 fn check_deprecated_in_output(fmt: &str, ctx: &Context, res: &mut LoadResult) {
     for f in DEPRECATED_FIELDS {
         if fmt.contains(f) {
@@ -486,9 +444,8 @@ pub fn compile(
         let mut ast = parse_condition(&condition, &mut out.lists, &r.cond_ctx)?;
         resolve_macros(&mut ast, &all_macros, &condition, &r.ctx, &mut used_macros)?;
         warning_pass(&ast, &r.cond_ctx.condition(0, 0, 0, &condition), res);
-        let compiled = compile_fields(&ast, catalog.registry).and_then(|()| {
-            engine_filter::compile(&ast, catalog.registry).map_err(|e| (e.message, e.pos))
-        });
+        let compiled =
+            engine_filter::compile(&ast, catalog.registry).map_err(|e| (e.message, e.pos));
         let program = match compiled {
             Ok(p) => Arc::new(p),
             Err((msg, pos)) => {

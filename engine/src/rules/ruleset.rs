@@ -118,12 +118,21 @@ impl RuleSet {
     }
 
     fn reindex(&mut self) {
+        let generic_in_driver = driver_generic_codes();
         let mut by_code = vec![Vec::new(); EVENT_CODES];
         for (i, r) in self.rules.iter().enumerate() {
             if !self.enabled[i] {
                 continue;
             }
-            for c in r.evttypes.iter() {
+            let mut set = r.evttypes;
+            // Syscalls our driver schema reports with the generic events but that have
+            // dedicated events in the table rules are indexed on (finit_module...): their
+            // events arrive as GENERIC with the syscall name in evt.type.
+            if !set.intersection(&generic_in_driver).is_empty() {
+                set.insert(syscall::GENERIC_E);
+                set.insert(syscall::GENERIC_X);
+            }
+            for c in set.iter() {
                 if let Some(v) = by_code.get_mut(c as usize) {
                     v.push(i as u32);
                 }
@@ -169,11 +178,10 @@ impl RuleSet {
             .map(|(r, _)| r)
     }
 
-    /// The union of event codes needed by the enabled rules (all codes if one rule has no
-    /// restriction).
+    /// The union of the event codes (libs-master table) the enabled rules can match.
     pub fn needed_event_codes(&self) -> BTreeSet<u16> {
-        (0..EVENT_CODES as u16)
-            .filter(|c| !self.candidates(*c).is_empty())
+        self.enabled_rules()
+            .flat_map(|r| r.evttypes.iter())
             .collect()
     }
 
@@ -257,6 +265,26 @@ impl RuleSet {
         }
         n
     }
+}
+
+/// Dedicated event codes (in the libs-master table) of the syscalls the e5c53d64 driver
+/// schema reports with the generic events.
+fn driver_generic_codes() -> EventSet {
+    let mut set = EventSet::empty();
+    for nr in 0..syscall::TABLE_SIZE as u32 {
+        let Some(s) = syscall::info(nr) else { continue };
+        if !s.is_defined() || !s.is_generic() {
+            continue;
+        }
+        if let Some(ids) =
+            event_ids_for_name(s.event_type_name()).or_else(|| event_ids_for_name(s.name))
+        {
+            set = set.union(&ids);
+        }
+    }
+    set.remove(syscall::GENERIC_E);
+    set.remove(syscall::GENERIC_X);
+    set
 }
 
 /// Collects the `evt.type` names of `e`; false if some `evt.type` check is not a
