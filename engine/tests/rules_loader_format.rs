@@ -203,3 +203,41 @@ fn syscall_mask_for_generic_and_negated_rules() {
     assert!(!neg.contains(&open_nr));
     assert!(neg.contains(&syscall::nr_by_name("openat").expect("openat")));
 }
+
+#[test]
+fn hostile_macro_expansions_fail_cleanly() {
+    let reg = Registry;
+    // Exponential: each macro uses the previous one twice.
+    let mut text = String::from("- macro: m0\n  condition: evt.type = open\n");
+    for i in 1..40 {
+        text.push_str(&format!(
+            "- macro: m{i}\n  condition: m{} and m{}\n",
+            i - 1,
+            i - 1
+        ));
+    }
+    text.push_str("- rule: r\n  desc: d\n  condition: m39\n  output: o\n  priority: INFO\n");
+    let mut l = Loader::new(&reg);
+    let r = l.load("exp.yaml", &text);
+    assert!(!r.successful());
+    assert_eq!(r.errors[0].code.code(), "LOAD_ERR_VALIDATE");
+    assert!(
+        r.errors[0].message.contains("is too large"),
+        "{}",
+        r.errors[0].message
+    );
+
+    // Deep: a chain of negations through 1500 macros.
+    let mut text = String::from("- macro: d0\n  condition: evt.type = open\n");
+    for i in 1..1500 {
+        text.push_str(&format!("- macro: d{i}\n  condition: not d{}\n", i - 1));
+    }
+    let mut l = Loader::new(&reg);
+    let r = l.load("deep.yaml", &text);
+    assert!(!r.successful());
+    assert!(
+        r.errors[0].message.contains("is too large"),
+        "{}",
+        r.errors[0].message
+    );
+}

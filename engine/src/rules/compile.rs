@@ -181,6 +181,10 @@ fn err_is_unknown_type_or_field(err: &str) -> bool {
 
 /// Maximum number of macro substitutions in one condition (guards exponential inputs).
 const MAX_MACRO_EXPANSIONS: usize = 100_000;
+/// Maximum number of AST nodes macro substitution may add to one condition.
+const MAX_EXPANDED_NODES: usize = 1_000_000;
+/// Maximum depth of an expanded condition (the parser's own limit is 1000 per text).
+const MAX_EXPANDED_DEPTH: usize = 1_000;
 
 #[derive(Default)]
 struct ResolveState {
@@ -188,6 +192,29 @@ struct ResolveState {
     unknown: Vec<(String, Pos)>,
     resolved: Vec<String>,
     expansions: usize,
+    nodes: usize,
+    aborted: bool,
+}
+
+/// (nodes, depth) of an expression; callers only pass trees already bounded in depth.
+fn size_and_depth(e: &Expr) -> (usize, usize) {
+    match e {
+        Expr::And { children, .. } | Expr::Or { children, .. } => {
+            let mut n = 1;
+            let mut d = 0;
+            for c in children {
+                let (cn, cd) = size_and_depth(c);
+                n += cn;
+                d = d.max(cd);
+            }
+            (n, d + 1)
+        }
+        Expr::Not { child, .. } => {
+            let (n, d) = size_and_depth(child);
+            (n + 1, d + 1)
+        }
+        Expr::Macro { .. } | Expr::Check(_) => (1, 1),
+    }
 }
 
 fn resolve(
@@ -195,14 +222,18 @@ fn resolve(
     macros: &HashMap<&str, &Expr>,
     path: &mut Vec<String>,
     st: &mut ResolveState,
+    depth: usize,
 ) {
+    if st.aborted {
+        return;
+    }
     match e {
         Expr::And { children, .. } | Expr::Or { children, .. } => {
             for c in children.iter_mut() {
-                resolve(c, macros, path, st);
+                resolve(c, macros, path, st, depth + 1);
             }
         }
-        Expr::Not { child, .. } => resolve(child, macros, path, st),
+        Expr::Not { child, .. } => resolve(child, macros, path, st, depth + 1),
         Expr::Check(_) => {}
         Expr::Macro { pos, name } => {
             let pos = *pos;
@@ -214,16 +245,26 @@ fn resolve(
                         st.unknown.push((name.clone(), pos));
                         return;
                     }
+                    // Guards against inputs that expand exponentially or very deep
+                    // (macro bodies here are already expanded).
+                    let (nodes, body_depth) = size_and_depth(body);
                     st.expansions += 1;
-                    if st.expansions > MAX_MACRO_EXPANSIONS {
-                        st.errors
-                            .push((format!("too many macro expansions in macro '{name}'"), pos));
+                    st.nodes += nodes;
+                    if st.expansions > MAX_MACRO_EXPANSIONS
+                        || st.nodes > MAX_EXPANDED_NODES
+                        || depth + body_depth > MAX_EXPANDED_DEPTH
+                    {
+                        st.errors.push((
+                            format!("expansion of macro '{name}' is too large (more than {MAX_EXPANDED_NODES} nodes or {MAX_EXPANDED_DEPTH} levels)"),
+                            pos,
+                        ));
+                        st.aborted = true;
                         return;
                     }
                     let name = name.clone();
                     path.push(name.clone());
                     let mut new = (*body).clone();
-                    resolve(&mut new, macros, path, st);
+                    resolve(&mut new, macros, path, st, depth);
                     *e = new;
                     st.resolved.push(name);
                     path.pop();
@@ -244,7 +285,7 @@ fn resolve_macros(
     used: &mut BTreeSet<String>,
 ) -> Result<(), LoadErr> {
     let mut st = ResolveState::default();
-    resolve(ast, visible, &mut Vec::new(), &mut st);
+    resolve(ast, visible, &mut Vec::new(), &mut st, 1);
     let first = st.errors.first().cloned().or_else(|| {
         st.unknown
             .first()
