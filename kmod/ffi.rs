@@ -121,6 +121,7 @@ extern "C" {
     pub(crate) fn harrier_cpu() -> c_uint;
     pub(crate) fn harrier_nr_cpu_ids() -> c_uint;
     pub(crate) fn harrier_now_ns() -> u64;
+    pub(crate) fn harrier_syscall_nr(regs: *mut PtRegs) -> c_long;
     pub(crate) fn harrier_syscall_regs(regs: *mut PtRegs, args: *mut c_ulong) -> c_long;
     pub(crate) fn harrier_in_exec_syscall() -> c_int;
     pub(crate) fn harrier_task_is_kthread(t: *mut TaskStruct) -> c_int;

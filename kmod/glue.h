@@ -49,6 +49,7 @@ void harrier_preempt_enable(void);
 unsigned int harrier_cpu(void);
 unsigned int harrier_nr_cpu_ids(void);
 u64 harrier_now_ns(void);
+long harrier_syscall_nr(struct pt_regs *regs);
 long harrier_syscall_regs(struct pt_regs *regs, unsigned long args[6]);
 int harrier_in_exec_syscall(void);
 int harrier_task_is_kthread(struct task_struct *t);

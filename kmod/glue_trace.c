@@ -65,6 +65,14 @@ unsigned int harrier_cpu(void) { return raw_smp_processor_id(); }
 unsigned int harrier_nr_cpu_ids(void) { return nr_cpu_ids; }
 u64 harrier_now_ns(void) { return ktime_get_real_ns(); }
 
+/* The native syscall number of the current syscall, -1 for 32-bit compat syscalls. */
+long harrier_syscall_nr(struct pt_regs *regs)
+{
+	if (in_ia32_syscall())
+		return -1;
+	return syscall_get_nr(current, regs);
+}
+
 /*
  * The native syscall number and arguments of the current syscall, from its saved
  * registers. Returns -1 for 32-bit compat syscalls (another numbering, not captured).

@@ -84,32 +84,34 @@ where
 }
 
 #[inline(always)]
-fn syscall_event(regs: *mut PtRegs, id_or_ret: c_long, exit: bool) {
+fn syscall_event(regs: *mut PtRegs, nr: c_long, ret: i64, exit: bool) {
     let Some(st) = state::get() else { return };
-    if !st.capturing.load(Ordering::Relaxed) {
+    // The whole cost of an unwanted syscall: the capture switch and one mask bit.
+    if !st.capturing.load(Ordering::Relaxed) || nr < 0 || !st.wants(nr as usize) {
         return;
     }
     let mut args = [0u64; 6];
     // SAFETY: `regs` are the saved user registers handed to the probe; `args` has room
     // for the six arguments.
-    let nr = unsafe { ffi::harrier_syscall_regs(regs, args.as_mut_ptr() as _) };
-    if nr < 0 || nr as usize >= SYSCALL_MASK_BITS || !st.wants(nr as usize) {
-        return;
+    let nr2 = unsafe { ffi::harrier_syscall_regs(regs, args.as_mut_ptr() as _) };
+    if nr2 != nr || nr as usize >= SYSCALL_MASK_BITS {
+        return; // compat syscall (other numbering)
     }
     let (e, x) = syscall::event_pair(nr as u32);
     let id = if exit { x } else { e };
-    let ret = if exit { id_or_ret as i64 } else { 0 };
     // SAFETY: `current` is valid in a syscall probe.
     let tid = unsafe { ffi::harrier_task_tid(ffi::harrier_current()) } as i64;
     emit(st, tid, id, nr as u32, args, ret, crate::fillers::fill);
 }
 
 unsafe extern "C" fn probe_sys_enter(_data: *mut c_void, regs: *mut PtRegs, id: c_long) {
-    syscall_event(regs, id, false);
+    syscall_event(regs, id, 0, false);
 }
 
 unsafe extern "C" fn probe_sys_exit(_data: *mut c_void, regs: *mut PtRegs, ret: c_long) {
-    syscall_event(regs, ret, true);
+    // SAFETY: `regs` are the saved registers handed to the probe.
+    let nr = unsafe { ffi::harrier_syscall_nr(regs) };
+    syscall_event(regs, nr, ret as i64, true);
 }
 
 unsafe extern "C" fn probe_process_exit(_data: *mut c_void, p: *mut TaskStruct) {

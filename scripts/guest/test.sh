@@ -21,7 +21,7 @@ insmod /harrier.ko; log "CHECK insmod=$?"
 log "CHECK dev_mode=$(stat -c %a /dev/harrier)"
 CID=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 mkdir -p /sys/fs/cgroup/docker/$CID
-/capture --driver kmod -w /mnt/out.scap -- /bin/sh -c \
+timeout 300 /capture --driver kmod -w /mnt/out.scap -- /bin/sh -c \
     "echo \$\$ > /sys/fs/cgroup/docker/$CID/cgroup.procs && exec /workload all /tmp 7777" \
     > /mnt/capture-main.log 2>&1
 log "CHECK main_capture=$?"
@@ -37,9 +37,9 @@ rmmod harrier; log "CHECK rmmod=$?"
 
 # 3. getppid slowdown: module absent vs capturing everything (written to tmpfs)
 N=100000
-OFF=$(/workload getppid $N | sed 's/.*ns_per_call=//')
+OFF=$(timeout 120 /workload getppid $N | sed 's/.*ns_per_call=//')
 insmod /harrier.ko
-/capture --driver kmod -w /tmp/perf.scap --compress none -- /workload getppid $N \
+timeout 300 /capture --driver kmod -w /tmp/perf.scap --compress none -- /workload getppid $N \
     > /mnt/capture-perf.log 2>&1
 log "CHECK perf_capture=$?"
 ON=$(grep ns_per_call /mnt/capture-perf.log | sed 's/.*ns_per_call=//')
@@ -49,7 +49,7 @@ grep 'capture: stats' /mnt/capture-perf.log | sed 's/^/FIGURE perf /' | tee -a $
 
 # 4. overload: 64 KiB rings and a consumer slowed down -> drops that must balance exactly
 insmod /harrier.ko bufsize_kb=64
-/capture --driver kmod -w /tmp/ovl.scap --compress none --read-delay-us 2000 -- \
+timeout 300 /capture --driver kmod -w /tmp/ovl.scap --compress none --read-delay-us 2000 -- \
     /workload getppid 50000 > /mnt/capture-overload.log 2>&1
 log "CHECK overload_capture=$?"
 rmmod harrier
@@ -65,7 +65,7 @@ i=0
 while [ $i -lt 20 ]; do
     i=$((i + 1))
     insmod /harrier.ko bufsize_kb=256 || break
-    /capture --driver kmod -w /tmp/cycle.scap --compress none --duration 0.3 \
+    timeout 60 /capture --driver kmod -w /tmp/cycle.scap --compress none --duration 0.3 \
         >> /mnt/capture-cycles.log 2>&1 || { rmmod harrier; break; }
     rmmod harrier || break
     ok=$i
