@@ -229,6 +229,42 @@ impl<'a> PosMap<'a> {
     }
 }
 
+/// The position of the `|`/`>` header of a block scalar whose content starts at `content`.
+fn block_indicator_pos(src: &str, pm: &PosMap<'_>, content: Pos) -> Pos {
+    let b = src.as_bytes();
+    let mut i = content.offset.min(b.len());
+    // Back over indentation, blank lines and the header's line break.
+    while i > 0 && matches!(b[i - 1], b' ' | b'\t' | b'\n' | b'\r') {
+        i -= 1;
+    }
+    let line_start = b[..i]
+        .iter()
+        .rposition(|c| *c == b'\n')
+        .map_or(0, |p| p + 1);
+    let line = &src[line_start..i];
+    // Drop a trailing comment, then take the last indicator of the header.
+    let code = match line.find(" #") {
+        Some(c) => &line[..c],
+        None => line,
+    };
+    match code.rfind(['>', '|']) {
+        Some(k) => {
+            let offset = line_start + k;
+            let ln = pm
+                .line_starts
+                .partition_point(|&s| s <= offset)
+                .saturating_sub(1);
+            let ls = pm.line_starts.get(ln).copied().unwrap_or(0);
+            Pos {
+                line: ln,
+                col: offset - ls,
+                offset,
+            }
+        }
+        None => content,
+    }
+}
+
 fn is_null_plain(s: &str) -> bool {
     matches!(s, "" | "~" | "null" | "Null" | "NULL")
 }
@@ -314,6 +350,13 @@ pub fn parse_documents(src: &str) -> Result<Vec<Node>, YamlError> {
                     ScalarStyle::Folded => Style::Folded,
                 };
                 let explicit_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
+                // yaml-cpp marks block scalars at their `|`/`>` indicator; saphyr at the
+                // first content character.
+                let pos = if matches!(style, Style::Literal | Style::Folded) {
+                    block_indicator_pos(src, &pm, pos)
+                } else {
+                    pos
+                };
                 let kind = if style == Style::Plain && !explicit_str && is_null_plain(&text) {
                     NodeKind::Null
                 } else {
@@ -442,5 +485,35 @@ mod tests {
         assert!(parse_documents("this : is : not : yaml").is_err());
         let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
         assert!(parse_documents(bomb).is_err());
+    }
+}
+
+#[cfg(test)]
+mod pos_tests {
+    use super::*;
+
+    #[test]
+    fn scalar_start_positions() {
+        let src = "- condition: >\n    evt.type = open\n  quoted: 'x y'\n  plain: abc\n  uni: \"é\"\n  after: z\n";
+        let docs = parse_documents(src).expect("parse");
+        let m = &docs[0].seq().expect("seq")[0];
+        // Block scalars are marked at their indicator, as yaml-cpp does.
+        assert_eq!(
+            m.get("condition").map(|n| n.pos),
+            Some(Pos {
+                line: 0,
+                col: 13,
+                offset: 13
+            })
+        );
+        assert_eq!(m.get("quoted").map(|n| n.pos.col), Some(10));
+        assert_eq!(
+            m.get("plain").map(|n| (n.pos.line, n.pos.col)),
+            Some((3, 9))
+        );
+        // Byte offsets stay right after a multi-byte character.
+        let after = m.get("after").expect("after").pos;
+        assert_eq!(&src[after.offset..after.offset + 1], "z");
+        assert_eq!(after.col, 9);
     }
 }
