@@ -119,6 +119,12 @@ fn stable_rules_load_cleanly() {
     ]);
     let needed: EventSet = set.needed_event_codes().into_iter().collect();
     assert_eq!(needed, all19);
+    // Only exit events are evaluated: the enter halves have no candidates.
+    let openat = event_ids_for_name("openat").expect("openat");
+    for c in openat.iter() {
+        let exit = c % 2 == 1;
+        assert_eq!(!set.candidates(c).is_empty(), exit, "code {c}");
+    }
     // finit_module is a generic event in the driver schema: its rule is also indexed
     // under the generic exit event (evt.type then holds the syscall name).
     let fin = scap_abi::syscall::nr_by_name("finit_module").and_then(scap_abi::syscall::info);

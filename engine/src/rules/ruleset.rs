@@ -133,6 +133,9 @@ impl RuleSet {
                 set.insert(syscall::GENERIC_X);
             }
             for c in set.iter() {
+                if !is_evaluated_code(c) {
+                    continue;
+                }
                 if let Some(v) = by_code.get_mut(c as usize) {
                     v.push(i as u32);
                 }
@@ -161,7 +164,8 @@ impl RuleSet {
         self.reindex();
     }
 
-    /// Indexes of the rules to evaluate for an event code.
+    /// Indexes of the rules to evaluate for an event code (none for the enter half of a
+    /// syscall pair: see [`is_evaluated_code`]).
     pub fn candidates(&self, code: u16) -> &[u32] {
         self.by_code
             .get(code as usize)
@@ -264,6 +268,19 @@ impl RuleSet {
             }
         }
         n
+    }
+}
+
+/// Whether rules see events of this code: exit events, and events without an exit
+/// counterpart (meta-events); the enter half of a syscall pair is never evaluated
+/// (Falco ≥ 0.42 drops enter events and merges their parameters into the exit).
+pub fn is_evaluated_code(code: u16) -> bool {
+    use scap_abi::event::{info, Direction};
+    match info(code) {
+        Some(i) if i.dir == Direction::Exit => true,
+        Some(i) => !info(code.wrapping_add(1))
+            .is_some_and(|x| x.dir == Direction::Exit && x.name == i.name),
+        None => false,
     }
 }
 
