@@ -22,10 +22,15 @@ use scapfile::file::{CaptureWriter, Compression, WriterOptions};
 use scapfile::ring::{Device, DEVICE_PATH};
 use scap_abi::ring::SYSCALL_MASK_BITS;
 
+#[path = "../capture_ebpf.rs"]
+mod capture_ebpf;
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Driver {
     /// The Harrier kernel module (/dev/harrier).
     Kmod,
+    /// The eBPF probe (harrier-ebpf), for hosts that cannot load modules.
+    Ebpf,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -203,7 +208,9 @@ fn proc_snapshot() -> Vec<ProcSnap> {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
-    let Driver::Kmod = cli.driver;
+    if let Driver::Ebpf = cli.driver {
+        return capture_ebpf::run(&cli);
+    }
     if cli.cmd.is_empty() && cli.duration.is_none() {
         bail!("give --duration S or a command after `--` (capture stops when it exits)");
     }
