@@ -323,6 +323,61 @@ impl Expr {
         s
     }
 
+    /// Every field name the condition reads (LHS, `val()`, transformer arguments), with
+    /// its bracket argument as written (`proc.aname[2]`), sorted and deduplicated
+    /// (`condition_fields` in `-L` JSON).
+    pub fn fields(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.visit_fields(&mut |f| out.push(field_text(f)));
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Every operator used, as written (`=`, `in`, `startswith oneof`), sorted and
+    /// deduplicated (`condition_operators` in `-L` JSON).
+    pub fn operators(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.walk(&mut |n| {
+            if let Expr::Check(c) = n {
+                out.push(match c.modifier {
+                    Some(m) => format!("{} {}", c.op.as_str(), m.as_str()),
+                    None => c.op.as_str().to_string(),
+                });
+            }
+        });
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Calls `f` on every field reference (LHS, `val()`, inside transformers), pre-order.
+    pub fn visit_fields<'a>(&'a self, f: &mut impl FnMut(&'a FieldRef)) {
+        fn targs<'a>(args: &'a [TArg], f: &mut impl FnMut(&'a FieldRef)) {
+            for a in args {
+                match a {
+                    TArg::Field(fr) => f(fr),
+                    TArg::Transformer(t) => targs(&t.args, f),
+                    TArg::List(items, _) => targs(items, f),
+                    TArg::Value(_) => {}
+                }
+            }
+        }
+        self.walk(&mut |n| {
+            if let Expr::Check(c) = n {
+                match &c.lhs {
+                    Operand::Field(fr) => f(fr),
+                    Operand::Transformer(t) => targs(&t.args, f),
+                }
+                match &c.rhs {
+                    Some(Rhs::Val(fr)) => f(fr),
+                    Some(Rhs::Transformer(t)) => targs(&t.args, f),
+                    _ => {}
+                }
+            }
+        });
+    }
+
     /// Visits every node, pre-order.
     pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
         f(self);

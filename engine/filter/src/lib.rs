@@ -65,8 +65,8 @@ pub use field::{
     FieldArg, FieldDef, FieldFlags, FieldId, FieldRegistry, FieldSource, FieldType, Value, Values,
 };
 pub use macros::{
-    const_value_warnings, macro_refs, resolve_macros, substitute_lists, substitute_lists_used,
-    unsafe_na_checks, MacroError,
+    const_value_warnings, deprecated_fields, macro_refs, resolve_macros, substitute_lists,
+    substitute_lists_used, unsafe_na_checks, MacroError,
 };
 pub use parser::{parse, parse_with, ParseError, Parser, ParserOptions, FALCO_MAX_DEPTH};
 pub use program::{compile, CompileError, Program, Scratch};

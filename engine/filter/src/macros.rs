@@ -238,6 +238,28 @@ pub fn unsafe_na_checks(expr: &Expr) -> Vec<Pos> {
     v
 }
 
+/// Fields deprecated since Falco 0.42 (enter events are gone): `evt.dir`, `evt.latency*`,
+/// `evt.wait_latency`.
+pub const DEPRECATED_FIELDS: [&str; 6] = [
+    "evt.dir",
+    "evt.latency",
+    "evt.latency.s",
+    "evt.latency.ns",
+    "evt.latency.human",
+    "evt.wait_latency",
+];
+
+/// LOAD_DEPRECATED_ITEM: deprecated fields read by the condition, with positions, in order.
+pub fn deprecated_fields(expr: &Expr) -> Vec<(&str, Pos)> {
+    let mut v = Vec::new();
+    expr.visit_fields(&mut |f| {
+        if DEPRECATED_FIELDS.contains(&f.name.as_str()) {
+            v.push((f.name.as_str(), f.pos));
+        }
+    });
+    v
+}
+
 fn looks_like_transformer(t: &str) -> bool {
     let Some(open) = t.find('(') else {
         return false;
@@ -423,6 +445,13 @@ mod tests {
         let w = const_value_warnings(&e, &is_field);
         assert_eq!(w.len(), 1);
         assert_eq!(w[0].0, "'toupper( proc.pname)' may be a valid field transformer misused as a const string value");
+        let e = parse("evt.dir = < and tolower(evt.latency) > 1 and proc.name = evt.dir").unwrap();
+        let d = deprecated_fields(&e);
+        assert_eq!(
+            d.iter().map(|x| x.0).collect::<Vec<_>>(),
+            vec!["evt.dir", "evt.latency"]
+        );
+        assert_eq!(d[1].1.idx, 24);
         let e = parse("proc.name regex abc and proc.name regex 'a.*'").unwrap();
         let w = const_value_warnings(&e, &is_field);
         assert_eq!(w.len(), 1);

@@ -891,4 +891,24 @@ mod tests {
             "filter input string is empty"
         );
     }
+
+    #[test]
+    fn fields_and_operators() {
+        let e = parse(
+            "evt.type in (a) and not proc.aname[2] startswith oneof (x) or tolower(fd.name) = val(fd.directory) \
+             or join(\"-\", (proc.pid, \"a\")) exists",
+        )
+        .unwrap();
+        assert_eq!(
+            e.fields(),
+            vec![
+                "evt.type",
+                "fd.directory",
+                "fd.name",
+                "proc.aname[2]",
+                "proc.pid"
+            ]
+        );
+        assert_eq!(e.operators(), vec!["=", "exists", "in", "startswith oneof"]);
+    }
 }
