@@ -697,6 +697,61 @@ mod tests {
     }
 
     #[test]
+    fn alert_text_and_json() {
+        let mut fields = Map::new();
+        fields.insert("proc.cmdline".into(), Json::from("cat /dev/null"));
+        fields.insert(
+            "evt.time.iso8601".into(),
+            Json::from(1_470_327_477_881_781_397u64),
+        );
+        let a = Alert {
+            time_ns: 1_470_327_477_881_781_397,
+            rule: "open_from_cat".into(),
+            priority: Priority::Warning,
+            source: "syscall".into(),
+            tags: ["testing", "filesystem", "process"]
+                .iter()
+                .map(|t| t.to_string())
+                .collect(),
+            message: "An open was seen (command=cat /dev/null)".into(),
+            output_fields: fields,
+        };
+        let opts = AlertOptions {
+            time_format_iso_8601: true,
+            hostname: "test-falco-hostname".into(),
+            ..AlertOptions::default()
+        };
+        assert_eq!(
+            a.text(&opts),
+            "2016-08-04T16:17:57.881781397+0000: Warning An open was seen (command=cat /dev/null)"
+        );
+        assert_eq!(
+            a.json(&opts).to_string(),
+            concat!(
+                r#"{"hostname":"test-falco-hostname","#,
+                r#""output":"2016-08-04T16:17:57.881781397+0000: Warning An open was seen (command=cat /dev/null)","#,
+                r#""output_fields":{"evt.time.iso8601":1470327477881781397,"proc.cmdline":"cat /dev/null"},"#,
+                r#""priority":"Warning","rule":"open_from_cat","source":"syscall","#,
+                r#""tags":["filesystem","process","testing"],"time":"2016-08-04T16:17:57.881781397Z"}"#
+            )
+        );
+        let short = AlertOptions {
+            hostname: "h".into(),
+            json_include_output_property: false,
+            json_include_tags_property: false,
+            json_include_message_property: true,
+            ..AlertOptions::default()
+        };
+        let j = a.json(&short);
+        assert!(j.get("output").is_none() && j.get("tags").is_none());
+        assert_eq!(j["message"], "An open was seen (command=cat /dev/null)");
+        assert_eq!(
+            a.text(&short),
+            "16:17:57.881781397: Warning An open was seen (command=cat /dev/null)"
+        );
+    }
+
+    #[test]
     fn times() {
         let ns = 1_470_327_477_881_781_397;
         assert_eq!(
