@@ -1,13 +1,18 @@
 //! The Falco rules loader: YAML with positions → collector → compiled rule set.
 //!
 //! Data flow, per file, as in Falco (§1.9): [`yaml::parse_documents`] builds a node tree with
-//! positions; [`reader`] walks it and feeds the [`collector::Collector`] (define / append /
-//! override, stopping at the first error of the file); then **everything collected so far**
-//! is recompiled by [`compile`]: lists expanded, exceptions turned into condition text
-//! ([`exceptions`]), lists substituted as text, conditions parsed, macros resolved,
-//! warnings computed, fields compiled against the [`engine_filter::FieldRegistry`], event
-//! types inferred. Errors and warnings carry Falco's codes, messages and contexts
-//! ([`result`]). The compiled rules are indexed by event type in a [`ruleset::RuleSet`].
+//! positions (yaml-cpp's: 0-based lines/columns, block scalars at their indicator) and
+//! [`schema::validate`] runs Falco's informative JSON-schema check; [`reader`] walks the
+//! tree and feeds the [`collector::Collector`] (define / append / override, stopping at the
+//! first error of the file); then **everything collected so far** is recompiled by
+//! [`compile`]: nested lists expanded, exceptions turned into condition text
+//! ([`exceptions`]), lists substituted as text, conditions parsed, macros resolved (with
+//! visibility, loops, expansion bounds), the warning pass, `engine_filter::compile` against
+//! the [`engine_filter::FieldRegistry`], outputs validated ([`crate::output`]), event types
+//! inferred. Errors and warnings carry Falco's codes, messages and contexts ([`result`]).
+//! Compiled rules are selected and indexed by event code in a [`ruleset::RuleSet`], which
+//! evaluates exit events only and exposes the event codes and the x86_64 syscall mask the
+//! enabled rules need.
 //!
 //! Principal types: [`Loader`] (the multi-file entry point), [`result::LoadResult`],
 //! [`compile::CompiledRule`], [`ruleset::RuleSet`].
