@@ -182,7 +182,7 @@ fn err_is_unknown_type_or_field(err: &str) -> bool {
 /// Maximum number of macro substitutions in one condition (guards exponential inputs).
 const MAX_MACRO_EXPANSIONS: usize = 100_000;
 /// Maximum number of AST nodes macro substitution may add to one condition.
-const MAX_EXPANDED_NODES: usize = 1_000_000;
+const MAX_EXPANDED_NODES: usize = 100_000;
 /// Maximum depth of an expanded condition (the parser's own limit is 1000 per text).
 const MAX_EXPANDED_DEPTH: usize = 1_000;
 
