@@ -950,6 +950,68 @@ FILLER(f_recvfrom_x, exit)
 	push_tuple(s, (int)A(0), false);
 }
 
+/* sendmsg/recvmsg: first iovec (base, len) and the total of up to 8 iovecs of the user
+ * struct msghdr at msg (x86_64: name 0, namelen 8, iov 16, iovlen 24). */
+static __always_inline void msg_iov(struct scratch *s, __u64 msg, __u64 *base0, __u64 *len0, __u64 *total)
+{
+	__u64 h[4] = {};
+
+	if (!msg || bpf_probe_read_user(h, sizeof(h), (const void *)msg)) {
+		s->pf = 1;
+		return;
+	}
+	for (int i = 0; i < 8; i++) {
+		__u64 v[2] = {};
+
+		if (i >= h[3])
+			break;
+		if (bpf_probe_read_user(v, sizeof(v), (const void *)(h[2] + i * 16)))
+			break;
+		if (i == 0) {
+			*base0 = v[0];
+			*len0 = v[1];
+		}
+		*total += v[1];
+	}
+}
+FILLER(f_sendmsg_e, enter)
+{
+	__u64 b = 0, l = 0, total = 0;
+
+	msg_iov(s, A(1), &b, &l, &total);
+	push_fd(s, 0);
+	push_u32(s, total);
+	push_tuple(s, (int)A(0), true);
+}
+FILLER(f_sendmsg_x, exit)
+{
+	__u64 b = 0, l = 0, total = 0, n;
+
+	msg_iov(s, A(1), &b, &l, &total);
+	n = s->ret > 0 ? (__u64)s->ret : 0;
+	if (n > l)
+		n = l;
+	if (n > cfg.snaplen)
+		n = cfg.snaplen;
+	push_res(s);
+	push_user_bytes(s, b, n);
+}
+FILLER(f_recvmsg_x, exit)
+{
+	__u64 b = 0, l = 0, total = 0, n;
+
+	msg_iov(s, A(1), &b, &l, &total);
+	n = s->ret > 0 ? (__u64)s->ret : 0;
+	push_res(s);
+	push_u32(s, n);
+	if (n > l)
+		n = l;
+	if (n > cfg.snaplen)
+		n = cfg.snaplen;
+	push_user_bytes(s, b, n);
+	push_tuple(s, (int)A(0), false);
+}
+
 /* pipe, pipe2: the two fds from user memory, the inode of the first */
 FILLER(f_pipe_x, exit)
 {
@@ -1215,6 +1277,8 @@ struct {
 		[HE_SYS_ACCEPT4_E] = (void *)&f_accept4_e,
 		[HE_SYS_SENDTO_E] = (void *)&f_sendto_e,
 		[HE_SYS_RECVFROM_E] = (void *)&f_recvfrom_e,
+		[HE_SYS_SENDMSG_E] = (void *)&f_sendmsg_e,
+		[HE_SYS_RECVMSG_E] = (void *)&f_fd0_e,
 		[HE_SYS_MKDIR_E] = (void *)&f_mkdir_e,
 		[HE_SYS_SETUID_E] = (void *)&f_u32a0_e,
 		[HE_SYS_SETGID_E] = (void *)&f_u32a0_e,
@@ -1251,6 +1315,9 @@ struct {
 		[HE_SYS_ACCEPT_X] = (void *)&f_accept_x,
 		[HE_SYS_ACCEPT4_X] = (void *)&f_accept_x,
 		[HE_SYS_RECVFROM_X] = (void *)&f_recvfrom_x,
+		[HE_SYS_SENDTO_X] = (void *)&f_rw_x,
+		[HE_SYS_SENDMSG_X] = (void *)&f_sendmsg_x,
+		[HE_SYS_RECVMSG_X] = (void *)&f_recvmsg_x,
 		[HE_SYS_PIPE_X] = (void *)&f_pipe_x,
 		[HE_SYS_RENAME_X] = (void *)&f_res_path0_path1_x,
 		[HE_SYS_LINK_X] = (void *)&f_res_path0_path1_x,
