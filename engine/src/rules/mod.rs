@@ -203,6 +203,13 @@ impl<'r> Loader<'r> {
         }
     }
 
+    /// Replaces the `append_output` entries (falco.yaml); the default appends the
+    /// container plugin's suggested fields to every syscall rule
+    /// ([`compile::CONTAINER_SUGGESTED_OUTPUT`]). Applies to the next load.
+    pub fn set_extra_outputs(&mut self, extra: Vec<compile::ExtraOutput>) {
+        self.catalog.extra_outputs = extra;
+    }
+
     /// The collected definitions.
     pub fn collector(&self) -> &collector::Collector {
         &self.collector
