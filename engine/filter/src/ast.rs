@@ -2,7 +2,7 @@
 //!
 //! The printer ([`Expr`]'s `Display`) reproduces Falco's `condition_compiled` text:
 //! `(a and b)`, `not X`, `field op value`, lists as `(a, b)`, transformers as
-//! `f(arg,arg)[arg]`, values bare unless they need double quotes. [`Expr::shape`] renders
+//! `f(arg,arg)[arg]` (transformer lists `(a,b)`), values through libsinsp's `escape_str`. [`Expr::shape`] renders
 //! the tree structure for tests (`or(and(unary(f, exists), ...))`).
 
 use std::fmt::{self, Write as _};
@@ -290,7 +290,9 @@ pub struct ListLit {
 /// The right-hand side of a check.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rhs {
-    /// A single value (a bare field name here is a string).
+    /// A single value (a bare field name here is a string). After `in`/`intersects`/
+    /// `pmatch` or a modifier, a bare identifier is such a value, compiled as a
+    /// one-element list.
     Value(ValueLit),
     /// A literal list.
     List(ListLit),
@@ -298,9 +300,6 @@ pub enum Rhs {
     Val(FieldRef),
     /// A transformer: compare with a computed value.
     Transformer(Transformer),
-    /// A bare identifier after `in`/`intersects`/`pmatch` or a modifier (an unexpanded
-    /// list name); the compiler rejects it.
-    Ident(ValueLit),
 }
 
 impl Expr {
@@ -438,7 +437,6 @@ fn shape_into(e: &Expr, s: &mut String) {
                         }
                         Rhs::Val(f) => format!("field {}", field_text(f)),
                         Rhs::Transformer(t) => format!("transformer {}", transformer_text(t)),
-                        Rhs::Ident(v) => format!("identifier {}", v.text),
                     };
                     let _ = write!(s, "binary({lhs}, {op}, {rhs})");
                 }
@@ -447,52 +445,53 @@ fn shape_into(e: &Expr, s: &mut String) {
     }
 }
 
-/// Whether a value must be double-quoted by the canonical printer.
-fn needs_quotes(v: &str) -> bool {
-    v.is_empty()
-        || v.bytes().any(|b| {
-            b.is_ascii_whitespace()
-                || b == b'='
-                || b == b'"'
-                || b == b'\''
-                || b == b'\\'
-                || b.is_ascii_control()
-        })
-}
-
-/// Writes a value as the canonical printer does: bare, or double-quoted with escapes.
+/// Writes a value as libsinsp's `escape_str` does for the canonical print: bare, unless
+/// it contains a blank, `=`, a quote, a backslash or a NUL, in which case it is
+/// double-quoted with `\b \f \n \r \t \\ \"` escaped. An empty value prints as nothing.
 pub fn write_value(out: &mut String, v: &str) {
-    if !needs_quotes(v) {
-        out.push_str(v);
-        return;
+    let quote = v.bytes().any(|b| {
+        matches!(
+            b,
+            0x08 | 0x0c | b'\n' | b'\r' | b'\t' | b' ' | b'=' | b'\\' | b'"' | b'\'' | 0
+        )
+    });
+    if quote {
+        out.push('"');
     }
-    out.push('"');
     for c in v.chars() {
         match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
             c => out.push(c),
         }
     }
-    out.push('"');
+    if quote {
+        out.push('"');
+    }
 }
 
 fn field_text(f: &FieldRef) -> String {
     let mut s = f.name.clone();
-    if let Some(a) = &f.arg {
-        s.push('[');
-        write_value(&mut s, a);
-        s.push(']');
-    }
+    push_arg(&mut s, f.arg.as_deref());
     s
+}
+
+/// `[arg]` as upstream prints it: `[""]` for an empty argument.
+fn push_arg(s: &mut String, arg: Option<&str>) {
+    match arg {
+        None => {}
+        Some("") => s.push_str("[\"\"]"),
+        Some(a) => {
+            s.push('[');
+            write_value(s, a);
+            s.push(']');
+        }
+    }
 }
 
 fn targ_text(a: &TArg, s: &mut String) {
@@ -504,7 +503,7 @@ fn targ_text(a: &TArg, s: &mut String) {
             s.push('(');
             for (i, it) in items.iter().enumerate() {
                 if i > 0 {
-                    s.push_str(", ");
+                    s.push(',');
                 }
                 targ_text(it, s);
             }
@@ -523,11 +522,7 @@ fn transformer_text(t: &Transformer) -> String {
         targ_text(a, &mut s);
     }
     s.push(')');
-    if let Some(a) = &t.arg {
-        s.push('[');
-        write_value(&mut s, a);
-        s.push(']');
-    }
+    push_arg(&mut s, t.arg.as_deref());
     s
 }
 
@@ -573,7 +568,7 @@ fn write_expr(e: &Expr, out: &mut String) {
                 Some(r) => {
                     out.push(' ');
                     match r {
-                        Rhs::Value(v) | Rhs::Ident(v) => write_value(out, &v.text),
+                        Rhs::Value(v) => write_value(out, &v.text),
                         Rhs::List(l) => {
                             out.push('(');
                             for (i, v) in l.items.iter().enumerate() {

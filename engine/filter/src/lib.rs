@@ -42,8 +42,9 @@
 //! * [`ops`]: allocation-free primitives (fnmatch globs, path-prefix sets, base64, getopt,
 //!   service names).
 //!
-//! Stack: parsing nests one Rust frame group per parenthesis level; a depth-1000 condition
-//! needs about 4 MiB of stack in debug builds and well under 1 MiB in release builds.
+//! Stack: the depth limit counts nested grammar functions as libsinsp does (5 per
+//! parenthesis), so Falco's limit of 1000 allows about 200 nested parentheses, which
+//! needs under 1 MiB of stack even in debug builds.
 #![forbid(unsafe_code)]
 
 pub mod ast;

@@ -50,25 +50,36 @@ pub struct ParseError {
 
 type PResult<T> = Result<T, ParseError>;
 
-const STR_WORD_OPS: [(&str, Op); 9] = [
-    ("glob", Op::Glob),
-    ("iglob", Op::IGlob),
-    ("contains", Op::Contains),
-    ("icontains", Op::IContains),
-    ("bcontains", Op::BContains),
-    ("startswith", Op::StartsWith),
-    ("bstartswith", Op::BStartsWith),
-    ("endswith", Op::EndsWith),
-    ("regex", Op::Regex),
+/// Symbol operators first, then word operators that need a blank after them.
+const STR_OPS: [(&str, Op, bool); 12] = [
+    ("==", Op::EqEq, false),
+    ("=", Op::Eq, false),
+    ("!=", Op::Ne, false),
+    ("glob", Op::Glob, true),
+    ("iglob", Op::IGlob, true),
+    ("contains", Op::Contains, true),
+    ("icontains", Op::IContains, true),
+    ("bcontains", Op::BContains, true),
+    ("startswith", Op::StartsWith, true),
+    ("bstartswith", Op::BStartsWith, true),
+    ("endswith", Op::EndsWith, true),
+    ("regex", Op::Regex, true),
 ];
 
-const OPS_LIST_MSG: &str = "expected a valid check operator: one of '=', '==', '!=', '<', '<=', '>', '>=', \
-'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'glob', 'iglob', 'in', \
-'intersects', 'pmatch', 'exists', 'regex'";
+const NUM_OPS: [(&str, Op); 4] = [("<=", Op::Le), ("<", Op::Lt), (">=", Op::Ge), (">", Op::Gt)];
 
-const NUM_MSG: &str =
-    "expected a number value or a field with a valid transformer: 'val', 'tolower', \
-'toupper', 'b64', 'basename', 'len', 'join', 'concat', 'getopt'";
+const LIST_OPS: [(&str, Op); 3] = [
+    ("intersects", Op::Intersects),
+    ("in", Op::In),
+    ("pmatch", Op::PMatch),
+];
+
+const OPS_LIST_MSG: &str = "expected a valid check operator: one of 'exists', '<=', '<', '>=', '>', '==', '=', \
+'!=', 'glob', 'iglob', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'regex', \
+'intersects', 'in', 'pmatch'";
+
+const TRANSFORMERS_MSG: &str =
+    "'val', 'tolower', 'toupper', 'b64', 'basename', 'len', 'join', 'concat', 'getopt'";
 
 /// Parses `text` with the libs default options (depth 100).
 pub fn parse(text: &str) -> Result<Expr, ParseError> {
@@ -81,26 +92,40 @@ pub fn parse_with(text: &str, opts: ParserOptions) -> Result<Expr, ParseError> {
 }
 
 /// A parser over one condition. [`Parser::pos`] tells where it stopped.
+///
+/// The structure mirrors libsinsp's parser function by function, because the depth limit
+/// counts nested grammar functions (not only parentheses: `((a))` costs 5 levels per
+/// parenthesis, a check at the bottom 4 to 7), node positions are taken on entry to a
+/// function (before skipping blanks), and the "unexpected token after 'X'" message names
+/// the last token lexed.
 #[derive(Debug)]
 pub struct Parser<'a> {
     src: &'a [u8],
     pos: Pos,
     depth: usize,
     opts: ParserOptions,
-    last_token: (usize, usize),
+    last_token: String,
 }
 
+/// libsinsp's blank set (`lex_blank`).
 fn is_blank(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | 0x08 | b'\r' | b'\n')
 }
 
+/// POSIX `[[:space:]]`.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
 fn is_bare_string_char(b: u8) -> bool {
-    !(matches!(b, b'(' | b')' | b'"' | b'\'' | b'=' | b',') || b.is_ascii_whitespace() || b == 0x0b)
+    !(matches!(b, b'(' | b')' | b'"' | b'\'' | b'=' | b',') || is_space(b))
 }
 
 fn is_field_arg_char(b: u8) -> bool {
-    !(matches!(b, b'[' | b']' | b'"' | b'\'') || b.is_ascii_whitespace() || b == 0x0b)
+    !(matches!(b, b'[' | b']' | b'"' | b'\'') || is_space(b))
 }
+
+type Saved = (Pos, String);
 
 impl<'a> Parser<'a> {
     /// A parser for `text`.
@@ -110,7 +135,7 @@ impl<'a> Parser<'a> {
             pos: Pos::default(),
             depth: 0,
             opts,
-            last_token: (0, 0),
+            last_token: String::new(),
         }
     }
 
@@ -124,30 +149,23 @@ impl<'a> Parser<'a> {
         if self.src.is_empty() {
             return Err(self.err("filter input string is empty"));
         }
-        self.ws();
         let e = self.or_expr()?;
-        self.ws();
-        if self.pos.idx < self.src.len() {
-            let tok = self.last_token_text();
+        if self.pos.idx != self.src.len() {
             return Err(self.err(format!(
-                "unexpected token after '{tok}', expecting 'or', 'and'"
+                "unexpected token after '{}', expecting 'or', 'and'",
+                self.last_token
             )));
         }
         Ok(e)
     }
 
-    // ---- low-level cursor helpers ----
+    // ---- cursor helpers ----
 
     fn err(&self, msg: impl Into<String>) -> ParseError {
         ParseError {
             message: msg.into(),
             pos: self.pos,
         }
-    }
-
-    fn last_token_text(&self) -> String {
-        let (a, b) = self.last_token;
-        String::from_utf8_lossy(self.src.get(a..b).unwrap_or(&[])).into_owned()
     }
 
     fn peek(&self) -> Option<u8> {
@@ -170,49 +188,65 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn bump_n(&mut self, n: usize) {
+    fn save(&self) -> Saved {
+        (self.pos, self.last_token.clone())
+    }
+
+    fn restore(&mut self, s: Saved) {
+        self.pos = s.0;
+        self.last_token = s.1;
+    }
+
+    /// Consumes blanks; the only lexer that leaves `last_token` alone.
+    fn lex_blank(&mut self) -> bool {
+        let mut found = false;
+        while self.peek().is_some_and(is_blank) {
+            self.bump();
+            found = true;
+        }
+        found
+    }
+
+    /// Consumes `n` bytes as a token.
+    fn take(&mut self, n: usize) -> &'a str {
+        let start = self.pos.idx;
         for _ in 0..n {
             self.bump();
         }
+        // Tokens end at ASCII delimiters or at the end, so the slice is valid UTF-8.
+        let t = std::str::from_utf8(self.src.get(start..self.pos.idx).unwrap_or(&[])).unwrap_or("");
+        self.last_token.clear();
+        self.last_token.push_str(t);
+        t
     }
 
-    fn ws(&mut self) {
-        while self.peek().is_some_and(is_blank) {
-            self.bump();
-        }
-    }
-
-    /// At least one blank character.
-    fn blank(&mut self) -> bool {
-        if self.peek().is_some_and(is_blank) {
-            self.ws();
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Matches `s` as a prefix of the remaining input.
-    fn lit(&mut self, s: &str) -> bool {
+    fn lex_str(&mut self, s: &str) -> bool {
         if self.rest().starts_with(s.as_bytes()) {
-            let start = self.pos.idx;
-            self.bump_n(s.len());
-            self.last_token = (start, self.pos.idx);
+            self.take(s.len());
             true
         } else {
             false
         }
     }
 
-    fn token_from(&mut self, start: usize) -> &'a str {
-        self.last_token = (start, self.pos.idx);
-        // Token boundaries are ASCII delimiters, so the slice is valid UTF-8.
-        std::str::from_utf8(self.src.get(start..self.pos.idx).unwrap_or(&[])).unwrap_or("")
+    /// An operator; `needs_blank` operators must be followed by blanks (consumed).
+    fn lex_op(&mut self, s: &str, needs_blank: bool) -> bool {
+        if !needs_blank {
+            return self.lex_str(s);
+        }
+        let saved = self.save();
+        if self.lex_str(s) {
+            if self.lex_blank() {
+                return true;
+            }
+            self.restore(saved);
+        }
+        false
     }
 
     fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
-        if self.depth > self.opts.max_depth {
+        if self.depth >= self.opts.max_depth {
             return Err(self.err(format!(
                 "exceeded max depth limit of {}",
                 self.opts.max_depth
@@ -225,622 +259,646 @@ impl<'a> Parser<'a> {
         self.depth = self.depth.saturating_sub(1);
     }
 
+    /// Runs `f` one depth level down (libsinsp's `depth_guard`).
+    fn guarded<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        self.enter()?;
+        let r = f(self);
+        self.leave();
+        r
+    }
+
     // ---- lexemes ----
 
+    fn ident_len(r: &[u8]) -> usize {
+        let alpha = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        if alpha == 0 {
+            return 0;
+        }
+        alpha
+            + r[alpha..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count()
+    }
+
     /// `[a-zA-Z]+[a-zA-Z0-9_]*`
-    fn identifier(&mut self) -> Option<&'a str> {
-        let start = self.pos.idx;
-        if !self.peek().is_some_and(|b| b.is_ascii_alphabetic()) {
-            return None;
-        }
-        while self
-            .peek()
-            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
-        {
-            self.bump();
-        }
-        Some(self.token_from(start))
+    fn lex_identifier(&mut self) -> Option<&'a str> {
+        let n = Self::ident_len(self.rest());
+        (n > 0).then(|| self.take(n))
     }
 
     /// `identifier ("." identifier)+`
-    fn field_name(&mut self) -> Option<&'a str> {
-        let save = self.pos;
-        let start = self.pos.idx;
-        self.identifier()?;
+    fn lex_field_name(&mut self) -> Option<&'a str> {
+        let r = self.rest();
+        let mut n = Self::ident_len(r);
+        if n == 0 {
+            return None;
+        }
         let mut segments = 1;
-        loop {
-            let before = self.pos;
-            if self.peek() == Some(b'.') {
-                self.bump();
-                if self.identifier().is_some() {
-                    segments += 1;
-                    continue;
-                }
-            }
-            self.pos = before;
-            break;
-        }
-        if segments < 2 {
-            self.pos = save;
-            return None;
-        }
-        Some(self.token_from(start))
-    }
-
-    fn number(&mut self) -> Option<String> {
-        let start = self.pos.idx;
-        let save = self.pos;
-        let r = self.rest();
-        if r.len() > 2 && r[0] == b'0' && (r[1] == b'x' || r[1] == b'X') && r[2].is_ascii_hexdigit()
-        {
-            self.bump_n(2);
-            while self.peek().is_some_and(|b| b.is_ascii_hexdigit()) {
-                self.bump();
-            }
-            return Some(self.token_from(start).to_string());
-        }
-        if matches!(self.peek(), Some(b'+' | b'-')) {
-            self.bump();
-        }
-        if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
-            self.pos = save;
-            return None;
-        }
-        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
-            self.bump();
-        }
-        if self.peek() == Some(b'.') {
-            self.bump();
-            while self.peek().is_some_and(|b| b.is_ascii_digit()) {
-                self.bump();
-            }
-        }
-        let r = self.rest();
-        if r.len() > 2
-            && matches!(r[0], b'e' | b'E')
-            && matches!(r[1], b'+' | b'-')
-            && r[2].is_ascii_digit()
-        {
-            self.bump_n(2);
-            while self.peek().is_some_and(|b| b.is_ascii_digit()) {
-                self.bump();
-            }
-        }
-        Some(self.token_from(start).to_string())
-    }
-
-    fn bare_string(&mut self) -> Option<String> {
-        let start = self.pos.idx;
-        while self.peek().is_some_and(is_bare_string_char) {
-            self.bump();
-        }
-        if self.pos.idx == start {
-            return None;
-        }
-        Some(self.token_from(start).to_string())
-    }
-
-    /// A quoted string. `Ok(None)` if the input does not start with a quote, or the string
-    /// is unterminated (the caller reports a grammar error); `Err` on a bad escape.
-    fn quoted(&mut self) -> PResult<Option<String>> {
-        let Some(q @ (b'"' | b'\'')) = self.peek() else {
-            return Ok(None);
-        };
-        let save = self.pos;
-        let start = self.pos.idx;
-        self.bump();
-        let mut out: Vec<u8> = Vec::new();
-        loop {
-            let Some(b) = self.peek() else {
-                self.pos = save;
-                return Ok(None);
-            };
-            if b == q {
-                self.bump();
+        while r.get(n) == Some(&b'.') {
+            let m = Self::ident_len(&r[n + 1..]);
+            if m == 0 {
                 break;
             }
-            if b != b'\\' {
-                out.push(b);
-                self.bump();
+            n += 1 + m;
+            segments += 1;
+        }
+        (segments >= 2).then(|| self.take(n))
+    }
+
+    /// `0[xX][0-9a-zA-Z]+` or `[+-]?[0-9]+\.?[0-9]*([eE][+-][0-9]+)?`
+    fn lex_number(&mut self) -> Option<&'a str> {
+        let r = self.rest();
+        if r.len() > 2
+            && r[0] == b'0'
+            && matches!(r[1], b'x' | b'X')
+            && r[2].is_ascii_alphanumeric()
+        {
+            let n = 2 + r[2..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            return Some(self.take(n));
+        }
+        let mut n = usize::from(matches!(r.first(), Some(b'+' | b'-')));
+        let digits = r[n..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        n += digits;
+        if r.get(n) == Some(&b'.') {
+            n += 1;
+            n += r[n..].iter().take_while(|b| b.is_ascii_digit()).count();
+        }
+        if r.len() > n + 2
+            && matches!(r[n], b'e' | b'E')
+            && matches!(r[n + 1], b'+' | b'-')
+            && r[n + 2].is_ascii_digit()
+        {
+            n += 2;
+            n += r[n..].iter().take_while(|b| b.is_ascii_digit()).count();
+        }
+        Some(self.take(n))
+    }
+
+    fn lex_run(&mut self, pred: fn(u8) -> bool) -> Option<&'a str> {
+        let n = self.rest().iter().take_while(|b| pred(**b)).count();
+        (n > 0).then(|| self.take(n))
+    }
+
+    /// `not` followed by at least one `[[:space:]]`.
+    fn lex_not_blank(&mut self) -> bool {
+        let r = self.rest();
+        if !r.starts_with(b"not") {
+            return false;
+        }
+        let sp = r[3..].iter().take_while(|b| is_space(**b)).count();
+        if sp == 0 {
+            return false;
+        }
+        self.take(3 + sp);
+        true
+    }
+
+    /// A quoted string: it ends at the first delimiter whose preceding character is not a
+    /// backslash (so `'a\\'` is not closed by its last quote, as in libsinsp); the content
+    /// is then unescaped. `Ok(false)` (nothing consumed) when unterminated; `Err` on a bad
+    /// escape, with the cursor after the closing quote.
+    fn lex_quoted(&mut self) -> PResult<bool> {
+        let Some(q @ (b'"' | b'\'')) = self.peek() else {
+            return Ok(false);
+        };
+        let r = self.rest();
+        let mut prev = b'\\';
+        let mut end = None;
+        for (i, &c) in r.iter().enumerate() {
+            if c == 0 {
+                break;
+            }
+            if c == q && prev != b'\\' {
+                end = Some(i);
+                break;
+            }
+            prev = c;
+        }
+        let Some(end) = end else { return Ok(false) };
+        for _ in 0..=end {
+            self.bump();
+        }
+        let inner = &r[1..end];
+        let value = self.unescape(inner, q)?;
+        self.last_token = value;
+        Ok(true)
+    }
+
+    fn unescape(&self, s: &[u8], q: u8) -> PResult<String> {
+        let mut out: Vec<u8> = Vec::with_capacity(s.len());
+        let mut i = 0;
+        while i < s.len() {
+            let c = s[i];
+            i += 1;
+            if c != b'\\' {
+                out.push(c);
                 continue;
             }
-            let esc_pos = self.pos;
-            self.bump();
-            let Some(e) = self.peek() else {
-                self.pos = save;
-                return Ok(None);
-            };
-            let decoded = match e {
-                b'b' => Some(0x08),
-                b'f' => Some(0x0c),
-                b'n' => Some(b'\n'),
-                b'r' => Some(b'\r'),
-                b't' => Some(b'\t'),
-                b'\\' => Some(b'\\'),
-                b'/' => Some(b'/'),
-                b' ' => Some(b'\\'),
-                b'"' if q == b'"' => Some(b'"'),
-                b'\'' if q == b'\'' => Some(b'\''),
+            // The scan guarantees a character after a backslash inside the string.
+            let Some(&e) = s.get(i) else { break };
+            i += 1;
+            match e {
+                b'b' => out.push(0x08),
+                b'f' => out.push(0x0c),
+                b'n' => out.push(b'\n'),
+                b'r' => out.push(b'\r'),
+                b't' => out.push(b'\t'),
+                b' ' | b'\\' => out.push(b'\\'),
+                b'/' => out.push(b'/'),
+                b'"' if q == b'"' => out.push(b'"'),
+                b'"' => return Err(self.err("invalid \\\" escape in '-quoted string")),
+                b'\'' if q == b'\'' => out.push(b'\''),
+                b'\'' => return Err(self.err("invalid \\' escape in \"-quoted string")),
                 b'x' if self.opts.hex_escapes => {
-                    let r = self.rest();
-                    let h = r.get(1..3).and_then(|h| std::str::from_utf8(h).ok());
-                    match h.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                        Some(v) if h.is_some_and(|h| h.bytes().all(|c| c.is_ascii_hexdigit())) => {
-                            self.bump_n(2);
-                            Some(v)
+                    let Some(h) = s.get(i..i + 2) else {
+                        return Err(self.err("truncated hex char escape sequence"));
+                    };
+                    let v = std::str::from_utf8(h)
+                        .ok()
+                        .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()))
+                        .and_then(|h| u8::from_str_radix(h, 16).ok());
+                    match v {
+                        Some(v) => out.push(v),
+                        None => {
+                            return Err(self.err(format!(
+                                "invalid hex char escape sequence: {}",
+                                String::from_utf8_lossy(h)
+                            )))
                         }
-                        _ => None,
                     }
+                    i += 2;
                 }
-                _ => None,
-            };
-            match decoded {
-                Some(v) => {
-                    out.push(v);
-                    self.bump();
-                }
-                None => {
-                    let shown = String::from_utf8_lossy(
-                        self.src
-                            .get(esc_pos.idx + 1..esc_pos.idx + 2)
-                            .unwrap_or(&[]),
-                    )
-                    .into_owned();
-                    self.pos = esc_pos;
+                other => {
+                    let shown = match std::str::from_utf8(&s[i - 1..]) {
+                        Ok(t) => t.chars().next().map(String::from).unwrap_or_default(),
+                        Err(_) => String::from_utf8_lossy(&[other]).into_owned(),
+                    };
                     return Err(self.err(format!("unsupported string escape sequence: \\{shown}")));
                 }
             }
         }
-        self.last_token = (start, self.pos.idx);
-        // NUL bytes can only come from `\x00`; keep them (valid UTF-8), the compiler checks.
-        Ok(Some(String::from_utf8_lossy(&out).into_owned()))
+        // Escapes and delimiters are ASCII, so the result stays valid UTF-8 unless a `\x`
+        // escape produced a non-ASCII byte; keep such bytes as U+FFFD.
+        Ok(match String::from_utf8(out) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        })
     }
 
-    /// `[ (quoted | field_arg_bare) ]` after a field or transformer.
-    fn field_arg(&mut self) -> PResult<Option<String>> {
-        if !self.lit("[") {
+    fn lex_transformer_type(&mut self) -> Option<TransformerKind> {
+        for k in TransformerKind::ALL {
+            let r = self.rest();
+            let name = k.as_str().as_bytes();
+            if r.starts_with(name) && r.get(name.len()) == Some(&b'(') {
+                self.take(name.len() + 1);
+                return Some(k);
+            }
+        }
+        None
+    }
+
+    // ---- grammar (one function per libsinsp parser function) ----
+
+    fn or_expr(&mut self) -> PResult<Expr> {
+        self.guarded(|p| {
+            let pos = p.pos;
+            p.lex_blank();
+            let mut children = vec![p.and_expr()?];
+            p.lex_blank();
+            while p.lex_str("or") {
+                let child = if !p.lex_blank() {
+                    if p.lex_str("(") {
+                        p.embedded()?
+                    } else {
+                        return Err(p.err("expected blank or '(' after 'or'"));
+                    }
+                } else {
+                    p.and_expr()?
+                };
+                children.push(child);
+                p.lex_blank();
+            }
+            Ok(collapse(children, false, pos))
+        })
+    }
+
+    fn and_expr(&mut self) -> PResult<Expr> {
+        self.guarded(|p| {
+            let pos = p.pos;
+            p.lex_blank();
+            let mut children = vec![p.not_expr()?];
+            p.lex_blank();
+            while p.lex_str("and") {
+                let child = if !p.lex_blank() {
+                    if p.lex_str("(") {
+                        p.embedded()?
+                    } else {
+                        return Err(p.err("expected blank or '(' after 'and'"));
+                    }
+                } else {
+                    p.not_expr()?
+                };
+                children.push(child);
+                p.lex_blank();
+            }
+            Ok(collapse(children, true, pos))
+        })
+    }
+
+    fn not_expr(&mut self) -> PResult<Expr> {
+        self.guarded(|p| {
+            let pos = p.pos;
+            p.lex_blank();
+            let mut is_not = false;
+            while p.lex_not_blank() {
+                is_not = !is_not;
+            }
+            let child = if p.lex_str("not(") {
+                is_not = !is_not;
+                p.embedded()?
+            } else {
+                p.check()?
+            };
+            Ok(if is_not {
+                Expr::Not {
+                    pos,
+                    child: Box::new(child),
+                }
+            } else {
+                child
+            })
+        })
+    }
+
+    /// After `(`: `blank or_expr blank )`.
+    fn embedded(&mut self) -> PResult<Expr> {
+        self.guarded(|p| {
+            p.lex_blank();
+            let child = p.or_expr()?;
+            p.lex_blank();
+            if !p.lex_str(")") {
+                return Err(p.err("expected a ')' token"));
+            }
+            Ok(child)
+        })
+    }
+
+    fn check(&mut self) -> PResult<Expr> {
+        self.guarded(|p| {
+            let pos = p.pos;
+            p.lex_blank();
+            if p.lex_str("(") {
+                return p.embedded();
+            }
+            if let Some(name) = p.lex_field_name() {
+                let left = p.field_remainder(name, pos)?;
+                return p.condition(Operand::Field(left), pos);
+            }
+            if let Some(kind) = p.lex_transformer_type() {
+                p.lex_blank();
+                let left = p.transformer_remainder(kind, pos)?;
+                return p.condition(Operand::Transformer(left), pos);
+            }
+            if let Some(id) = p.lex_identifier() {
+                return Ok(Expr::Macro {
+                    pos,
+                    name: id.to_string(),
+                });
+            }
+            Err(p.err("expected a '(' token, a field check, or an identifier"))
+        })
+    }
+
+    fn field_remainder(&mut self, name: &str, pos: Pos) -> PResult<FieldRef> {
+        self.guarded(|p| {
+            let arg = p.optional_field_arg()?;
+            Ok(FieldRef {
+                pos,
+                name: name.to_string(),
+                arg,
+            })
+        })
+    }
+
+    fn optional_field_arg(&mut self) -> PResult<Option<String>> {
+        if !self.lex_str("[") {
             return Ok(None);
         }
-        let arg = if let Some(q) = self.quoted()? {
-            q
-        } else {
-            let start = self.pos.idx;
-            while self.peek().is_some_and(is_field_arg_char) {
-                self.bump();
-            }
-            if self.pos.idx == start {
-                return Err(
-                    self.err("expected a valid field argument: a quoted string or a bare string")
-                );
-            }
-            self.token_from(start).to_string()
-        };
-        if !self.lit("]") {
+        if !(self.lex_quoted()? || self.lex_run(is_field_arg_char).is_some()) {
+            return Err(
+                self.err("expected a valid field argument: a quoted string or a bare string")
+            );
+        }
+        let arg = self.last_token.clone();
+        if !self.lex_str("]") {
             return Err(self.err("expected a ']' token"));
         }
         Ok(Some(arg))
     }
 
-    fn field(&mut self) -> PResult<Option<FieldRef>> {
-        let pos = self.pos;
-        let Some(name) = self.field_name() else {
-            return Ok(None);
-        };
-        let arg = self.field_arg()?;
-        Ok(Some(FieldRef {
-            pos,
-            name: name.to_string(),
-            arg,
-        }))
-    }
-
-    /// A transformer if the input starts with `tname(`; otherwise consumes nothing.
-    fn transformer(&mut self) -> PResult<Option<Transformer>> {
-        let save = self.pos;
-        let saved_tok = self.last_token;
-        let Some(id) = self.identifier() else {
-            return Ok(None);
-        };
-        let kind = match TransformerKind::from_name(id) {
-            Some(k) if self.peek() == Some(b'(') => k,
-            _ => {
-                self.pos = save;
-                self.last_token = saved_tok;
-                return Ok(None);
-            }
-        };
-        self.lit("(");
-        self.enter()?;
-        let mut args = vec![self.targ()?];
-        loop {
-            self.ws();
-            if self.lit(",") {
-                args.push(self.targ()?);
-            } else {
-                break;
-            }
-        }
-        self.ws();
-        if !self.lit(")") {
-            return Err(self.err("expected a ')' token"));
-        }
-        self.leave();
-        let arg = self.field_arg()?;
-        Ok(Some(Transformer {
-            pos: save,
-            kind,
-            args,
-            arg,
-        }))
-    }
-
-    fn targ(&mut self) -> PResult<TArg> {
-        self.ws();
-        let pos = self.pos;
-        if let Some(n) = self.number() {
-            return Ok(TArg::Value(ValueLit { pos, text: n }));
-        }
-        if let Some(q) = self.quoted()? {
-            return Ok(TArg::Value(ValueLit { pos, text: q }));
-        }
-        if self.lit("(") {
-            return self.tlist(pos);
-        }
-        if let Some(t) = self.transformer()? {
-            return Ok(TArg::Transformer(t));
-        }
-        if let Some(f) = self.field()? {
-            return Ok(TArg::Field(f));
-        }
-        Err(self.err("expected a field, a transformer, a quoted string, a number or a list"))
-    }
-
-    fn tlist(&mut self, pos: Pos) -> PResult<TArg> {
-        let mut items = Vec::new();
-        self.ws();
-        if self.lit(")") {
-            return Ok(TArg::List(items, pos));
-        }
-        loop {
-            self.ws();
-            let ipos = self.pos;
-            let item = if let Some(t) = self.transformer()? {
-                TArg::Transformer(t)
-            } else if let Some(f) = self.field()? {
-                TArg::Field(f)
-            } else if let Some(q) = self.quoted()? {
-                TArg::Value(ValueLit { pos: ipos, text: q })
-            } else if let Some(n) = self.number() {
-                TArg::Value(ValueLit { pos: ipos, text: n })
-            } else {
-                return Err(
-                    self.err("expected a field, a transformer, a quoted string or a number")
-                );
-            };
-            items.push(item);
-            self.ws();
-            if self.lit(",") {
-                continue;
-            }
-            if self.lit(")") {
-                return Ok(TArg::List(items, pos));
-            }
-            return Err(self.err("expected a ')' token"));
-        }
-    }
-
-    // ---- grammar ----
-
-    fn or_expr(&mut self) -> PResult<Expr> {
-        self.enter()?;
-        let first = self.and_expr()?;
-        let mut children = vec![first];
-        loop {
-            let save = self.pos;
-            self.ws();
-            if self.lit("or") {
-                if self.blank() {
-                    children.push(self.and_expr()?);
-                } else if self.lit("(") {
-                    children.push(self.nested()?);
-                } else {
-                    return Err(self.err("expected blank or '(' after 'or'"));
-                }
-            } else {
-                self.pos = save;
-                break;
-            }
-        }
-        self.leave();
-        Ok(collapse(children, false))
-    }
-
-    fn and_expr(&mut self) -> PResult<Expr> {
-        let first = self.not_expr()?;
-        let mut children = vec![first];
-        loop {
-            let save = self.pos;
-            self.ws();
-            if self.lit("and") {
-                if self.blank() {
-                    children.push(self.not_expr()?);
-                } else if self.lit("(") {
-                    children.push(self.nested()?);
-                } else {
-                    return Err(self.err("expected blank or '(' after 'and'"));
-                }
-            } else {
-                self.pos = save;
-                break;
-            }
-        }
-        Ok(collapse(children, true))
-    }
-
-    fn not_expr(&mut self) -> PResult<Expr> {
-        self.ws();
-        let first_pos = self.pos;
-        let mut count = 0usize;
-        let inner = loop {
-            let save = self.pos;
-            let saved_tok = self.last_token;
-            if self.lit("not") {
-                if self.blank() {
-                    count += 1;
-                    continue;
-                }
-                if self.lit("(") {
-                    count += 1;
-                    break self.nested()?;
-                }
-                self.pos = save;
-                self.last_token = saved_tok;
-            }
-            break self.check()?;
-        };
-        if count % 2 == 1 {
-            Ok(Expr::Not {
-                pos: first_pos,
-                child: Box::new(inner),
-            })
-        } else {
-            Ok(inner)
-        }
-    }
-
-    /// After `(`: `ws or_expr ws )`.
-    fn nested(&mut self) -> PResult<Expr> {
-        self.ws();
-        let e = self.or_expr()?;
-        self.ws();
-        if !self.lit(")") {
-            return Err(self.err("expected a ')' token"));
-        }
-        Ok(e)
-    }
-
-    fn check(&mut self) -> PResult<Expr> {
-        self.ws();
-        if self.lit("(") {
-            return self.nested();
-        }
-        self.leaf_check()
-    }
-
-    /// A check that is not parenthesised: `lhs predicate` or a macro name. Kept out of
-    /// [`Parser::check`] so the frames on the parenthesis recursion path stay small.
-    #[inline(never)]
-    fn leaf_check(&mut self) -> PResult<Expr> {
-        let pos = self.pos;
-        if let Some(t) = self.transformer()? {
-            return self.predicate(Operand::Transformer(t), pos);
-        }
-        if let Some(f) = self.field()? {
-            return self.predicate(Operand::Field(f), pos);
-        }
-        if let Some(id) = self.identifier() {
-            return Ok(Expr::Macro {
-                pos,
-                name: id.to_string(),
-            });
-        }
-        Err(self.err("expected a '(' token, a field check, or an identifier"))
-    }
-
-    /// `val(field)` or a transformer.
-    fn rhs_tr(&mut self) -> PResult<Option<Rhs>> {
-        if self.lit("val(") {
-            self.ws();
-            let Some(f) = self.field()? else {
-                return Err(self.err("expected a field inside 'val()'"));
-            };
-            self.ws();
-            if !self.lit(")") {
-                return Err(self.err("expected a ')' token"));
-            }
-            return Ok(Some(Rhs::Val(f)));
-        }
-        Ok(self.transformer()?.map(Rhs::Transformer))
-    }
-
-    fn list(&mut self) -> PResult<ListLit> {
-        let pos = self.pos;
-        // caller checked '('
-        self.lit("(");
-        let mut items = Vec::new();
-        self.ws();
-        if self.lit(")") {
-            return Ok(ListLit { pos, items });
-        }
-        loop {
-            self.ws();
-            let vpos = self.pos;
-            let v = match self.quoted()? {
-                Some(q) => q,
-                None => match self.bare_string() {
-                    Some(b) => b,
-                    None => {
-                        return Err(
-                            self.err("expected a list value: a quoted string or a bare string")
-                        )
-                    }
-                },
-            };
-            items.push(ValueLit { pos: vpos, text: v });
-            self.ws();
-            if self.lit(",") {
-                continue;
-            }
-            if self.lit(")") {
-                return Ok(ListLit { pos, items });
-            }
-            return Err(self.err("expected a ')' token"));
-        }
-    }
-
-    fn predicate(&mut self, lhs: Operand, pos: Pos) -> PResult<Expr> {
-        self.ws();
-        if self.lit("exists") {
-            return mk(pos, lhs, Op::Exists, None, None);
-        }
-        for (s, op) in [("<=", Op::Le), ("<", Op::Lt), (">=", Op::Ge), (">", Op::Gt)] {
-            if self.lit(s) {
-                self.ws();
-                if let Some(r) = self.rhs_tr()? {
-                    return mk(pos, lhs, op, None, Some(r));
-                }
-                let vpos = self.pos;
-                return match self.number() {
-                    Some(n) => mk(
-                        pos,
-                        lhs,
-                        op,
-                        None,
-                        Some(Rhs::Value(ValueLit { pos: vpos, text: n })),
-                    ),
-                    None => Err(self.err(NUM_MSG)),
-                };
-            }
-        }
-        let mut str_op = None;
-        for (s, op) in [("==", Op::EqEq), ("=", Op::Eq), ("!=", Op::Ne)] {
-            if self.lit(s) {
-                str_op = Some(op);
-                break;
-            }
-        }
-        if str_op.is_none() {
-            for (s, op) in STR_WORD_OPS {
-                let save = self.pos;
-                if self.lit(s) {
-                    if self.peek().is_some_and(is_blank) {
-                        str_op = Some(op);
-                        break;
-                    }
-                    self.pos = save;
-                }
-            }
-        }
-        if let Some(op) = str_op {
-            return self.str_rhs(lhs, op, pos);
-        }
-        for (s, op) in [
-            ("intersects", Op::Intersects),
-            ("in", Op::In),
-            ("pmatch", Op::PMatch),
-        ] {
-            if self.lit(s) {
-                self.ws();
-                if self.peek() == Some(b'(') {
-                    let l = self.list()?;
-                    return mk(pos, lhs, op, None, Some(Rhs::List(l)));
-                }
-                if let Some(r) = self.rhs_tr()? {
-                    return mk(pos, lhs, op, None, Some(r));
-                }
-                let vpos = self.pos;
-                if let Some(id) = self.identifier() {
-                    return mk(
-                        pos,
-                        lhs,
-                        op,
-                        None,
-                        Some(Rhs::Ident(ValueLit {
-                            pos: vpos,
-                            text: id.to_string(),
-                        })),
-                    );
-                }
-                return Err(
-                    self.err("expected a list, a list name or a field with a valid transformer")
-                );
-            }
-        }
-        Err(self.err(OPS_LIST_MSG))
-    }
-
-    fn str_rhs(&mut self, lhs: Operand, op: Op, pos: Pos) -> PResult<Expr> {
-        // Modifier form: blank, modifier, blank, then '(' or an identifier that is not a keyword.
-        let save = self.pos;
-        let saved_tok = self.last_token;
-        if self.blank() {
-            for m in [Modifier::OneOf, Modifier::AnyOf, Modifier::AllOf] {
-                let at_mod = self.pos;
-                if self.lit(m.as_str()) {
-                    if self.blank() {
-                        if self.peek() == Some(b'(') {
-                            let l = self.list()?;
-                            return mk(pos, lhs, op, Some(m), Some(Rhs::List(l)));
-                        }
-                        let id_pos = self.pos;
-                        if let Some(id) = self.identifier() {
-                            if !matches!(id, "and" | "or" | "not") {
-                                return mk(
-                                    pos,
-                                    lhs,
-                                    op,
-                                    Some(m),
-                                    Some(Rhs::Ident(ValueLit {
-                                        pos: id_pos,
-                                        text: id.to_string(),
-                                    })),
-                                );
-                            }
-                        }
-                    }
-                    self.pos = at_mod;
+    /// After `tname(`: `arg {, arg} )` and an optional `[arg]`.
+    fn transformer_remainder(&mut self, kind: TransformerKind, pos: Pos) -> PResult<Transformer> {
+        self.guarded(|p| {
+            p.lex_blank();
+            let mut args = Vec::new();
+            loop {
+                let apos = p.pos;
+                args.push(p.transformer_arg(apos)?);
+                p.lex_blank();
+                if !p.lex_str(",") {
                     break;
                 }
             }
-        }
-        self.pos = save;
-        self.last_token = saved_tok;
-        self.ws();
-        if let Some(r) = self.rhs_tr()? {
-            return mk(pos, lhs, op, None, Some(r));
-        }
-        let vpos = self.pos;
-        if let Some(q) = self.quoted()? {
-            return mk(
+            p.lex_blank();
+            if !p.lex_str(")") {
+                return Err(p.err("expected a ')' token closing the transformer"));
+            }
+            let arg = p.optional_field_arg()?;
+            Ok(Transformer {
                 pos,
-                lhs,
-                op,
-                None,
-                Some(Rhs::Value(ValueLit { pos: vpos, text: q })),
-            );
+                kind,
+                args,
+                arg,
+            })
+        })
+    }
+
+    fn transformer_arg(&mut self, pos: Pos) -> PResult<TArg> {
+        self.guarded(|p| {
+            p.lex_blank();
+            if let Some(n) = p.lex_number() {
+                return Ok(TArg::Value(ValueLit { pos, text: n.to_string() }));
+            }
+            if p.lex_quoted()? {
+                return Ok(TArg::Value(ValueLit { pos, text: p.last_token.clone() }));
+            }
+            if p.lex_str("(") {
+                return p.transformer_list(pos);
+            }
+            if let Some(kind) = p.lex_transformer_type() {
+                return Ok(TArg::Transformer(p.transformer_remainder(kind, pos)?));
+            }
+            if let Some(name) = p.lex_field_name() {
+                return Ok(TArg::Field(p.field_remainder(name, pos)?));
+            }
+            Err(p.err(
+                "expected field transformer argument: field, transformer, quoted string, number, or transformer list",
+            ))
+        })
+    }
+
+    /// After `(` inside a transformer; every item takes the list's position (as upstream).
+    fn transformer_list(&mut self, pos: Pos) -> PResult<TArg> {
+        let mut items = Vec::new();
+        self.lex_blank();
+        if self.lex_str(")") {
+            return Ok(TArg::List(items, pos));
         }
-        if let Some(b) = self.bare_string() {
-            return mk(
+        items.push(self.transformer_list_arg(pos)?);
+        self.lex_blank();
+        while self.lex_str(",") {
+            self.lex_blank();
+            items.push(self.transformer_list_arg(pos)?);
+            self.lex_blank();
+        }
+        if !self.lex_str(")") {
+            return Err(self.err("expected ')'"));
+        }
+        Ok(TArg::List(items, pos))
+    }
+
+    fn transformer_list_arg(&mut self, pos: Pos) -> PResult<TArg> {
+        if let Some(name) = self.lex_field_name() {
+            return Ok(TArg::Field(self.field_remainder(name, pos)?));
+        }
+        if let Some(kind) = self.lex_transformer_type() {
+            self.lex_blank();
+            return Ok(TArg::Transformer(self.transformer_remainder(kind, pos)?));
+        }
+        if self.lex_quoted()? {
+            return Ok(TArg::Value(ValueLit {
                 pos,
-                lhs,
-                op,
-                None,
-                Some(Rhs::Value(ValueLit { pos: vpos, text: b })),
-            );
+                text: self.last_token.clone(),
+            }));
+        }
+        if let Some(n) = self.lex_number() {
+            return Ok(TArg::Value(ValueLit {
+                pos,
+                text: n.to_string(),
+            }));
         }
         Err(self.err(
-            "expected a value: a quoted string, a bare string or a field with a valid transformer",
+            "expected transformer list argument: field, transformer, quoted string, or number",
         ))
+    }
+
+    fn condition(&mut self, lhs: Operand, pos: Pos) -> PResult<Expr> {
+        self.guarded(|p| {
+            p.lex_blank();
+            if p.lex_op("exists", false) {
+                return mk(pos, lhs, Op::Exists, None, None);
+            }
+            p.lex_blank();
+            for (s, op) in NUM_OPS {
+                if p.lex_op(s, false) {
+                    let rhs = p.num_value_or_transformer()?;
+                    return mk(pos, lhs, op, None, Some(rhs));
+                }
+            }
+            for (s, op, needs_blank) in STR_OPS {
+                if !p.lex_op(s, needs_blank) {
+                    continue;
+                }
+                // Word operators consumed their blank; symbol operators take it here.
+                let had_blank = needs_blank || p.lex_blank();
+                let saved = p.save();
+                if had_blank {
+                    for m in [Modifier::OneOf, Modifier::AnyOf, Modifier::AllOf] {
+                        if p.lex_op(m.as_str(), true) {
+                            if p.list_value_follows() && !p.bool_keyword_follows() {
+                                let rhs = p.list_value()?;
+                                return mk(pos, lhs, op, Some(m), Some(rhs));
+                            }
+                            break;
+                        }
+                    }
+                }
+                p.restore(saved);
+                let rhs = p.str_value_or_transformer(false)?;
+                return mk(pos, lhs, op, None, Some(rhs));
+            }
+            for (s, op) in LIST_OPS {
+                if p.lex_op(s, false) {
+                    let rhs = p.list_value_or_transformer()?;
+                    return mk(pos, lhs, op, None, Some(rhs));
+                }
+            }
+            Err(p.err(OPS_LIST_MSG))
+        })
+    }
+
+    fn list_value_follows(&self) -> bool {
+        self.peek() == Some(b'(') || Self::ident_len(self.rest()) > 0
+    }
+
+    fn bool_keyword_follows(&self) -> bool {
+        let r = self.rest();
+        ["and", "or", "not"].iter().any(|kw| {
+            r.starts_with(kw.as_bytes())
+                && r.get(kw.len()).is_none_or(|b| !b.is_ascii_alphanumeric())
+        })
+    }
+
+    fn num_value_or_transformer(&mut self) -> PResult<Rhs> {
+        self.guarded(|p| {
+            p.lex_blank();
+            let pos = p.pos;
+            if let Some(r) = p.try_transformer_or_val()? {
+                return Ok(r);
+            }
+            if let Some(n) = p.lex_number() {
+                return Ok(Rhs::Value(ValueLit {
+                    pos,
+                    text: n.to_string(),
+                }));
+            }
+            Err(p.err(format!(
+                "expected a number value or a field with a valid transformer: {TRANSFORMERS_MSG}"
+            )))
+        })
+    }
+
+    fn str_value_or_transformer(&mut self, no_transformer: bool) -> PResult<Rhs> {
+        self.guarded(|p| {
+            p.lex_blank();
+            let pos = p.pos;
+            if !no_transformer {
+                if let Some(r) = p.try_transformer_or_val()? {
+                    return Ok(r);
+                }
+            }
+            if p.lex_quoted()? || p.lex_run(is_bare_string_char).is_some() {
+                return Ok(Rhs::Value(ValueLit {
+                    pos,
+                    text: p.last_token.clone(),
+                }));
+            }
+            if no_transformer {
+                return Err(p.err("expected a string value"));
+            }
+            Err(p.err(format!(
+                "expected a string value or a field with a valid transformer: {TRANSFORMERS_MSG}"
+            )))
+        })
+    }
+
+    /// `( [value {, value}] )`, or `None` when not at `(`.
+    fn try_list(&mut self) -> PResult<Option<ListLit>> {
+        let pos = self.pos;
+        if !self.lex_str("(") {
+            return Ok(None);
+        }
+        let mut items = Vec::new();
+        self.lex_blank();
+        let depth = self.depth;
+        // As upstream, a failing first item (even a bad escape) just means "empty list".
+        match self.str_value_or_transformer(true) {
+            Ok(Rhs::Value(v)) => {
+                items.push(v);
+                self.lex_blank();
+                while self.lex_str(",") {
+                    match self.str_value_or_transformer(true)? {
+                        Rhs::Value(v) => items.push(v),
+                        _ => {
+                            return Err(
+                                self.err("parser fatal error: null value expr in body of list")
+                            )
+                        }
+                    }
+                    self.lex_blank();
+                }
+            }
+            Ok(_) => return Err(self.err("parser fatal error: null value expr in head of list")),
+            Err(_) => self.depth = depth,
+        }
+        if !self.lex_str(")") {
+            return Err(self.err("expected a ')' token"));
+        }
+        Ok(Some(ListLit { pos, items }))
+    }
+
+    /// After a modifier: a list or an identifier (a single value).
+    fn list_value(&mut self) -> PResult<Rhs> {
+        self.guarded(|p| {
+            p.lex_blank();
+            let pos = p.pos;
+            if let Some(l) = p.try_list()? {
+                return Ok(Rhs::List(l));
+            }
+            if let Some(id) = p.lex_identifier() {
+                return Ok(Rhs::Value(ValueLit {
+                    pos,
+                    text: id.to_string(),
+                }));
+            }
+            Err(p.err("expected a list or an identifier"))
+        })
+    }
+
+    fn list_value_or_transformer(&mut self) -> PResult<Rhs> {
+        self.guarded(|p| {
+            p.lex_blank();
+            let pos = p.pos;
+            if let Some(l) = p.try_list()? {
+                return Ok(Rhs::List(l));
+            }
+            if let Some(r) = p.try_transformer_or_val()? {
+                return Ok(r);
+            }
+            if let Some(id) = p.lex_identifier() {
+                return Ok(Rhs::Value(ValueLit { pos, text: id.to_string() }));
+            }
+            Err(p.err(format!(
+                "expected a list, an identifier, or a field with a valid transformer: {TRANSFORMERS_MSG}"
+            )))
+        })
+    }
+
+    fn try_transformer_or_val(&mut self) -> PResult<Option<Rhs>> {
+        self.guarded(|p| {
+            p.lex_blank();
+            let pos = p.pos;
+            if p.lex_str("val(") {
+                p.lex_blank();
+                let field_pos = p.pos;
+                let Some(name) = p.lex_field_name() else {
+                    return Err(p.err("expected a field within 'val' transformer"));
+                };
+                let f = p.field_remainder(name, field_pos)?;
+                p.lex_blank();
+                if !p.lex_str(")") {
+                    return Err(p.err("expected a ')' token closing the transformer"));
+                }
+                if p.optional_field_arg()?.is_some() {
+                    return Err(
+                        p.err("filter error: transformer 'val' does not support field arguments")
+                    );
+                }
+                return Ok(Some(Rhs::Val(f)));
+            }
+            if let Some(kind) = p.lex_transformer_type() {
+                p.lex_blank();
+                return Ok(Some(Rhs::Transformer(p.transformer_remainder(kind, pos)?)));
+            }
+            Ok(None)
+        })
     }
 }
 
@@ -860,13 +918,12 @@ fn mk(
     })))
 }
 
-fn collapse(mut children: Vec<Expr>, and: bool) -> Expr {
+fn collapse(mut children: Vec<Expr>, and: bool, pos: Pos) -> Expr {
     if children.len() == 1 {
         if let Some(e) = children.pop() {
             return e;
         }
     }
-    let pos = children.first().map(Expr::pos).unwrap_or_default();
     if and {
         Expr::And { pos, children }
     } else {

@@ -728,19 +728,25 @@ impl Compiler<'_> {
             }
             Ok(())
         };
-        let rhs = match (&c.rhs, c.modifier) {
-            (None, _) => Rhs2::Exists,
-            (Some(Rhs::Ident(v)), _) => {
-                return cerr(
-                    v.pos,
-                    format!(
-                        "unexpected identifier '{}': expected a list of values",
-                        v.text
-                    ),
-                );
+        // A single value after `in`/`intersects`/`pmatch` or a modifier (a bare identifier,
+        // e.g. an unexpanded list name) is a one-element list, as upstream.
+        let one_list;
+        let rhs_ast = match &c.rhs {
+            Some(Rhs::Value(v))
+                if c.modifier.is_some() || matches!(c.op, Op::In | Op::Intersects | Op::PMatch) =>
+            {
+                one_list = Some(Rhs::List(ListLit {
+                    pos: v.pos,
+                    items: vec![v.clone()],
+                }));
+                &one_list
             }
+            other => other,
+        };
+        let rhs = match (rhs_ast, c.modifier) {
+            (None, _) => Rhs2::Exists,
             (Some(Rhs::Val(_) | Rhs::Transformer(_)), _) => {
-                let (rsrc, rinfo) = match &c.rhs {
+                let (rsrc, rinfo) = match rhs_ast {
                     Some(Rhs::Val(f)) => self.field(f)?,
                     Some(Rhs::Transformer(t)) => self.transformer(t)?,
                     _ => unreachable_rhs(c.pos)?,
@@ -854,7 +860,7 @@ impl Compiler<'_> {
                 }
             }
             (Some(Rhs::Value(v)), Some(_)) => {
-                return cerr(v.pos, "list modifiers require a list of values");
+                return cerr(v.pos, "internal: modifier value not normalized")
             }
             (Some(Rhs::List(l)), Some(m)) => {
                 let mut items = Vec::new();

@@ -41,7 +41,7 @@ fn select(e: &Expr, sel: &str) -> Option<Pos> {
         "lhs" => first_check(e).map(|c| c.lhs.pos()),
         "rhs" => first_check(e).and_then(|c| {
             c.rhs.as_ref().map(|r| match r {
-                Rhs::Value(v) | Rhs::Ident(v) => v.pos,
+                Rhs::Value(v) => v.pos,
                 Rhs::List(l) => l.pos,
                 Rhs::Val(f) => f.pos,
                 Rhs::Transformer(t) => t.pos,
@@ -137,7 +137,7 @@ fn run_case(directive: &str, rest: &str) -> Result<(), String> {
             }
             Ok(())
         }
-        "deep" | "nest" => {
+        "deep" | "nest" | "nestfail" => {
             let mut it = cond.split_whitespace();
             let n: usize = it.next().and_then(|x| x.parse().ok()).ok_or("bad N")?;
             let depth: usize = it.next().and_then(|x| x.parse().ok()).ok_or("bad DEPTH")?;
@@ -150,9 +150,13 @@ fn run_case(directive: &str, rest: &str) -> Result<(), String> {
                 }
             } else {
                 let text = format!("{}a{}", "(".repeat(n), ")".repeat(n));
-                parse_with(&text, opts(depth))
-                    .map(|_| ())
-                    .map_err(|e| format!("rejected: {e}"))
+                match (directive, parse_with(&text, opts(depth))) {
+                    ("nest", Ok(_)) => Ok(()),
+                    ("nest", Err(e)) => Err(format!("rejected: {e}")),
+                    (_, Ok(_)) => Err("accepted".into()),
+                    (_, Err(e)) if e.message == expected => Ok(()),
+                    (_, Err(e)) => Err(format!("message {:?}", e.message)),
+                }
             }
         }
         other => Err(format!("unknown directive {other:?}")),
