@@ -223,71 +223,78 @@ pub fn compile(expr: &Expr, registry: &dyn FieldRegistry) -> Result<Program, Com
     })
 }
 
-fn op_name(op: Op, m: Option<Modifier>) -> String {
-    match m {
-        Some(m) => format!("{} {}", op.as_str(), m.as_str()),
-        None => op.as_str().to_string(),
-    }
-}
-
+/// `sscanf("%d%c")`-style decimal parsing as libsinsp's `sinsp_numparser` does it:
+/// optional blanks and sign, digits, nothing after; the result wraps like the C casts
+/// (32-bit parse for types up to 32 bits, then truncation to the field width).
 fn parse_int(text: &str, ty: FieldType, pos: Pos) -> Result<i128, CompileError> {
-    let t = text.strip_prefix('+').unwrap_or(text);
-    let digits = t.strip_prefix('-').unwrap_or(t);
+    let bad = || cerr(pos, format!("{text} is not a valid number"));
+    let t = text.trim_start_matches([' ', '\t', '\n', '\r', '\u{b}', '\u{c}']);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return cerr(pos, format!("{text} is not a valid number"));
+        return bad();
     }
-    let v: i128 = match t.parse::<i128>() {
-        Ok(v) if v >= i64::MIN as i128 && v <= u64::MAX as i128 => v,
-        _ => return cerr(pos, format!("{text} is not a valid number")),
+    let mut v: u64 = 0;
+    for d in digits.bytes() {
+        v = v.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+    }
+    if neg {
+        v = v.wrapping_neg();
+    }
+    use FieldType as T;
+    Ok(match ty {
+        T::Int8 => v as i32 as i8 as i128,
+        T::Int16 => v as i32 as i16 as i128,
+        T::Int32 | T::Double => v as i32 as i128,
+        T::Uint8 => v as u32 as u8 as i128,
+        T::Uint16 => v as u32 as u16 as i128,
+        T::Uint32 => v as u32 as i128,
+        T::Uint64 | T::RelTime | T::AbsTime => v as i128,
+        _ => v as i64 as i128,
+    })
+}
+
+fn parse_net(text: &str, pos: Pos) -> Result<Const, CompileError> {
+    let Some((a, m)) = text.split_once('/') else {
+        return cerr(pos, format!("unrecognized IP network {text}"));
     };
-    // Negative constants wrap for unsigned types, per width.
-    let bits = match ty {
-        FieldType::Uint8 => 8,
-        FieldType::Uint16 | FieldType::Port => 16,
-        FieldType::Uint32 => 32,
-        FieldType::Uint64 | FieldType::RelTime | FieldType::AbsTime => 64,
-        _ => 0,
-    };
-    if bits > 0 && v < 0 {
-        let m = if bits == 64 {
-            u64::MAX as i128
-        } else {
-            (1i128 << bits) - 1
+    if text.contains('.') {
+        let Ok(addr) = a.parse::<std::net::Ipv4Addr>() else {
+            return cerr(pos, format!("unrecognized IP address {text}"));
         };
-        return Ok((v as i64 as i128) & m);
+        let len = parse_int(m, FieldType::Uint8, pos)?;
+        if len > 32 {
+            return cerr(pos, format!("invalid netmask {m}"));
+        }
+        Ok(Const::Net(IpAddr::V4(addr), len as u8))
+    } else {
+        let Ok(addr) = a.parse::<std::net::Ipv6Addr>() else {
+            return cerr(pos, format!("unrecognized IPv6 address {text}"));
+        };
+        match m.parse::<u8>() {
+            Ok(len) if len <= 128 => Ok(Const::Net(IpAddr::V6(addr), len)),
+            _ => cerr(pos, format!("invalid netmask {m}")),
+        }
     }
-    Ok(v)
 }
 
-fn parse_ip(text: &str) -> Option<IpAddr> {
-    text.parse::<IpAddr>().ok()
-}
-
-fn parse_net(text: &str) -> Option<(IpAddr, u8)> {
-    let (a, l) = text.split_once('/')?;
-    let addr = parse_ip(a)?;
-    let len: u8 = l.parse().ok()?;
-    let max = if addr.is_ipv4() { 32 } else { 128 };
-    (len <= max).then_some((addr, len))
-}
-
-/// Coerces a constant text to the operand type (§3.5).
+/// Coerces a constant text to the operand type, as libsinsp's value parser does (§3.5).
 fn coerce(text: &str, ty: FieldType, pos: Pos) -> Result<Const, CompileError> {
     use FieldType::*;
+    if ty == Bytebuf {
+        return Ok(Const::Bytes(text.as_bytes().into()));
+    }
+    if text.contains('\0') {
+        return cerr(
+            pos,
+            "filter error: filter value cannot contain a NUL byte (\\x00)",
+        );
+    }
     match ty {
-        Charbuf | Fspath => {
-            if text.contains('\0') {
-                return cerr(
-                    pos,
-                    format!(
-                        "filter error: string value '{}' contains a NUL byte",
-                        text.escape_default()
-                    ),
-                );
-            }
-            Ok(Const::Bytes(text.as_bytes().into()))
-        }
-        Bytebuf => Ok(Const::Bytes(text.as_bytes().into())),
+        Charbuf | Fspath => Ok(Const::Bytes(text.as_bytes().into())),
         Bool => match text {
             "true" => Ok(Const::Bool(true)),
             "false" => Ok(Const::Bool(false)),
@@ -296,26 +303,32 @@ fn coerce(text: &str, ty: FieldType, pos: Pos) -> Result<Const, CompileError> {
                 format!("filter error: unrecognized boolean value {text}"),
             ),
         },
-        Port => match ops::service_port(text) {
-            Some(p) if !text.bytes().all(|b| b.is_ascii_digit()) => Ok(Const::Int(p as i128)),
-            _ => parse_int(text, ty, pos).map(Const::Int),
-        },
-        IpAddr => {
-            if text.contains('/') {
-                return match parse_net(text) {
-                    Some((a, l)) => Ok(Const::Net(a, l)),
-                    None => cerr(pos, format!("unrecognized IP network {text}")),
-                };
-            }
-            match parse_ip(text) {
-                Some(a) => Ok(Const::Ip(a)),
-                None => cerr(pos, format!("unrecognized IP address {text}")),
+        Port => {
+            if text.is_empty() {
+                Ok(Const::Int(0))
+            } else if text.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(Const::Int(parse_int(text, Int32, pos)? as u16 as i128))
+            } else {
+                match ops::service_port(text) {
+                    Some(p) => Ok(Const::Int(p as i128)),
+                    None => cerr(pos, format!("unrecognized protocol {text}")),
+                }
             }
         }
-        IpNet => match parse_net(text) {
-            Some((a, l)) => Ok(Const::Net(a, l)),
-            None => cerr(pos, format!("unrecognized IP network {text}")),
-        },
+        IpAddr => {
+            if text.contains('.') {
+                match text.parse::<std::net::Ipv4Addr>() {
+                    Ok(a) => Ok(Const::Ip(std::net::IpAddr::V4(a))),
+                    Err(_) => cerr(pos, format!("unrecognized IPv4 address {text}")),
+                }
+            } else {
+                match text.parse::<std::net::Ipv6Addr>() {
+                    Ok(a) => Ok(Const::Ip(std::net::IpAddr::V6(a))),
+                    Err(_) => cerr(pos, format!("unrecognized IPv6 address {text}")),
+                }
+            }
+        }
+        IpNet => parse_net(text, pos),
         _ => parse_int(text, ty, pos).map(Const::Int),
     }
 }
@@ -324,45 +337,58 @@ fn is_bytes_like(ty: FieldType) -> bool {
     ty.is_string() || ty == FieldType::Bytebuf
 }
 
+/// libsinsp's `flt_is_comparable`: which operators each type accepts, with its messages
+/// (the operator is named as `cmpop_to_str` names it: `==` is `=`).
 fn check_op_type(op: Op, m: Option<Modifier>, info: &OpInfo, pos: Pos) -> Result<(), CompileError> {
     use FieldType as T;
-    let ty = info.ty;
-    let opn = op_name(op, m);
-    if info.mode == Mode::List && !matches!(op, Op::In | Op::Intersects | Op::Exists) {
-        return cerr(
-            pos,
-            format!("'{opn}' operator not supported for list filters"),
-        );
+    if op == Op::Exists {
+        return Ok(());
     }
-    let unsupported = || {
-        let what = if ty.is_numeric() {
-            "numeric".to_string()
-        } else {
-            format!("'{}'", ty.name())
-        };
-        cerr(
-            pos,
-            format!("'{opn}' operator not supported for {what} filters"),
-        )
-    };
-    let ok = match op {
-        Op::Eq | Op::EqEq | Op::Ne | Op::In | Op::Intersects | Op::Exists => true,
-        Op::Lt | Op::Le | Op::Gt | Op::Ge => ty.is_numeric() || ty.is_string(),
-        Op::Contains | Op::StartsWith | Op::EndsWith => is_bytes_like(ty),
-        Op::IContains | Op::Glob | Op::IGlob | Op::Regex | Op::PMatch => ty.is_string(),
-        Op::BContains | Op::BStartsWith => ty == T::Bytebuf,
+    let ty = info.ty;
+    let opn = if op == Op::EqEq { "=" } else { op.as_str() };
+    let fail = |what: String| cerr(pos, format!("filter error: {what}"));
+    if info.mode == Mode::List {
+        if !matches!(
+            ty,
+            T::Charbuf | T::Uint64 | T::RelTime | T::AbsTime | T::Bool | T::IpAddr | T::IpNet
+        ) {
+            return fail(format!(
+                "list filters are not supported for type '{}'",
+                ty.name()
+            ));
+        }
+        if !matches!(op, Op::In | Op::Intersects) {
+            return fail(format!("'{opn}' operator not supported list filters"));
+        }
+        return Ok(());
+    }
+    let base = matches!(op, Op::Eq | Op::EqEq | Op::Ne | Op::In | Op::Intersects);
+    let ord = matches!(op, Op::Lt | Op::Le | Op::Gt | Op::Ge);
+    let (ok, kind) = match ty {
+        T::Bool => (base, "numeric"),
+        t if t.is_numeric() => (base || ord, "numeric"),
+        T::IpAddr | T::IpNet => {
+            if m.is_some() && !base {
+                return fail(format!(
+                    "'{opn}' with modifier not supported for ip address and network filters"
+                ));
+            }
+            (base, "ip address and network")
+        }
+        T::Charbuf | T::Fspath => (
+            base || ord || !matches!(op, Op::BContains | Op::BStartsWith),
+            "string",
+        ),
+        _ => (
+            base || matches!(
+                op,
+                Op::Contains | Op::StartsWith | Op::EndsWith | Op::BContains | Op::BStartsWith
+            ),
+            "buffer",
+        ),
     };
     if !ok {
-        return unsupported();
-    }
-    if m.is_some()
-        && matches!(ty, T::IpAddr | T::IpNet)
-        && !matches!(op, Op::Eq | Op::EqEq | Op::Ne)
-    {
-        return unsupported();
-    }
-    if m.is_some() && !matches!(op, Op::Eq | Op::EqEq | Op::Ne) && !is_bytes_like(ty) {
-        return unsupported();
+        return fail(format!("'{opn}' operator not supported for {kind} filters"));
     }
     Ok(())
 }
@@ -478,10 +504,15 @@ impl Compiler<'_> {
                 format!("filter error: transformer '{name}' does not support field arguments"),
             );
         }
-        let type_err = |ty: FieldType| {
+        let type_err = |info: &OpInfo| {
             cerr::<(Src, OpInfo)>(
                 pos,
-                format!("can't add field transformer: type '{}' is not supported by '{name}' transformer", ty.name()),
+                format!(
+                    "can't add field transformer: type '{}' is not supported by '{name}' transformer applied on {}field '{}'",
+                    info.ty.name(),
+                    if info.mode == Mode::List { "list " } else { "" },
+                    info.name
+                ),
             )
         };
         match t.kind {
@@ -505,7 +536,7 @@ impl Compiler<'_> {
                     _ => is_bytes_like(info.ty) || info.mode == Mode::List,
                 };
                 if !ok {
-                    return type_err(info.ty);
+                    return type_err(&info);
                 }
                 let (ty, mode) = match t.kind {
                     K::Len => (FieldType::Uint64, Mode::Scalar),
@@ -682,7 +713,7 @@ impl Compiler<'_> {
                 let Some(b) = ops::decode_hex(text) else {
                     return cerr(
                         pos,
-                        "bcontains and bstartswith operator support hex strings only",
+                        "filter error: bcontains and bstartswith operator support hex strings only",
                     );
                 };
                 if op == Op::BContains {
@@ -693,9 +724,12 @@ impl Compiler<'_> {
             }
             Op::Glob => Matcher::Glob(text.as_bytes().into(), false),
             Op::IGlob => Matcher::Glob(text.as_bytes().into(), true),
-            Op::Regex => match regex::bytes::Regex::new(&format!("^(?:{text})$")) {
+            // Validate the pattern alone (for the error text), then anchor it: full match.
+            Op::Regex => match regex::bytes::Regex::new(text)
+                .and_then(|_| regex::bytes::Regex::new(&format!("^(?:{text})$")))
+            {
                 Ok(r) => Matcher::Regex(r),
-                Err(e) => return cerr(pos, format!("invalid regular expression '{text}': {e}")),
+                Err(e) => return cerr(pos, format!("invalid regex pattern: {e}")),
             },
             Op::In | Op::Intersects | Op::PMatch | Op::Exists => {
                 return cerr(
@@ -752,12 +786,14 @@ impl Compiler<'_> {
                     _ => unreachable_rhs(c.pos)?,
                 };
                 if matches!(c.op, Op::PMatch | Op::Regex) {
+                    let name = if c.op == Op::PMatch {
+                        "PMATCH"
+                    } else {
+                        "REGEX"
+                    };
                     return cerr(
                         c.pos,
-                        format!(
-                            "'{}' operator does not support right-hand side fields",
-                            c.op.as_str()
-                        ),
+                        format!("operator '{name}' doesn't support right-hand side fields"),
                     );
                 }
                 if c.modifier.is_some() {
@@ -766,29 +802,43 @@ impl Compiler<'_> {
                         "list modifiers do not support right-hand side fields",
                     );
                 }
-                if info.ty == FieldType::IpNet || rinfo.ty == FieldType::IpNet {
-                    return cerr(c.pos, "IPNET fields do not support right-hand side fields");
+                if info.ty == FieldType::IpNet {
+                    return cerr(
+                        c.pos,
+                        "field type 'IPNET' doesn't support right-hand side fields",
+                    );
                 }
-                for (n, f) in [(&info.name, info.flags), (&rinfo.name, rinfo.flags)] {
-                    if f.contains(FieldFlags::NO_RHS) {
-                        return cerr(c.pos, format!("field '{n}' does not support comparisons with right-hand side fields"));
-                    }
-                }
-                let same_list = (info.mode == Mode::List) == (rinfo.mode == Mode::List);
-                let compatible = info.ty == rinfo.ty
-                    || (info.ty.is_string() && rinfo.ty.is_string())
-                    || (info.ty.is_numeric()
-                        && rinfo.ty.is_numeric()
-                        && info.ty.is_signed() == rinfo.ty.is_signed());
-                if !compatible || !same_list {
+                if info.flags.contains(FieldFlags::NO_RHS) {
                     return cerr(
                         c.pos,
                         format!(
-                            "field '{}' has type '{}' while the right-hand side field '{}' has incompatible type '{}'",
+                            "field '{}' doesn't support right-hand side fields",
+                            info.name
+                        ),
+                    );
+                }
+                if rinfo.flags.contains(FieldFlags::NO_RHS) {
+                    return cerr(
+                        c.pos,
+                        format!(
+                            "field '{}' can't be used as a right-hand side field",
+                            rinfo.name
+                        ),
+                    );
+                }
+                let (ll, rl) = (info.mode == Mode::List, rinfo.mode == Mode::List);
+                if info.ty != rinfo.ty || ll != rl {
+                    let list = |l: bool| if l { " (list)" } else { "" };
+                    return cerr(
+                        c.pos,
+                        format!(
+                            "field '{}' has type '{}{}' while the right-hand side field '{}' has incompatible type '{}{}'",
                             info.name,
                             info.ty.name(),
+                            list(ll),
                             rinfo.name,
-                            rinfo.ty.name()
+                            rinfo.ty.name(),
+                            list(rl)
                         ),
                     );
                 }
@@ -1188,7 +1238,8 @@ fn eval_check(c: &CheckNode, src: &mut dyn FieldSource, slots: &mut [Values]) ->
     match c.mode {
         Mode::Scalar | Mode::Any => vals.iter().any(pred),
         Mode::List => match c.op {
-            Op::In => !vals.is_empty() && vals.iter().all(pred),
+            // As libsinsp: every element in the set (vacuously true for an empty list).
+            Op::In => vals.iter().all(pred),
             _ => vals.iter().any(pred),
         },
         Mode::EitherEnd => {

@@ -12,8 +12,8 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 struct Reg;
 const FIELDS: &[(&str, FieldType, FieldFlags)] = &[
-    ("fd.name", FieldType::Fspath, FieldFlags::NONE),
-    ("fd.directory", FieldType::Fspath, FieldFlags::NONE),
+    ("fd.name", FieldType::Charbuf, FieldFlags::NONE),
+    ("fd.directory", FieldType::Charbuf, FieldFlags::NONE),
     ("proc.name", FieldType::Charbuf, FieldFlags::NONE),
     (
         "proc.aname",
@@ -86,7 +86,7 @@ fn steady_state_eval_does_not_allocate() {
         "fd.name contains shad or fd.name icontains SHAD or fd.name startswith /etc or fd.name endswith dow",
         "fd.name regex '/etc/[a-z]+' and proc.aname = systemd and proc.aname in (init)",
         "proc.args intersects (-t) and not proc.args in (-n) and evt.rawres < 0 and fd.sport in (ssh, http)",
-        "fd.sip = 10.0.0.0/8 and fd.net != 192.168.0.0/16 and fd.sip in (10.1.2.3, ::1)",
+        "fd.net = 10.0.0.0/8 and fd.net != 192.168.0.0/16 and fd.sip in (10.1.2.3, ::1) and fd.sip != 10.1.2.4",
         "evt.buffer bcontains 776f726c64 and evt.buffer bstartswith 68656c and evt.is_open_write = true",
         "proc.name startswith oneof (ba, sh) and proc.name != allof (sh, zsh) and fd.name glob anyof (/etc/*)",
         "toupper(proc.name) = BASH and tolower(toupper(proc.name)) = bash and basename(fd.name) = shadow",
