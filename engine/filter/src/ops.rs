@@ -237,61 +237,163 @@ impl PathSet {
     }
 }
 
-/// `getopt(args, optstring)[opt]`: scans argv-style `args` (every element is scanned:
-/// `proc.args` does not hold the program name) and appends the argument of option `opt`
-/// to `out` (nothing for an option without argument; the last occurrence wins). Returns whether the
-/// option was present. Grouped flags (`-abc`), attached (`-tvalue`) and separate
-/// (`-t value`) arguments are understood; `--` ends option parsing; non-option words are
-/// skipped (GNU permutation).
-pub fn getopt<'a>(
-    args: impl IntoIterator<Item = &'a [u8]>,
+/// A parsed getopt(3) optstring: valid option characters and those taking an argument.
+struct OptString {
+    valid: [bool; 256],
+    with_arg: [bool; 256],
+}
+
+fn parse_optstring(optstring: &[u8]) -> OptString {
+    let mut o = OptString {
+        valid: [false; 256],
+        with_arg: [false; 256],
+    };
+    let mut i = usize::from(optstring.first() == Some(&b':'));
+    while i < optstring.len() {
+        let c = optstring[i];
+        if c != b':' {
+            o.valid[c as usize] = true;
+            if optstring.get(i + 1) == Some(&b':') {
+                o.with_arg[c as usize] = true;
+                i += 1;
+            }
+        }
+        i += 1;
+    }
+    o
+}
+
+/// Scans argv as libsinsp's `getopt()` transformer does and reports each result through
+/// `emit(option, value)`: `--` and the first non-option word stop the scan, `--long`
+/// words are skipped, clusters (`-nt`) are expanded, an option's argument is the rest of
+/// its word or the next word; unknown options report `(b'?', None)`, a missing argument
+/// `(opt, Some(b""))` with `missing = true`.
+fn getopt_scan<'a>(
+    argv: &[&'a [u8]],
+    optstring: &[u8],
+    mut emit: impl FnMut(u8, Option<&'a [u8]>, bool),
+) {
+    let o = parse_optstring(optstring);
+    let mut idx = 0;
+    while idx < argv.len() {
+        let arg = argv[idx];
+        if arg == b"--" {
+            break;
+        }
+        if arg.len() > 2 && arg.starts_with(b"--") {
+            idx += 1;
+            continue;
+        }
+        if arg.len() < 2 || arg[0] != b'-' {
+            break;
+        }
+        let mut i = 1;
+        while i < arg.len() {
+            let c = arg[i];
+            if c == b':' || !o.valid[c as usize] {
+                emit(b'?', None, false);
+                i += 1;
+                continue;
+            }
+            if !o.with_arg[c as usize] {
+                emit(c, None, false);
+                i += 1;
+                continue;
+            }
+            if i + 1 < arg.len() {
+                emit(c, Some(&arg[i + 1..]), false);
+            } else if idx + 1 < argv.len() {
+                idx += 1;
+                emit(c, Some(argv[idx]), false);
+            } else {
+                emit(c, Some(b""), true);
+            }
+            break;
+        }
+        idx += 1;
+    }
+}
+
+/// `getopt(args, optstring)[opt]`: appends to `out` the value of the last occurrence of
+/// `opt` (its argument; the option character itself for a flag; empty when its argument
+/// is missing). Returns `false` when the option does not occur.
+pub fn getopt_select<'a>(
+    args: impl Iterator<Item = &'a [u8]>,
     optstring: &[u8],
     opt: u8,
     out: &mut Vec<u8>,
 ) -> bool {
-    let takes_arg = |c: u8| -> Option<bool> {
-        let i = optstring.iter().position(|&x| x == c && c != b':')?;
-        Some(optstring.get(i + 1) == Some(&b':'))
-    };
-    let mut it = args.into_iter();
-    let mut found = false;
-    // Only what this call appends is ours: `out` may hold earlier values.
-    let start = out.len();
-    while let Some(a) = it.next() {
-        if a == b"--" {
-            break;
+    let argv: ArgVec<'a> = ArgVec::collect(args);
+    let mut sel: Option<(u8, Option<&[u8]>)> = None;
+    getopt_scan(argv.as_slice(), optstring, |c, v, _| {
+        if c == opt {
+            sel = Some((c, v));
         }
-        if a.len() < 2 || a[0] != b'-' || a[1] == b'-' {
-            continue;
+    });
+    match sel {
+        Some((c, None)) => {
+            out.push(c);
+            true
         }
-        let mut j = 1;
-        while j < a.len() {
-            let c = a[j];
-            match takes_arg(c) {
-                Some(true) => {
-                    let val: &[u8] = if j + 1 < a.len() {
-                        &a[j + 1..]
-                    } else {
-                        it.next().unwrap_or(b"")
-                    };
-                    if c == opt {
-                        out.truncate(start);
-                        out.extend_from_slice(val);
-                        found = true;
-                    }
-                    break;
+        Some((_, Some(v))) => {
+            out.extend_from_slice(v);
+            true
+        }
+        None => false,
+    }
+}
+
+/// `getopt(args, optstring)` without selector: the option characters, each followed by
+/// its argument when it takes one (`?` for unknown options, empty for a missing argument).
+pub fn getopt_list<'a>(
+    args: impl Iterator<Item = &'a [u8]>,
+    optstring: &[u8],
+    mut push: impl FnMut(&[u8]),
+) {
+    let argv: ArgVec<'a> = ArgVec::collect(args);
+    getopt_scan(argv.as_slice(), optstring, |c, v, missing| {
+        if missing {
+            push(b"");
+            return;
+        }
+        push(&[c]);
+        if let Some(v) = v {
+            push(v);
+        }
+    });
+}
+
+/// argv views on the stack for the common case (no allocation up to 64 words).
+enum ArgVec<'a> {
+    Inline([&'a [u8]; 64], usize),
+    Heap(Vec<&'a [u8]>),
+}
+
+impl<'a> ArgVec<'a> {
+    fn collect(it: impl Iterator<Item = &'a [u8]>) -> ArgVec<'a> {
+        let mut v = ArgVec::Inline([&[][..]; 64], 0);
+        for a in it {
+            match &mut v {
+                ArgVec::Inline(arr, n) if *n < 64 => {
+                    arr[*n] = a;
+                    *n += 1;
                 }
-                Some(false) if c == opt => {
-                    out.truncate(start);
-                    found = true;
+                ArgVec::Inline(arr, n) => {
+                    let mut h = arr[..*n].to_vec();
+                    h.push(a);
+                    v = ArgVec::Heap(h);
                 }
-                Some(false) => {}
-                None => {}
+                ArgVec::Heap(h) => h.push(a),
             }
-            j += 1;
+        }
+        v
+    }
+    fn as_slice(&self) -> &[&'a [u8]] {
+        match self {
+            ArgVec::Inline(arr, n) => &arr[..*n],
+            ArgVec::Heap(h) => h,
         }
     }
-    found
 }
 
 /// Service names accepted for port constants (a subset of /etc/services, TCP).
@@ -423,18 +525,48 @@ mod tests {
 
     #[test]
     fn getopt_forms() {
-        let args: Vec<&[u8]> = vec![b"-n", b"-t", b"value", b"file", b"-xvalue2"];
+        let args: Vec<&[u8]> = vec![
+            b"-n",
+            b"--long",
+            b"-t",
+            b"value",
+            b"-xvalue2",
+            b"file",
+            b"-q",
+        ];
+        let sel = |opt: u8| {
+            let mut o = Vec::new();
+            getopt_select(args.iter().copied(), b"nt:x:", opt, &mut o).then_some(o)
+        };
+        assert_eq!(sel(b't'), Some(b"value".to_vec()));
+        assert_eq!(sel(b'x'), Some(b"value2".to_vec()));
+        assert_eq!(
+            sel(b'n'),
+            Some(b"n".to_vec()),
+            "a flag selects its own character"
+        );
+        assert_eq!(
+            sel(b'q'),
+            None,
+            "scanning stops at the first non-option word"
+        );
+        let mut list = Vec::new();
+        getopt_list(args.iter().copied(), b"nt:x:", |v| list.push(v.to_vec()));
+        assert_eq!(
+            list,
+            vec![
+                b"n".to_vec(),
+                b"t".to_vec(),
+                b"value".to_vec(),
+                b"x".to_vec(),
+                b"value2".to_vec()
+            ]
+        );
+        let args: Vec<&[u8]> = vec![b"-nz", b"-t"];
+        let mut list = Vec::new();
+        getopt_list(args.iter().copied(), b"nt:", |v| list.push(v.to_vec()));
+        assert_eq!(list, vec![b"n".to_vec(), b"?".to_vec(), b"".to_vec()]);
         let mut o = Vec::new();
-        assert!(getopt(args.iter().copied(), b"nt:x:", b't', &mut o));
-        assert_eq!(o, b"value");
-        o.clear();
-        assert!(getopt(args.iter().copied(), b"nt:x:", b'x', &mut o));
-        assert_eq!(o, b"value2");
-        // Appends only: earlier content is kept.
-        o.clear();
-        o.extend_from_slice(b"keep");
-        assert!(getopt(args.iter().copied(), b"nt:x:", b'n', &mut o));
-        assert_eq!(o, b"keep");
-        assert!(!getopt(args.iter().copied(), b"nt:x:", b'q', &mut o));
+        assert!(getopt_select(args.iter().copied(), b"nt:", b't', &mut o) && o.is_empty());
     }
 }

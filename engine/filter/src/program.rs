@@ -63,21 +63,28 @@ enum Src {
         slot: usize,
         text: Box<[u8]>,
     },
+    /// A transformer list `(a, b, ...)`: the values of every item, as strings.
+    List {
+        items: Vec<Src>,
+        slot: usize,
+    },
+    /// `opt`: getopt's selector character (0 = list mode); `list_in`: `len` of a list.
     Transform {
         kind: TransformerKind,
         args: Vec<Src>,
         slot: usize,
         opt: u8,
-        optstring: Box<[u8]>,
+        list_in: bool,
     },
 }
 
 impl Src {
     fn slot(&self) -> usize {
         match self {
-            Src::Field { slot, .. } | Src::Const { slot, .. } | Src::Transform { slot, .. } => {
-                *slot
-            }
+            Src::Field { slot, .. }
+            | Src::Const { slot, .. }
+            | Src::List { slot, .. }
+            | Src::Transform { slot, .. } => *slot,
         }
     }
 }
@@ -487,10 +494,27 @@ impl Compiler<'_> {
             }
             TArg::Transformer(t) => self.transformer(t),
             TArg::Value(v) => Ok(self.const_src(&v.text)),
-            TArg::List(_, pos) => cerr(
-                *pos,
-                format!("filter error: transformer '{tname}' does not support list arguments"),
-            ),
+            TArg::List(items, _) => {
+                let mut srcs = Vec::new();
+                for it in items {
+                    let (s, i) = self.targ(it, tname)?;
+                    if i.mode == Mode::List {
+                        return cerr(
+                            it_pos(it),
+                            format!("filter error: list field '{}' cannot be nested in a transformer list", i.name),
+                        );
+                    }
+                    srcs.push(s);
+                }
+                let slot = self.slot();
+                let info = OpInfo {
+                    ty: FieldType::Charbuf,
+                    mode: Mode::List,
+                    flags: FieldFlags::NONE,
+                    name: "list".into(),
+                };
+                Ok((Src::List { items: srcs, slot }, info))
+            }
         }
     }
 
@@ -532,9 +556,10 @@ impl Compiler<'_> {
                 let (arg, info) = self.targ(&t.args[0], name)?;
                 let ok = match t.kind {
                     K::ToLower | K::ToUpper | K::Basename => info.ty.is_string(),
-                    K::B64 => is_bytes_like(info.ty),
+                    K::B64 => matches!(info.ty, FieldType::Charbuf | FieldType::Bytebuf),
                     _ => is_bytes_like(info.ty) || info.mode == Mode::List,
                 };
+                let list_in = t.kind == K::Len && info.mode == Mode::List;
                 if !ok {
                     return type_err(&info);
                 }
@@ -555,135 +580,105 @@ impl Compiler<'_> {
                         args: vec![arg],
                         slot,
                         opt: 0,
-                        optstring: Box::default(),
+                        list_in,
                     },
                     out,
                 ))
             }
             K::Join => {
-                let [sep, TArg::List(items, _)] = t.args.as_slice() else {
+                if t.args.len() != 2 {
                     return cerr(
                         pos,
-                        "filter error: 'join' expects a separator string and a list of values",
+                        "join() requires exactly 2 arguments: separator and list",
                     );
-                };
-                let TArg::Value(sep) = sep else {
-                    return cerr(
-                        pos,
-                        "filter error: 'join' expects a separator string and a list of values",
-                    );
-                };
-                let mut args = vec![self.const_src(&sep.text).0];
-                for it in items {
-                    let (s, i) = self.targ(it, name)?;
-                    if i.mode == Mode::List {
-                        return cerr(
-                            pos,
-                            format!(
-                                "filter error: 'join' does not support list field '{}'",
-                                i.name
-                            ),
-                        );
-                    }
-                    args.push(s);
                 }
-                let slot = self.slot();
-                let out = OpInfo {
-                    ty: FieldType::Charbuf,
-                    mode: Mode::Scalar,
-                    flags: FieldFlags::NONE,
-                    name: name.into(),
-                };
-                Ok((
-                    Src::Transform {
-                        kind: t.kind,
-                        args,
-                        slot,
-                        opt: 0,
-                        optstring: Box::default(),
-                    },
-                    out,
-                ))
+                let (sep, si) = self.targ(&t.args[0], name)?;
+                if si.mode == Mode::List {
+                    return cerr(
+                        pos,
+                        "join() first argument (separator) must be a single value, not a list",
+                    );
+                }
+                let (list, li) = self.targ(&t.args[1], name)?;
+                if li.mode != Mode::List {
+                    return cerr(pos, "join() second argument must be a list");
+                }
+                Ok(self.string_result(t.kind, vec![sep, list], 0, Mode::Scalar))
             }
             K::Concat => {
                 if t.args.len() < 2 {
-                    return cerr(pos, "filter error: 'concat' expects at least two arguments");
+                    return cerr(pos, "concat() requires at least 2 arguments");
                 }
                 let mut args = Vec::new();
                 for it in &t.args {
                     let (s, i) = self.targ(it, name)?;
-                    if i.mode == Mode::List {
-                        return cerr(
-                            pos,
-                            format!(
-                                "filter error: 'concat' does not support list field '{}'",
-                                i.name
-                            ),
-                        );
+                    if i.ty != FieldType::Charbuf || i.mode == Mode::List {
+                        return cerr(pos, "concat() arguments must be strings");
                     }
                     args.push(s);
                 }
-                let slot = self.slot();
-                let out = OpInfo {
-                    ty: FieldType::Charbuf,
-                    mode: Mode::Scalar,
-                    flags: FieldFlags::NONE,
-                    name: name.into(),
-                };
-                Ok((
-                    Src::Transform {
-                        kind: t.kind,
-                        args,
-                        slot,
-                        opt: 0,
-                        optstring: Box::default(),
-                    },
-                    out,
-                ))
+                Ok(self.string_result(t.kind, args, 0, Mode::Scalar))
             }
             K::Getopt => {
-                let [list, TArg::Value(optstring)] = t.args.as_slice() else {
+                if t.args.len() != 2 {
                     return cerr(
                         pos,
-                        "filter error: 'getopt' expects a list field and an option string",
-                    );
-                };
-                let (s, i) = self.targ(list, name)?;
-                if i.mode != Mode::List {
-                    return cerr(
-                        pos,
-                        format!(
-                            "filter error: 'getopt' expects a list field, '{}' is not",
-                            i.name
-                        ),
+                        "getopt() requires exactly 2 arguments: args list and optstring",
                     );
                 }
-                let opt = match t.arg.as_deref().map(str::as_bytes) {
-                    Some([c]) => *c,
-                    _ => return cerr(
+                let (list, li) = self.targ(&t.args[0], name)?;
+                let (optstring, oi) = self.targ(&t.args[1], name)?;
+                if li.mode != Mode::List {
+                    return cerr(pos, "getopt() first argument must be a list");
+                }
+                if oi.mode == Mode::List {
+                    return cerr(
                         pos,
-                        "filter error: 'getopt' needs a one-character option argument, e.g. [t]",
-                    ),
+                        "getopt() second argument (optstring) must be a single value",
+                    );
+                }
+                if li.ty != FieldType::Charbuf || oi.ty != FieldType::Charbuf {
+                    return cerr(pos, "getopt() arguments must be strings");
+                }
+                let (opt, mode) = match t.arg.as_deref().map(str::as_bytes) {
+                    None => (0, Mode::List),
+                    Some([c]) if *c != 0 => (*c, Mode::Scalar),
+                    Some(_) => {
+                        return cerr(
+                            pos,
+                            "getopt() field argument must be a single option character",
+                        )
+                    }
                 };
-                let slot = self.slot();
-                let out = OpInfo {
-                    ty: FieldType::Charbuf,
-                    mode: Mode::Scalar,
-                    flags: FieldFlags::NONE,
-                    name: name.into(),
-                };
-                Ok((
-                    Src::Transform {
-                        kind: t.kind,
-                        args: vec![s],
-                        slot,
-                        opt,
-                        optstring: optstring.text.as_bytes().into(),
-                    },
-                    out,
-                ))
+                Ok(self.string_result(t.kind, vec![list, optstring], opt, mode))
             }
         }
+    }
+
+    fn string_result(
+        &mut self,
+        kind: TransformerKind,
+        args: Vec<Src>,
+        opt: u8,
+        mode: Mode,
+    ) -> (Src, OpInfo) {
+        let slot = self.slot();
+        let info = OpInfo {
+            ty: FieldType::Charbuf,
+            mode,
+            flags: FieldFlags::NONE,
+            name: kind.as_str().into(),
+        };
+        (
+            Src::Transform {
+                kind,
+                args,
+                slot,
+                opt,
+                list_in: false,
+            },
+            info,
+        )
     }
 
     fn operand(&mut self, o: &Operand) -> Result<(Src, OpInfo), CompileError> {
@@ -931,6 +926,15 @@ impl Compiler<'_> {
     }
 }
 
+fn it_pos(a: &TArg) -> Pos {
+    match a {
+        TArg::Field(f) => f.pos,
+        TArg::Transformer(t) => t.pos,
+        TArg::Value(v) => v.pos,
+        TArg::List(_, p) => *p,
+    }
+}
+
 fn unreachable_rhs(pos: Pos) -> Result<(Src, OpInfo), CompileError> {
     cerr(pos, "internal: unexpected right-hand side")
 }
@@ -967,12 +971,35 @@ fn fill(s: &Src, src: &mut dyn FieldSource, slots: &mut [Values]) -> bool {
             v.push_bytes(text);
             true
         }
+        Src::List { items, slot } => {
+            for it in items {
+                if !fill(it, src, slots) {
+                    return false;
+                }
+            }
+            let Some(out) = slots.get_mut(*slot) else {
+                return false;
+            };
+            let mut out = std::mem::take(out);
+            out.clear();
+            for it in items {
+                if let Some(vals) = slots.get(it.slot()) {
+                    for v in vals.iter() {
+                        out.push_with(|buf| write_value_text(v, buf));
+                    }
+                }
+            }
+            if let Some(o) = slots.get_mut(*slot) {
+                *o = out;
+            }
+            true
+        }
         Src::Transform {
             kind,
             args,
             slot,
             opt,
-            optstring,
+            list_in,
         } => {
             for a in args {
                 if !fill(a, src, slots) {
@@ -984,7 +1011,7 @@ fn fill(s: &Src, src: &mut dyn FieldSource, slots: &mut [Values]) -> bool {
             };
             let mut out = std::mem::take(out);
             out.clear();
-            let ok = transform(*kind, args, *opt, optstring, slots, &mut out);
+            let ok = transform(*kind, args, *opt, *list_in, slots, &mut out);
             if let Some(o) = slots.get_mut(*slot) {
                 *o = out;
             }
@@ -1013,11 +1040,25 @@ fn write_value_text(v: Value<'_>, buf: &mut Vec<u8>) {
     }
 }
 
+/// A value as C code sees it: up to the first NUL (join/concat append C strings).
+fn c_str(b: &[u8]) -> &[u8] {
+    b.iter().position(|&c| c == 0).map_or(b, |p| &b[..p])
+}
+
+/// String transformers ignore trailing NULs, as libsinsp does.
+fn trim_nul(b: &[u8]) -> &[u8] {
+    let mut n = b.len();
+    while n > 0 && b[n - 1] == 0 {
+        n -= 1;
+    }
+    &b[..n]
+}
+
 fn transform(
     kind: TransformerKind,
     args: &[Src],
     opt: u8,
-    optstring: &[u8],
+    list_in: bool,
     slots: &[Values],
     out: &mut Values,
 ) -> bool {
@@ -1028,6 +1069,7 @@ fn transform(
             let Some(inp) = input(0) else { return false };
             for v in inp.iter() {
                 let Value::Bytes(b) = v else { return false };
+                let b = trim_nul(b);
                 let mut ok = true;
                 out.push_with(|buf| match kind {
                     K::ToLower => buf.extend(b.iter().map(|c| c.to_ascii_lowercase())),
@@ -1043,32 +1085,41 @@ fn transform(
         }
         K::Len => {
             let Some(inp) = input(0) else { return false };
-            match (inp.len(), inp.get(0)) {
-                (1, Some(Value::Bytes(b))) => out.push_u64(b.len() as u64),
-                (n, _) => out.push_u64(n as u64),
+            if list_in {
+                out.push_u64(inp.len() as u64);
+            } else {
+                match inp.get(0) {
+                    Some(Value::Bytes(b)) => out.push_u64(b.len() as u64),
+                    _ => return false,
+                }
             }
             true
         }
-        K::Join | K::Concat => {
-            let sep: &[u8] = if kind == K::Join {
-                match input(0).and_then(|v| v.get(0)) {
-                    Some(Value::Bytes(b)) => b,
-                    _ => b"",
-                }
-            } else {
-                b""
+        K::Join => {
+            let (Some(sep), Some(list)) = (input(0), input(1)) else {
+                return false;
             };
-            let first = usize::from(kind == K::Join);
+            let Some(sep) = sep.get(0) else { return false };
             out.push_with(|buf| {
-                let mut n = 0;
-                for a in args.iter().skip(first) {
-                    if let Some(vals) = slots.get(a.slot()) {
-                        for v in vals.iter() {
-                            if n > 0 {
-                                buf.extend_from_slice(sep);
-                            }
-                            write_value_text(v, buf);
-                            n += 1;
+                for (i, v) in list.iter().enumerate() {
+                    if i > 0 {
+                        write_value_text(sep, buf);
+                    }
+                    match v {
+                        Value::Bytes(b) => buf.extend_from_slice(c_str(b)),
+                        other => write_value_text(other, buf),
+                    }
+                }
+            });
+            true
+        }
+        K::Concat => {
+            out.push_with(|buf| {
+                for a in args {
+                    if let Some(v) = slots.get(a.slot()).and_then(|v| v.get(0)) {
+                        match v {
+                            Value::Bytes(b) => buf.extend_from_slice(c_str(b)),
+                            other => write_value_text(other, buf),
                         }
                     }
                 }
@@ -1076,12 +1127,21 @@ fn transform(
             true
         }
         K::Getopt => {
-            let Some(inp) = input(0) else { return false };
-            let mut found = false;
-            out.push_with(|buf| {
-                found = ops::getopt(inp.iter().filter_map(|v| v.as_bytes()), optstring, opt, buf);
-            });
-            found
+            let (Some(list), Some(optstring)) = (input(0), input(1)) else {
+                return false;
+            };
+            let Some(Value::Bytes(optstring)) = optstring.get(0) else {
+                return false;
+            };
+            let argv = || list.iter().filter_map(|v| v.as_bytes());
+            if opt != 0 {
+                let mut found = false;
+                out.push_with(|buf| found = ops::getopt_select(argv(), optstring, opt, buf));
+                found
+            } else {
+                ops::getopt_list(argv(), optstring, |item| out.push_bytes(item));
+                true
+            }
         }
     }
 }
