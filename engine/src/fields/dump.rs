@@ -184,7 +184,7 @@ fn build_check(c: &Check) -> Result<Node, String> {
     let def = Registry.resolve(&f.name, f.arg.as_deref())?;
     let consts = match &c.rhs {
         None => vec![],
-        Some(Rhs::Value(v)) | Some(Rhs::Ident(v)) => vec![v.text.clone().into_bytes()],
+        Some(Rhs::Value(v)) => vec![v.text.clone().into_bytes()],
         Some(Rhs::List(l)) => l.items.iter().map(|v| v.text.clone().into_bytes()).collect(),
         Some(_) => return Err("field comparisons are not supported in dump filters".into()),
     };
