@@ -364,6 +364,7 @@ pub fn getopt_list<'a>(
 }
 
 /// argv views on the stack for the common case (no allocation up to 64 words).
+#[allow(clippy::large_enum_variant)] // the inline variant is the point: it lives on the stack
 enum ArgVec<'a> {
     Inline([&'a [u8]; 64], usize),
     Heap(Vec<&'a [u8]>),

@@ -480,7 +480,7 @@ impl Compiler<'_> {
         )
     }
 
-    fn targ(&mut self, a: &TArg, tname: &str) -> Result<(Src, OpInfo), CompileError> {
+    fn targ(&mut self, a: &TArg) -> Result<(Src, OpInfo), CompileError> {
         match a {
             TArg::Field(f) => {
                 let (s, i) = self.field(f)?;
@@ -497,7 +497,7 @@ impl Compiler<'_> {
             TArg::List(items, _) => {
                 let mut srcs = Vec::new();
                 for it in items {
-                    let (s, i) = self.targ(it, tname)?;
+                    let (s, i) = self.targ(it)?;
                     if i.mode == Mode::List {
                         return cerr(
                             it_pos(it),
@@ -553,7 +553,7 @@ impl Compiler<'_> {
                         format!("filter error: transformer '{name}' expects a field argument"),
                     );
                 }
-                let (arg, info) = self.targ(&t.args[0], name)?;
+                let (arg, info) = self.targ(&t.args[0])?;
                 let ok = match t.kind {
                     K::ToLower | K::ToUpper | K::Basename => info.ty.is_string(),
                     K::B64 => matches!(info.ty, FieldType::Charbuf | FieldType::Bytebuf),
@@ -592,14 +592,14 @@ impl Compiler<'_> {
                         "join() requires exactly 2 arguments: separator and list",
                     );
                 }
-                let (sep, si) = self.targ(&t.args[0], name)?;
+                let (sep, si) = self.targ(&t.args[0])?;
                 if si.mode == Mode::List {
                     return cerr(
                         pos,
                         "join() first argument (separator) must be a single value, not a list",
                     );
                 }
-                let (list, li) = self.targ(&t.args[1], name)?;
+                let (list, li) = self.targ(&t.args[1])?;
                 if li.mode != Mode::List {
                     return cerr(pos, "join() second argument must be a list");
                 }
@@ -611,7 +611,7 @@ impl Compiler<'_> {
                 }
                 let mut args = Vec::new();
                 for it in &t.args {
-                    let (s, i) = self.targ(it, name)?;
+                    let (s, i) = self.targ(it)?;
                     if i.ty != FieldType::Charbuf || i.mode == Mode::List {
                         return cerr(pos, "concat() arguments must be strings");
                     }
@@ -626,8 +626,8 @@ impl Compiler<'_> {
                         "getopt() requires exactly 2 arguments: args list and optstring",
                     );
                 }
-                let (list, li) = self.targ(&t.args[0], name)?;
-                let (optstring, oi) = self.targ(&t.args[1], name)?;
+                let (list, li) = self.targ(&t.args[0])?;
+                let (optstring, oi) = self.targ(&t.args[1])?;
                 if li.mode != Mode::List {
                     return cerr(pos, "getopt() first argument must be a list");
                 }
