@@ -275,7 +275,97 @@ enum Frame {
 }
 
 /// Parses a whole YAML stream into its documents. An empty document is `Null`.
+///
+/// yaml-cpp (and libyaml) accept a flow collection whose closing bracket sits at the
+/// indentation of its parent block (upstream rules files write `  items: [` … `  ]`);
+/// saphyr, following the spec strictly, rejects it. When that is the error, the brackets
+/// of that line are moved to the end of the previous content line, keeping every other
+/// byte offset and line number unchanged, and parsing is retried.
 pub fn parse_documents(src: &str) -> Result<Vec<Node>, YamlError> {
+    let mut text: Option<String> = None;
+    for _ in 0..1_000 {
+        let cur = text.as_deref().unwrap_or(src);
+        match parse_strict(cur) {
+            Err(e) if e.message == "invalid indentation" => {
+                match move_closing_brackets(cur, e.pos.offset) {
+                    Some(fixed) => text = Some(fixed),
+                    None => return Err(e),
+                }
+            }
+            r => return r,
+        }
+    }
+    parse_strict(text.as_deref().unwrap_or(src))
+}
+
+/// See [`parse_documents`]: `at` is the offset of the first bracket of a line holding only
+/// blanks and closing brackets. Returns the text with those brackets appended to the
+/// previous non-blank line (which must hold no `#`), or `None` if the shape differs.
+fn move_closing_brackets(src: &str, at: usize) -> Option<String> {
+    let b = src.as_bytes();
+    let line_start = b[..at.min(b.len())]
+        .iter()
+        .rposition(|c| *c == b'\n')
+        .map_or(0, |p| p + 1);
+    if !b
+        .get(line_start..at)?
+        .iter()
+        .all(|c| *c == b' ' || *c == b'\t')
+    {
+        return None;
+    }
+    let n = b
+        .get(at..)?
+        .iter()
+        .take_while(|c| matches!(c, b']' | b'}'))
+        .count();
+    if n == 0 {
+        return None;
+    }
+    let rest_end = b[at..]
+        .iter()
+        .position(|c| *c == b'\n')
+        .map_or(b.len(), |p| at + p);
+    if !b[at + n..rest_end]
+        .iter()
+        .all(|c| matches!(c, b' ' | b'\t' | b'\r' | b','))
+    {
+        return None;
+    }
+    // End of the previous non-blank line (before its line break).
+    let mut i = line_start;
+    let prev_end = loop {
+        if i == 0 {
+            return None;
+        }
+        let end = i - 1; // the '\n' ending the previous line
+        let start = b[..end]
+            .iter()
+            .rposition(|c| *c == b'\n')
+            .map_or(0, |p| p + 1);
+        let line = &b[start..end];
+        if line.iter().any(|c| !c.is_ascii_whitespace()) {
+            if line.contains(&b'#') {
+                return None;
+            }
+            let mut e = end;
+            while e > start && matches!(b[e - 1], b' ' | b'\t' | b'\r') {
+                e -= 1;
+            }
+            break e;
+        }
+        i = start;
+    };
+    let brackets = &src[at..at + n];
+    let mut out = String::with_capacity(src.len());
+    out.push_str(&src[..prev_end]);
+    out.push_str(brackets);
+    out.push_str(&src[prev_end..at]);
+    out.push_str(&src[at + n..]);
+    Some(out)
+}
+
+fn parse_strict(src: &str) -> Result<Vec<Node>, YamlError> {
     let pm = PosMap::new(src);
     let mut parser = Parser::new_from_str(src);
     let mut docs = Vec::new();
@@ -491,6 +581,24 @@ mod tests {
 #[cfg(test)]
 mod pos_tests {
     use super::*;
+
+    #[test]
+    fn closing_bracket_at_block_indent() {
+        let src = "- list: l\n  items: [\n    \"a\",\n    \"b\"\n  ]\n\n- list: m\n  items: [x]\n";
+        let docs = parse_documents(src).expect("parse as yaml-cpp does");
+        let items = docs[0].seq().expect("seq");
+        let l = items[0].get("items").and_then(Node::seq).expect("items");
+        assert_eq!(
+            l.iter().filter_map(Node::scalar).collect::<Vec<_>>(),
+            vec!["a", "b"]
+        );
+        // Later positions are unchanged.
+        let m = &items[1];
+        assert_eq!(m.pos.line, 6);
+        assert_eq!(&src[m.pos.offset..m.pos.offset + 4], "list");
+        // Other indentation errors still fail.
+        assert!(parse_documents("a:\n  b: 1\n c: 2\n").is_err());
+    }
 
     #[test]
     fn scalar_start_positions() {
