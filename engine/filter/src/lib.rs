@@ -67,7 +67,7 @@ pub use field::{
 };
 pub use macros::{
     const_value_warnings, deprecated_fields, macro_refs, resolve_macros, substitute_lists,
-    substitute_lists_used, unsafe_na_checks, MacroError,
+    substitute_lists_used, unsafe_na_checks, MacroError, UNSAFE_NA_CHECK_MESSAGE,
 };
 pub use parser::{parse, parse_with, ParseError, Parser, ParserOptions, FALCO_MAX_DEPTH};
 pub use program::{compile, CompileError, Program, Scratch};

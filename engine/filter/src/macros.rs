@@ -260,53 +260,86 @@ pub fn deprecated_fields(expr: &Expr) -> Vec<(&str, Pos)> {
     v
 }
 
-fn looks_like_transformer(t: &str) -> bool {
-    let Some(open) = t.find('(') else {
-        return false;
-    };
-    TransformerKind::from_name(&t[..open]).is_some() && t.ends_with(')')
+/// The LOAD_UNSAFE_NA_CHECK message, as Falco words it.
+pub const UNSAFE_NA_CHECK_MESSAGE: &str = "comparing a field value with <NA> is unsafe and can lead to \
+unpredictable behavior of the rule condition. If you need to  check for the existence of a field, consider \
+using the 'exists' operator instead.";
+
+/// Whether a regex value could be written with `=`/`contains`/`startswith`/`endswith`
+/// (libsinsp's heuristic: no special character except leading `^`, trailing `$`, and a
+/// leading or trailing `.*`/`.+`/`.?`).
+fn regex_is_plain(v: &[u8]) -> bool {
+    let len = v.len();
+    let mut i = 0;
+    while i < len {
+        let c = v[i];
+        if (i == 0 && c == b'^') || (i + 1 == len && c == b'$') {
+            i += 1;
+            continue;
+        }
+        if ((i == 0 && len > 1) || i + 2 == len)
+            && c == b'.'
+            && v.get(i + 1).is_some_and(|n| b"+*?".contains(n))
+        {
+            i += 2;
+            continue;
+        }
+        if b".+*?^$()[]{}|\\".contains(&c) {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
-fn regex_is_plain(p: &str) -> bool {
-    !p.bytes().any(|b| b".^$*+?()[]{}|\\".contains(&b))
-}
-
-/// The compiler's const-value warnings (LOAD_COMPILE_CONDITION), with positions:
-/// * `'X' may be a valid field misused as a const string value` when a scalar RHS string,
-///   trimmed, is a field name according to `is_field_name`;
-/// * `'f(x)' may be a valid field transformer misused as a const string value` when it
-///   looks like a transformer application;
+/// The compiler's const-value warnings (LOAD_COMPILE_CONDITION), as libsinsp emits them
+/// for every constant on the right-hand side (each list item too), at the position of the
+/// right-hand side, in this order per value:
 /// * `regex check with 'v' may be optimized with simpler operators such as '=',
-///   'contains', 'startswith', 'endswith'` when a regex has no metacharacter.
+///   'contains', 'startswith', 'endswith'` (regex values without real regex syntax);
+/// * `'X' may be a valid field misused as a const string value` when the value with all
+///   whitespace removed is a field according to `is_field_name`;
+/// * `'f(x)' may be a valid field transformer misused as a const string value` when it
+///   reads `tname(...)` (`val` included).
 pub fn const_value_warnings(
     expr: &Expr,
     is_field_name: &dyn Fn(&str) -> bool,
 ) -> Vec<(String, Pos)> {
-    let mut v = Vec::new();
+    let mut out = Vec::new();
     expr.walk(&mut |n| {
         let Expr::Check(c) = n else { return };
-        let Some(Rhs::Value(val)) = &c.rhs else { return };
-        let t = val.text.trim();
-        let base = t.split('[').next().unwrap_or(t);
-        if !t.is_empty() && is_field_name(base) {
-            v.push((format!("'{}' may be a valid field misused as a const string value", val.text), val.pos));
-        } else if looks_like_transformer(t) {
-            v.push((
-                format!("'{}' may be a valid field transformer misused as a const string value", val.text),
-                val.pos,
-            ));
-        } else if c.op == Op::Regex && regex_is_plain(&val.text) {
-            v.push((
-                format!(
-                    "regex check with '{}' may be optimized with simpler operators such as '=', 'contains', \
-                     'startswith', 'endswith'",
-                    val.text
-                ),
-                val.pos,
-            ));
+        let (values, pos): (Vec<&str>, Pos) = match &c.rhs {
+            Some(Rhs::Value(v)) => (vec![v.text.as_str()], v.pos),
+            Some(Rhs::List(l)) => (l.items.iter().map(|i| i.text.as_str()).collect(), l.pos),
+            _ => return,
+        };
+        for v in values {
+            if c.op == Op::Regex && regex_is_plain(v.as_bytes()) {
+                out.push((
+                    format!(
+                        "regex check with '{v}' may be optimized with simpler operators such as '=', 'contains', \
+                         'startswith', 'endswith'"
+                    ),
+                    pos,
+                ));
+            }
+            let nospaces: String = v.chars().filter(|ch| !ch.is_ascii_whitespace() && *ch != '\u{b}').collect();
+            if !nospaces.is_empty() && is_field_name(&nospaces) {
+                out.push((format!("'{v}' may be a valid field misused as a const string value"), pos));
+            }
+            let names = std::iter::once("val").chain(TransformerKind::ALL.iter().map(|k| k.as_str()));
+            for t in names {
+                if nospaces.len() >= t.len() + 2
+                    && nospaces.starts_with(t)
+                    && nospaces.as_bytes().get(t.len()) == Some(&b'(')
+                    && nospaces.ends_with(')')
+                {
+                    out.push((format!("'{v}' may be a valid field transformer misused as a const string value"), pos));
+                }
+            }
         }
     });
-    v
+    out
 }
 
 #[cfg(test)]
@@ -428,6 +461,10 @@ mod tests {
         let e = parse("ka.user.name = <NA> or jevt.value[/x] in (a, <NA>) or ka.verb contains <NA> or x.y = <NA>").unwrap();
         assert_eq!(unsafe_na_checks(&e).len(), 2);
         let is_field = |n: &str| matches!(n, "proc.pname" | "proc.name");
+        let e = parse("proc.name in (a, proc.pname, \"x y\")").unwrap();
+        let w = const_value_warnings(&e, &is_field);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].1.idx, 13, "at the list's position");
         let e = parse("proc.name = proc.pname and proc.name = \"proc.pname \" and proc.name = x")
             .unwrap();
         let w = const_value_warnings(&e, &is_field);
@@ -452,11 +489,19 @@ mod tests {
             vec!["evt.dir", "evt.latency"]
         );
         assert_eq!(d[1].1.idx, 24);
-        let e = parse("proc.name regex abc and proc.name regex 'a.*'").unwrap();
+        let e = parse(
+            "proc.name regex abc and proc.name regex 'a.*' and proc.name regex '^.*b$' and proc.name regex '.*b$' and proc.name regex 'a.b'",
+        )
+        .unwrap();
         let w = const_value_warnings(&e, &is_field);
-        assert_eq!(w.len(), 1);
-        assert!(w[0]
-            .0
-            .starts_with("regex check with 'abc' may be optimized"));
+        let vals: Vec<&str> = w
+            .iter()
+            .map(|x| x.0.split('\'').nth(1).unwrap_or(""))
+            .collect();
+        assert_eq!(vals, vec!["abc", "a.*", ".*b$"]);
+        assert_eq!(
+            w[0].0,
+            "regex check with 'abc' may be optimized with simpler operators such as '=', 'contains', 'startswith', 'endswith'"
+        );
     }
 }

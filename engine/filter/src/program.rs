@@ -422,7 +422,10 @@ impl Compiler<'_> {
             ),
             Expr::Not { child, .. } => Node::Not(Box::new(self.node(child)?)),
             Expr::Macro { pos, name } => {
-                return cerr(*pos, format!("Undefined macro '{name}' used in filter."))
+                return cerr(
+                    *pos,
+                    format!("filter error: unexpected identifier '{name}'"),
+                )
             }
             Expr::Check(c) => Node::Check(Box::new(self.check(c)?)),
         })
@@ -1315,5 +1318,43 @@ fn eval_check(c: &CheckNode, src: &mut dyn FieldSource, slots: &mut [Values]) ->
 impl CheckNode {
     fn rhs_is_exists(&self) -> bool {
         matches!(self.rhs, Rhs2::Exists)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn program_is_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Program>();
+        fn assert_send<T: Send>() {}
+        assert_send::<Scratch>();
+    }
+
+    #[test]
+    fn integer_constants_wrap_like_libsinsp() {
+        let p = Pos::default();
+        assert_eq!(
+            parse_int("-1", FieldType::Uint32, p).unwrap(),
+            u32::MAX as i128
+        );
+        assert_eq!(
+            parse_int("-1", FieldType::Uint64, p).unwrap(),
+            u64::MAX as i128
+        );
+        assert_eq!(
+            parse_int("70000", FieldType::Int16, p).unwrap(),
+            70000i32 as i16 as i128
+        );
+        assert_eq!(parse_int("+5", FieldType::Int64, p).unwrap(), 5);
+        assert_eq!(parse_int(" 7", FieldType::Int64, p).unwrap(), 7);
+        for bad in ["", "-", "1.5", "0x10", "1a", "a1"] {
+            assert_eq!(
+                parse_int(bad, FieldType::Int64, p).unwrap_err().message,
+                format!("{bad} is not a valid number")
+            );
+        }
     }
 }
