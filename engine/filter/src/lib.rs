@@ -39,6 +39,10 @@
 //!   follow §3.5; constants are prepared once (hash sets, `pmatch` trie, anchored regexes,
 //!   memmem finders, decoded hex, CIDR nets). A missing value makes any check false; only
 //!   `not` flips it.
+//! * Positions: parse errors and AST nodes carry the position inside the text that was
+//!   parsed (after list substitution); nodes spliced in by [`resolve_macros`] keep the
+//!   positions of their macro's own condition, so the loader should report compile errors
+//!   at the rule-level node when it needs file positions.
 //! * [`ops`]: allocation-free primitives (fnmatch globs, path-prefix sets, base64, getopt,
 //!   service names).
 //!
