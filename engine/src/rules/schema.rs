@@ -136,10 +136,8 @@ impl V {
                     self.boolean(v, &c)
                 }
                 "capture_duration" => self.integer(v, &c),
-                "priority" => {
-                    if !v.scalar().is_some_and(|p| PRIORITIES.contains(&p)) {
-                        self.fail(&c, "Failed to match against any enum values.");
-                    }
+                "priority" if !v.scalar().is_some_and(|p| PRIORITIES.contains(&p)) => {
+                    self.fail(&c, "Failed to match against any enum values.");
                 }
                 "items" | "tags" => {
                     for (i, x) in self.array(v, &c).iter().enumerate() {
