@@ -1,6 +1,6 @@
 //! A compact capture-file loader for the state engine and the dump mode: SHB sections,
 //! MI (hostname), PL V1-V9 (both V9 tails), FDL V1/V2, UL V1/V2, and EV/EVF v1/v2 (plus
-//! LARGE) event blocks, plain or gzip. Events are handed out as [`Evt`] views in file
+//! LARGE) event blocks, plain, gzip or zstd. Events are handed out as [`Evt`] views in file
 //! order with libsinsp's numbering. (The scap crate's reader is the general-purpose one;
 //! this one feeds [`State`] directly and keeps one reusable record buffer.)
 
@@ -111,6 +111,10 @@ impl Capture {
         };
         let r: Box<dyn Read> = if n == 2 && magic == [0x1f, 0x8b] {
             Box::new(BufReader::with_capacity(1 << 20, flate2::read::MultiGzDecoder::new(f)))
+        } else if Self::is_zstd(&mut f) {
+            // zstd (what our writer produces by default), frames concatenated.
+            let d = zstd::stream::read::Decoder::with_buffer(f).map_err(io)?;
+            Box::new(BufReader::with_capacity(1 << 20, d))
         } else {
             Box::new(f)
         };
@@ -125,6 +129,17 @@ impl Capture {
             skipped_unknown: 0,
             nevts: 0,
         })
+    }
+
+    /// Does the buffered input start with the zstd frame magic?
+    fn is_zstd(f: &mut BufReader<std::fs::File>) -> bool {
+        use std::io::BufRead;
+        f.fill_buf().map(|b| b.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])).unwrap_or(false)
+    }
+
+    /// Bytes of (decompressed) capture consumed so far: the offset of the next block.
+    pub fn offset(&self) -> u64 {
+        self.off
     }
 
     fn err(&self, offset: u64, msg: impl Into<String>) -> CaptureError {
