@@ -356,8 +356,13 @@ pub(crate) fn evaluate(
         }
         if let Some(pb) = &pb {
             if nread % 4096 == 0 {
+                let bytes: u64 = sources.iter().map(|s| s.cap.offset()).sum();
                 pb.set_position(nread);
-                pb.set_message(format!("{} alerts", out.alerts()));
+                pb.set_message(format!(
+                    "{} read, {} alerts",
+                    indicatif::HumanBytes(bytes),
+                    out.alerts()
+                ));
             }
         }
     }

@@ -774,3 +774,75 @@ pub fn demo() -> SynthCapture {
     s.exit(4001);
     s.finish()
 }
+
+/// A realistic busy host for benchmarks, `n` events long: four nginx workers in a container
+/// serving files, an API process on the host talking to a database, cron jobs spawning
+/// short-lived shell pipelines, sshd logins, memory-management noise, and, rarely, an
+/// intrusion step that the default rules report (about one alert per 50k events).
+pub fn bench(n: usize) -> SynthCapture {
+    let mut s = Synth::new(T0, 1_000);
+    base_system(&mut s);
+    let web = web_container(&mut s);
+    for w in 0..4 {
+        s.initial(
+            Proc::new(1020 + w, 1010, "/usr/sbin/nginx", &["-g", "daemon off;"])
+                .in_container(&web.id)
+                .user(33, 33),
+        );
+    }
+    s.initial(Proc::new(800, 1, "/usr/local/bin/api-server", &["--port", "8080"]).user(1000, 1000));
+    let page = [b'x'; 512];
+    let mut next_pid: i64 = 10_000;
+    let mut tick: u64 = 0;
+    while s.len() < n {
+        tick += 1;
+        // nginx workers serve static files.
+        for w in 0..4 {
+            let pid = 1020 + w;
+            let fd = s.open(pid, &format!("/usr/share/nginx/html/assets/{}.css", (tick + w as u64) % 200), oflags::RDONLY);
+            s.read(pid, fd, &page[..(64 + (tick as usize * 7) % 448)]);
+            s.close(pid, fd);
+        }
+        // the API server queries its database and writes a log line.
+        let fd = s.connect(800, Ipv4Addr::new(10, 0, 0, 5), 40000 + (tick % 20000) as u16, Ipv4Addr::new(10, 0, 0, 9), 5432);
+        s.write(800, fd, b"SELECT * FROM orders WHERE id = $1");
+        s.read(800, fd, b"1|widget|4.20");
+        s.close(800, fd);
+        let fd = s.open(800, "/var/log/api/access.log", oflags::WRONLY);
+        s.write(800, fd, b"GET /orders/1 200\n");
+        s.close(800, fd);
+        s.brk(800);
+        // a cron job every 16 ticks: sh -c 'ls /var/spool | grep x'
+        if tick % 16 == 0 {
+            let sh = next_pid;
+            let ls = next_pid + 1;
+            next_pid += 2;
+            s.spawn(Proc::new(sh, 700, "/bin/sh", &["-c", "ls /var/spool | grep x"]));
+            s.spawn(Proc::new(ls, sh, "/bin/ls", &["/var/spool"]));
+            let fd = s.open(ls, "/var/spool", oflags::RDONLY);
+            s.read(ls, fd, b"cron\nmail\n");
+            s.close(ls, fd);
+            s.exit(ls);
+            s.exit(sh);
+        }
+        // an ssh login every 256 ticks (sshd reads /etc/shadow: allowed).
+        if tick % 256 == 0 {
+            let pid = next_pid;
+            next_pid += 1;
+            s.spawn(Proc::new(pid, 600, "/usr/sbin/sshd", &["-D", "-R"]));
+            let fd = s.open(pid, "/etc/shadow", oflags::RDONLY);
+            s.close(pid, fd);
+            s.exit(pid);
+        }
+        // an intrusion step every 2048 ticks: a shell in the web container reading shadow.
+        if tick % 2048 == 0 {
+            let pid = next_pid;
+            next_pid += 1;
+            s.spawn(Proc::new(pid, 1020, "/bin/sh", &["-c", "cat /etc/shadow"]).in_container(&web.id));
+            let fd = s.open(pid, "/etc/shadow", oflags::RDONLY);
+            s.close(pid, fd);
+            s.exit(pid);
+        }
+    }
+    s.finish()
+}
