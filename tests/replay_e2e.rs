@@ -456,3 +456,23 @@ fn failing_channels_are_counted_not_fatal() {
     assert!(e.contains("output channel program_output: 0 delivered, 8 failed"), "{e}");
     assert!(e.contains("output channel file_output: 0 delivered, 8 failed"), "{e}");
 }
+
+#[test]
+fn append_output_from_config() {
+    // A configured append_output replaces Falco's default (the container fields) and
+    // applies only to rules having all the listed tags.
+    let out = replay(&[
+        &demo(), "-q", "--filter", "proc.name=cat",
+        "-o", "append_output[].extra_output=tty=%proc.tty",
+        "-o", "append_output[0].match.tags[]=filesystem",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let o = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = o.lines().collect();
+    assert_eq!(lines.len(), 2, "{o}");
+    assert!(lines[0].contains("allowlist") && lines[0].ends_with("image=docker.io/library/nginx)"), "{o}");
+    assert!(lines[1].contains("Sensitive file opened") && lines[1].ends_with("pid=3003) tty=0"), "{o}");
+    let out = replay(&[&demo(), "-q", "--filter", "proc.name=cat", "-o", "append_output[]={suggested_output: true}"]);
+    let o = String::from_utf8_lossy(&out.stdout);
+    assert!(o.lines().all(|l| l.ends_with("container_id=3ad7b26ded6d container_name=web")), "{o}");
+}

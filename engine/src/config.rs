@@ -110,6 +110,8 @@ pub struct AppendOutput {
     pub extra_output: Option<String>,
     /// `extra_fields`: `(key, format)`; a bare field name `f` is `(f, "%f")`, raw typed.
     pub extra_fields: Vec<(String, String)>,
+    /// `suggested_output`: append the (container plugin's) suggested fields.
+    pub suggested_output: bool,
 }
 
 impl AppendOutput {
@@ -213,8 +215,9 @@ pub struct Config {
     pub rules_files: Vec<String>,
     /// `rules:` selection entries, in order.
     pub rules: Vec<Selection>,
-    /// `append_output` entries.
-    pub append_output: Vec<AppendOutput>,
+    /// `append_output` entries; `None` = not configured (Falco's default: the suggested
+    /// container fields on every syscall rule).
+    pub append_output: Option<Vec<AppendOutput>>,
     /// `stdout_output.enabled` (true).
     pub stdout_output: bool,
     /// `file_output`.
@@ -242,7 +245,7 @@ impl Default for Config {
             rule_matching: RuleMatching::First,
             rules_files: Vec::new(),
             rules: Vec::new(),
-            append_output: Vec::new(),
+            append_output: None,
             stdout_output: true,
             file_output: FileOutput::default(),
             program_output: ProgramOutput::default(),
@@ -521,7 +524,7 @@ impl ConfigTree {
             c.rules = d.rules(n)?;
         }
         if let Some(n) = self.root.get("append_output") {
-            c.append_output = d.append_output(n)?;
+            c.append_output = Some(d.append_output(n)?);
         }
         d.bool("stdout_output.enabled", &mut c.stdout_output)?;
         d.bool("file_output.enabled", &mut c.file_output.enabled)?;
@@ -765,6 +768,11 @@ impl Decoder<'_> {
                     a.tags = self.string_list(t, &key)?;
                 }
             }
+            if let Some(v) = item.get("suggested_output") {
+                a.suggested_output = v
+                    .as_bool()
+                    .ok_or_else(|| self.value_err(v, &key, "expected true or false"))?;
+            }
             if let Some(e) = item.get("extra_output") {
                 a.extra_output = Some(self.scalar_of(e, &key)?.to_string());
             }
@@ -874,16 +882,18 @@ unknown_key: {a: 1}
                 Selection::EnableTag("container".into())
             ]
         );
-        assert_eq!(c.append_output[0].tags, vec!["container"]);
+        let ao = c.append_output.as_ref().expect("append_output");
+        assert_eq!(ao[0].tags, vec!["container"]);
+        assert!(!ao[0].suggested_output);
         assert_eq!(
-            c.append_output[0].extra_fields,
+            ao[0].extra_fields,
             vec![
                 ("proc.name".to_string(), "%proc.name".to_string()),
                 ("user".to_string(), "%user.name".to_string())
             ]
         );
-        assert!(c.append_output[0].applies("syscall", "x", &["container", "shell"]));
-        assert!(!c.append_output[0].applies("syscall", "x", &["shell"]));
+        assert!(ao[0].applies("syscall", "x", &["container", "shell"]));
+        assert!(!ao[0].applies("syscall", "x", &["shell"]));
         assert_eq!(c.rules_files, vec!["/etc/falco/falco_rules.yaml"]);
     }
 

@@ -77,6 +77,9 @@ fn run_inner(flags: Flags) -> Result<u8, Fail> {
     paths.extend(flags.rules.iter().cloned());
     let sources: Vec<RulesSource> = rulesrc::expand(&paths).map_err(error)?;
     let mut loader = Loader::new(&Registry);
+    if let Some(entries) = &cfg.append_output {
+        loader.set_extra_outputs(rulesrc::extra_outputs(entries));
+    }
     rulesrc::load_all(&mut loader, &sources, flags.quiet).map_err(error)?;
     let compiled = loader
         .compiled()

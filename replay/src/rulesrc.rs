@@ -177,3 +177,36 @@ pub(crate) fn check_readable(p: &Path) -> Result<()> {
             Ok(())
         })
 }
+
+/// falco.yaml `append_output` entries as the loader's extra outputs. Like Falco, a
+/// configured list replaces the default; `suggested_output: true` brings back the container
+/// plugin's suggested fields. (`extra_fields`, which only feed JSON `output_fields`, are not
+/// supported by the loader yet.)
+pub(crate) fn extra_outputs(
+    entries: &[engine::config::AppendOutput],
+) -> Vec<engine::rules::compile::ExtraOutput> {
+    use engine::rules::compile::{ExtraOutput, CONTAINER_SUGGESTED_OUTPUT};
+    let mut out = Vec::new();
+    for e in entries {
+        let base = ExtraOutput {
+            format: String::new(),
+            source: e.source.clone().unwrap_or_default(),
+            tags: e.tags.iter().cloned().collect(),
+            rule: e.rule.clone().unwrap_or_default(),
+        };
+        if e.suggested_output {
+            out.push(ExtraOutput {
+                format: CONTAINER_SUGGESTED_OUTPUT.to_string(),
+                source: if base.source.is_empty() { "syscall".into() } else { base.source.clone() },
+                ..base.clone()
+            });
+        }
+        if let Some(f) = &e.extra_output {
+            out.push(ExtraOutput {
+                format: f.clone(),
+                ..base
+            });
+        }
+    }
+    out
+}
