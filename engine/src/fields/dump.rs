@@ -55,12 +55,15 @@ pub struct DumpOptions {
     pub filter: Option<String>,
     /// Stop after this many printed lines.
     pub limit: Option<u64>,
+    /// Also process event types sysdig 0.29.3 does not know (newer libs captures);
+    /// numbering then differs from sysdig's.
+    pub newer_events: bool,
 }
 
 impl DumpOptions {
     /// Options with a format and no filter.
     pub fn new(format: &str) -> DumpOptions {
-        DumpOptions { format: format.to_string(), filter: None, limit: None }
+        DumpOptions { format: format.to_string(), filter: None, limit: None, newer_events: false }
     }
 }
 
@@ -93,6 +96,7 @@ pub fn dump<W: Write>(files: &[&str], opts: &DumpOptions, out: &mut W) -> Result
     for f in files {
         let mut st = State::new();
         let mut cap = Capture::open(f)?;
+        cap.skip_newer_events = !opts.newer_events;
         cap.load_metadata(&mut st)?;
         while let Some(e) = cap.next(&mut st)? {
             stats.events += 1;

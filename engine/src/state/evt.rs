@@ -189,6 +189,14 @@ pub enum Kind {
     SendtoE,
     ContainerOld,
     ContainerJson,
+    /// memfd_create exit (newer libs).
+    MemfdX,
+    /// pidfd_open / pidfd_getfd exits (newer libs).
+    PidfdX,
+    /// close_range exit (newer libs).
+    CloseRangeX,
+    /// prctl exit (newer libs): PR_SET_NAME changes comm.
+    PrctlX,
     /// Internal events (procinfo, switch...): no pairing bookkeeping.
     SkipReset,
 }
@@ -255,6 +263,10 @@ pub fn kind_of(ty: u16) -> Kind {
             Kind::RwX
         }
         ("sendto", false) => Kind::SendtoE,
+        ("memfd_create", true) => Kind::MemfdX,
+        ("pidfd_open" | "pidfd_getfd", true) => Kind::PidfdX,
+        ("close_range", true) => Kind::CloseRangeX,
+        ("prctl", true) => Kind::PrctlX,
         ("container", false) if ty == 228 => Kind::ContainerOld,
         ("container", false) => Kind::ContainerJson,
         (

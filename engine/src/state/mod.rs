@@ -175,8 +175,12 @@ pub struct State {
     pub containers: ContainerTable,
     /// Cap of the thread table.
     pub max_threads: usize,
-    /// Threads not added because the table was full.
+    /// Threads not added because the table was full (eviction disabled).
     pub dropped_threads: u64,
+    /// Evict old threads when the table is full instead of refusing new ones.
+    pub evict_when_full: bool,
+    /// Threads evicted to make room.
+    pub evicted_threads: u64,
     /// Events processed (sysdig's `evt.num`).
     pub nevts: u64,
     /// Timestamp of the last event.
@@ -187,6 +191,8 @@ pub struct State {
     pub cur: Cur,
     /// Hostname from the MI block.
     pub hostname: String,
+    /// Drop O_CLOEXEC fds at execve (newer libsinsp; sysdig 0.29.3 keeps them: off).
+    pub cloexec_on_execve: bool,
     /// IPv4 interfaces (address, netmask), network byte order, from IL blocks.
     pub ifaces_v4: Vec<([u8; 4], [u8; 4])>,
     /// IPv6 interface addresses from IL blocks.
@@ -221,11 +227,14 @@ impl State {
             containers: ContainerTable::default(),
             max_threads: DEFAULT_MAX_THREADS,
             dropped_threads: 0,
+            evict_when_full: true,
+            evicted_threads: 0,
             nevts: 0,
             last_ts: 0,
             first_ts: 0,
             cur: Cur::default(),
             hostname: String::new(),
+            cloexec_on_execve: false,
             ifaces_v4: Vec::new(),
             ifaces_v6: Vec::new(),
             server_ports: Vec::new(),
@@ -242,8 +251,52 @@ impl State {
     /// Forgets everything (a new section of a concatenated file restarts the capture).
     pub fn reset(&mut self) {
         let max = self.max_threads;
+        let cloexec = self.cloexec_on_execve;
         *self = State::new();
         self.max_threads = max;
+        self.cloexec_on_execve = cloexec;
+    }
+
+    /// Makes room in a full thread table: drops exited threads, then the least recently
+    /// active childless threads, 1/16 of the cap at a time (amortised). Returns whether
+    /// there is room now. libsinsp instead refuses new threads when full; eviction keeps
+    /// long live runs tracking the processes that are active now.
+    pub fn evict(&mut self) -> bool {
+        if self.threads.len() < self.max_threads {
+            return true;
+        }
+        let target = self.max_threads.saturating_sub((self.max_threads / 16).max(1));
+        let closed: Vec<i64> = self.threads.values().filter(|t| t.flags & thread::cl::CLOSED != 0 && t.nchilds == 0).map(|t| t.tid).collect();
+        for t in closed {
+            self.threads.remove(&t);
+            self.evicted_threads += 1;
+        }
+        if self.threads.len() > target {
+            let mut by_age: Vec<(u64, i64)> = self.threads.values().filter(|t| t.nchilds == 0 && t.tid != self.cur.tid).map(|t| (t.lastaccess_ts, t.tid)).collect();
+            by_age.sort_unstable();
+            let n = self.threads.len() - target;
+            for (_, tid) in by_age.into_iter().take(n) {
+                self.threads.remove(&tid);
+                self.evicted_threads += 1;
+            }
+        }
+        self.threads.len() < self.max_threads
+    }
+
+    /// Live-mode housekeeping (libsinsp's `remove_inactive_threads`): drops exited threads
+    /// and threads without events for `timeout_ns` before `now_ns`.
+    pub fn purge_inactive(&mut self, now_ns: u64, timeout_ns: u64) -> usize {
+        let dead: Vec<i64> = self
+            .threads
+            .values()
+            .filter(|t| t.flags & thread::cl::CLOSED != 0 || now_ns > t.lastaccess_ts.saturating_add(timeout_ns))
+            .map(|t| t.tid)
+            .collect();
+        let n = dead.len();
+        for t in dead {
+            self.remove_thread(t, true);
+        }
+        n
     }
 
     /// Adds a thread from a PL entry (`sinsp_threadinfo::init(scap_threadinfo*)`).
@@ -279,7 +332,7 @@ impl State {
         t.cgroups = thread::split_list(&p.cgroups);
         t.root = Arc::from(&p.root[..]);
         t.container_id = container::resolve(&t.cgroups);
-        if self.threads.len() >= self.max_threads {
+        if self.threads.len() >= self.max_threads && !(self.evict_when_full && self.evict()) {
             self.dropped_threads += 1;
             return;
         }

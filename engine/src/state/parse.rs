@@ -137,10 +137,11 @@ impl State {
         if self.threads.contains_key(&tid) {
             return true;
         }
-        if !create || self.threads.len() >= self.max_threads {
-            if create {
-                self.dropped_threads += 1;
-            }
+        if !create {
+            return false;
+        }
+        if self.threads.len() >= self.max_threads && !(self.evict_when_full && self.evict()) {
+            self.dropped_threads += 1;
             return false;
         }
         let mut t = Thread::new(tid);
@@ -193,6 +194,18 @@ impl State {
             } else {
                 t.lastevent_valid = false;
                 if t.lastevent_type != 268 {
+                    // Newer libs write exit events only, with the enter parameters
+                    // appended: take the fd from the exit itself.
+                    if fl & EF_USES_FD != 0 {
+                        if let Some(fdn) = exit_fd_param(e) {
+                            t.lastevent_fd = fdn;
+                            if let Some(o) = self.fd_owner(tid) {
+                                if self.threads.get(&o).and_then(|x| x.fds.get(fdn)).is_some() {
+                                    self.cur.fd = Some((o, fdn));
+                                }
+                            }
+                        }
+                    }
                     return;
                 }
             }
@@ -432,8 +445,51 @@ impl State {
                         t.flags |= cl::PIPE_SRC;
                     }
                 }
-                let Some(src) = self.cur_fd().cloned() else { return };
+                let src = match self.cur_fd() {
+                    Some(f) => Some(f.clone()),
+                    // Newer layouts (dup2/dup3/dup_1 exits): oldfd is parameter 1.
+                    None if e.nparams() >= 2 => e.p_i64(1).and_then(|o| self.get_fd(e.tid, o)).cloned(),
+                    None => None,
+                };
+                let Some(src) = src else { return };
                 self.add_fd_cur(res, src);
+            }
+            Kind::MemfdX | Kind::PidfdX => {
+                let fdn = e.p_i64(0).unwrap_or(-1);
+                if fdn < 0 || !self.cur.has_thread {
+                    return;
+                }
+                let mut fdi = FdInfo::new(if kind == Kind::MemfdX { FdType::Memfd } else { FdType::Pidfd });
+                if kind == Kind::MemfdX {
+                    fdi.name = format!("memfd:{}", String::from_utf8_lossy(e.p_str(1).unwrap_or(&[])));
+                }
+                self.add_fd_cur(fdn, fdi);
+            }
+            Kind::CloseRangeX => {
+                if e.p_i64(0).unwrap_or(-1) < 0 || !self.cur.has_thread {
+                    return;
+                }
+                let (first, last, flags) = (e.p_u32(1).unwrap_or(0) as i64, e.p_u32(2).unwrap_or(0) as i64, e.p_u32(3).unwrap_or(0));
+                // CLOSE_RANGE_CLOEXEC (4) only marks the fds.
+                if flags & 4 != 0 {
+                    return;
+                }
+                if let Some(o) = self.fd_owner(e.tid) {
+                    let doomed: Vec<i64> = self.threads.get(&o).map(|t| t.fds.map.keys().copied().filter(|f| *f >= first && *f <= last).collect()).unwrap_or_default();
+                    for f in doomed {
+                        self.erase_fd(e.tid, f);
+                    }
+                }
+            }
+            Kind::PrctlX => {
+                // PR_SET_NAME (15) renames the thread.
+                if e.p_i64(0).unwrap_or(-1) < 0 || e.p_u32(1) != Some(15) {
+                    return;
+                }
+                let name = e.p_str(2).unwrap_or(&[]).to_vec();
+                if let Some(t) = self.threads.get_mut(&e.tid) {
+                    t.comm = Arc::from(&name[..]);
+                }
             }
             Kind::FcntlE => {
                 if !self.cur.has_thread {
@@ -495,13 +551,21 @@ impl State {
             }
             Kind::SetuidX | Kind::SetgidX | Kind::SetresuidX | Kind::SetresgidX => {
                 let res = e.p_i64(0).unwrap_or(-1);
-                if res < 0 || !self.retrieve_enter(e) {
+                if res < 0 {
                     return;
                 }
                 let idx = if matches!(kind, Kind::SetresuidX | Kind::SetresgidX) { 1 } else { 0 };
-                let buf = std::mem::take(&mut self.tmp_enter);
-                let v = Evt::parse(&buf, 0, 0, 0).and_then(|en| en.p_u32(idx));
-                self.tmp_enter = buf;
+                let v = if self.retrieve_enter(e) {
+                    let buf = std::mem::take(&mut self.tmp_enter);
+                    let v = Evt::parse(&buf, 0, 0, 0).and_then(|en| en.p_u32(idx));
+                    self.tmp_enter = buf;
+                    v
+                } else if e.nparams() > idx + 1 {
+                    // Newer libs: the enter arguments follow `res` in the exit.
+                    e.p_u32(idx + 1)
+                } else {
+                    None
+                };
                 let Some(v) = v else { return };
                 if matches!(kind, Kind::SetresuidX | Kind::SetresgidX) && v == u32::MAX {
                     return;
@@ -596,7 +660,7 @@ impl State {
     }
 
     fn add_thread(&mut self, t: Thread) -> bool {
-        if self.threads.len() >= self.max_threads {
+        if self.threads.len() >= self.max_threads && !(self.evict_when_full && self.evict()) {
             self.dropped_threads += 1;
             return false;
         }
@@ -841,6 +905,22 @@ impl State {
             }
             self.tmp_enter = buf;
         }
+        if !have_enter && e.nparams() > 27 {
+            // Newer libs: trusted_exepath (27) or filename (30) in the exit.
+            let trusted = e.p_str(27).unwrap_or(&[]);
+            let mut out = String::new();
+            if !trusted.is_empty() {
+                fd::push_sanitized(&mut out, trusted);
+            } else if let Some(fname) = e.param(30) {
+                fd::concatenate_paths(&mut out, &own_cwd, fname);
+            }
+            if !out.is_empty() {
+                if let Some(t) = self.threads.get_mut(&tid) {
+                    t.exepath = Arc::from(out.as_bytes());
+                }
+            }
+        }
+        let cloexec = self.cloexec_on_execve;
         let Some(t) = self.threads.get_mut(&tid) else { return };
         if ver >= 19 {
             t.vpgid = e.p_i64(17).unwrap_or(t.vpgid);
@@ -850,6 +930,10 @@ impl State {
         }
         if e.nparams() > 19 {
             t.exe_writable = e.p_u32(19).unwrap_or(0) & 1 != 0;
+        }
+        if cloexec {
+            // Newer libsinsp drops O_CLOEXEC fds at a successful exec (0.29.3 keeps them).
+            t.fds.map.retain(|_, f| f.openflags & 0x1000 == 0);
         }
         let spf = t.flags & (cl::PIPE_SRC | cl::PIPE_DST | cl::IS_MAIN_THREAD);
         let inverted = t.flags & cl::CLONE_INVERTED;
@@ -990,12 +1074,17 @@ impl State {
         if fdn < 0 || !self.cur.has_thread {
             return;
         }
-        if !self.retrieve_enter(e) {
-            return;
-        }
-        let buf = std::mem::take(&mut self.tmp_enter);
-        let args = Evt::parse(&buf, 0, 0, 0).map(|en| (en.p_u32(0).unwrap_or(0), en.p_u32(1).unwrap_or(0), en.p_u32(2).unwrap_or(0)));
-        self.tmp_enter = buf;
+        let args = if self.retrieve_enter(e) {
+            let buf = std::mem::take(&mut self.tmp_enter);
+            let a = Evt::parse(&buf, 0, 0, 0).map(|en| (en.p_u32(0).unwrap_or(0), en.p_u32(1).unwrap_or(0), en.p_u32(2).unwrap_or(0)));
+            self.tmp_enter = buf;
+            a
+        } else if e.nparams() >= 4 {
+            // Newer libs: domain, type, proto appended to the exit.
+            Some((e.p_u32(1).unwrap_or(0), e.p_u32(2).unwrap_or(0), e.p_u32(3).unwrap_or(0)))
+        } else {
+            None
+        };
         if let Some((d, t, p)) = args {
             self.add_socket(fdn, d, t, p);
         }
@@ -1230,13 +1319,17 @@ impl State {
             if !needs {
                 return;
             }
-            if !self.retrieve_enter(e) {
+            if self.retrieve_enter(e) {
+                let buf = std::mem::take(&mut self.tmp_enter);
+                let t = Evt::parse(&buf, 0, 0, 0).and_then(|en| en.param(2).map(|b| b.to_vec()));
+                self.tmp_enter = buf;
+                (t, false)
+            } else if e.nparams() >= 5 {
+                // Newer libs: fd, size, tuple appended to the exit.
+                (e.param(4).map(|b| b.to_vec()), false)
+            } else {
                 return;
             }
-            let buf = std::mem::take(&mut self.tmp_enter);
-            let t = Evt::parse(&buf, 0, 0, 0).and_then(|en| en.param(2).map(|b| b.to_vec()));
-            self.tmp_enter = buf;
-            (t, false)
         };
         let Some(tuple) = tuple else { return };
         let needs = self.cur_fd().map(|f| f.name.is_empty() || !f.is_tcp()).unwrap_or(false);
@@ -1319,6 +1412,18 @@ impl State {
         }
         true
     }
+}
+
+/// The fd parameter a newer-libs exit event carries (the first parameter named `fd` after
+/// position 0), when the record has more parameters than the e5c53d64 layout.
+fn exit_fd_param(e: &Evt<'_>) -> Option<i64> {
+    let old = event::info_e5c53d64(e.ty).map(|i| i.params.len()).unwrap_or(0);
+    if e.nparams() <= old && e.ty < 336 {
+        return None;
+    }
+    let info = event::info(e.ty)?;
+    let i = info.params.iter().skip(1).position(|p| p.name == "fd")? + 1;
+    e.p_i64(i)
 }
 
 fn set_v4(f: &mut FdInfo, sip: &[u8], sport: &[u8], dip: &[u8], dport: &[u8]) -> bool {
