@@ -15,6 +15,13 @@ use crate::flags::{exit, Flags};
 use crate::rulesrc::{self, RulesSource};
 use crate::window;
 
+/// Write to stdout; a closed pipe (`replay ... | head`) is not an error.
+pub(crate) fn out(s: &str) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(s.as_bytes()).and_then(|()| o.flush());
+}
+
 /// A failure with its exit code.
 struct Fail(u8, anyhow::Error);
 
@@ -59,13 +66,13 @@ fn run_inner(flags: Flags) -> Result<u8, Fail> {
         if ok && flags.list {
             if let Some(c) = loader.compiled() {
                 let set = RuleSet::new(c, cfg.priority, &cfg.rules, cfg.rule_matching);
-                print!("{}", rulesrc::list(&set, Some(c), cfg.json_output));
+                out(&rulesrc::list(&set, Some(c), cfg.json_output));
             }
         }
         return Ok(if ok { exit::OK } else { exit::ERROR });
     }
     if flags.list_fields {
-        print!("{}", engine::fields::list_fields());
+        out(&engine::fields::list_fields());
         return Ok(exit::OK);
     }
     if !flags.print.is_empty() {
@@ -86,7 +93,7 @@ fn run_inner(flags: Flags) -> Result<u8, Fail> {
         .ok_or_else(|| error(anyhow!("no rules were compiled")))?;
     let set = RuleSet::new(compiled, cfg.priority, &cfg.rules, cfg.rule_matching);
     if flags.list {
-        print!("{}", rulesrc::list(&set, Some(compiled), cfg.json_output));
+        out(&rulesrc::list(&set, Some(compiled), cfg.json_output));
         return Ok(exit::OK);
     }
 
@@ -166,7 +173,7 @@ fn run_inner(flags: Flags) -> Result<u8, Fail> {
         if cfg.json_output {
             eprint!("{s}");
         } else {
-            print!("{s}");
+            out(&s);
         }
     }
     for st in &stats {
@@ -187,10 +194,10 @@ fn run_inner(flags: Flags) -> Result<u8, Fail> {
             .map(|p| (p.name(), outcome.per_priority[*p as usize]))
             .filter(|(_, n)| *n > 0)
             .collect();
-        print!("{}", sm.render(&by_rule, &by_prio));
+        out(&sm.render(&by_rule, &by_prio));
     }
     if let Some(tr) = &outcome.tree {
-        print!("{}", tr.render());
+        out(&tr.render());
     }
     if !outcome.errors.is_empty() {
         for e in &outcome.errors {

@@ -99,16 +99,16 @@ pub(crate) fn validate(loader: &mut Loader<'_>, files: &[PathBuf], json: bool) -
     let ok = results.iter().all(LoadResult::successful);
     if json {
         let j = engine::rules::result::load_results_json(&results, &loader.contents);
-        println!("{j}");
+        crate::app::out(&format!("{j}\n"));
     } else {
         for r in &results {
             if r.successful() && !r.has_warnings() {
-                println!("{}: Ok", r.name);
+                crate::app::out(&format!("{}: Ok\n", r.name));
             } else if r.successful() {
-                println!("{}: Ok, with warnings", r.name);
-                eprintln!("{}", r.verbose_text(&loader.contents).trim_end());
+                crate::app::out(&format!("{}: Ok, with warnings\n", r.name));
+                ecrate::app::out(&format!("{}\n", r.verbose_text(&loader.contents).trim_end()));
             } else {
-                println!("{}", r.verbose_text(&loader.contents).trim_end());
+                crate::app::out(&format!("{}\n", r.verbose_text(&loader.contents).trim_end()));
             }
         }
     }
