@@ -106,7 +106,7 @@ pub(crate) fn validate(loader: &mut Loader<'_>, files: &[PathBuf], json: bool) -
                 crate::app::out(&format!("{}: Ok\n", r.name));
             } else if r.successful() {
                 crate::app::out(&format!("{}: Ok, with warnings\n", r.name));
-                ecrate::app::out(&format!("{}\n", r.verbose_text(&loader.contents).trim_end()));
+                eprintln!("{}", r.verbose_text(&loader.contents).trim_end());
             } else {
                 crate::app::out(&format!("{}\n", r.verbose_text(&loader.contents).trim_end()));
             }
