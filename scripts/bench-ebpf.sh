@@ -14,8 +14,14 @@ N=${1:-2000000}
 R=${2:-3}
 [ "$(id -u)" = 0 ] || { echo "bench-ebpf: needs root" >&2; exit 2; }
 
-cargo build -q --release -p harrier-tools --bin capture
-CAP=$PWD/target/release/capture
+# CAPTURE=path/to/capture uses that binary instead of building the release one.
+if [ -n "${CAPTURE:-}" ]; then
+    CAP=$CAPTURE
+else
+    cargo build -q --release -p harrier-tools --bin capture
+    CAP=$PWD/target/release/capture
+fi
+echo "bench-ebpf: capture binary $CAP"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat > "$tmp/loop.c" <<'C'

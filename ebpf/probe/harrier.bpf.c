@@ -1032,6 +1032,21 @@ FILLER(f_pipe_x, exit)
 	push_u64(s, ino);
 }
 
+FILLER(f_socketpair_x, exit)
+{
+	int fds[2] = { -1, -1 };
+
+	if (s->ret >= 0 && A(3) && bpf_probe_read_user(fds, sizeof(fds), (const void *)A(3))) {
+		s->pf = 1;
+		fds[0] = fds[1] = -1;
+	}
+	push_res(s);
+	push_s64(s, fds[0]);
+	push_s64(s, fds[1]);
+	push_u64(s, 0); /* source, peer: not derived (as the kmod) */
+	push_u64(s, 0);
+}
+
 /* file system */
 FILLER(f_res_path0_path1_x, exit) /* rename, link, symlink */
 {
@@ -1063,13 +1078,13 @@ FILLER(f_unlinkat_x, exit)
 	push_user_str(s, A(1));
 	push_u32(s, harrier_unlinkat_flags(A(2)));
 }
-FILLER(f_mkdir_e, enter) { push_u32(s, A(1) & 07777); }
+FILLER(f_mkdir_e, enter) { push_u32(s, A(1)); } /* raw, as the kmod */
 FILLER(f_mkdirat_x, exit)
 {
 	push_res(s);
 	push_fd(s, 0);
 	push_user_str(s, A(1));
-	push_u32(s, A(2) & 07777);
+	push_u32(s, A(2)); /* raw, as the kmod */
 }
 FILLER(f_symlinkat_x, exit)
 {
@@ -1182,6 +1197,24 @@ FILLER(f_mount_x, exit)
 }
 FILLER(f_umount_e, enter) { push_u32(s, harrier_umount_flags(A(1))); }
 
+FILLER(f_bpf_e, enter) { push_s64(s, A(0)); }
+FILLER(f_bpf_x, exit) /* res_or_fd: DYN index 0 = FD, 1 = ERRNO */
+{
+	long o = room(s, 9);
+
+	if (o < 0)
+		return;
+	s->buf[o] = s->ret >= 0 ? 0 : 1;
+	*(__s64 *)&s->buf[o + 1] = s->ret;
+	s->off += 9;
+	set_len(s, 9);
+}
+FILLER(f_userfaultfd_x, exit)
+{
+	push_res(s);
+	push_u32(s, A(0));
+}
+
 /* exec and clone */
 FILLER(f_execve_e, enter) { push_user_str(s, A(0)); }
 FILLER(f_execveat_e, enter)
@@ -1293,6 +1326,7 @@ struct {
 		[HE_SYS_MOUNT_E] = (void *)&f_mount_e,
 		[HE_SYS_UMOUNT2_E] = (void *)&f_umount_e,
 		[HE_SYS_EXECVE_E] = (void *)&f_execve_e,
+		[HE_SYS_BPF_E] = (void *)&f_bpf_e,
 		[HE_SYS_EXECVEAT_E] = (void *)&f_execveat_e,
 	},
 };
@@ -1319,6 +1353,9 @@ struct {
 		[HE_SYS_SENDMSG_X] = (void *)&f_sendmsg_x,
 		[HE_SYS_RECVMSG_X] = (void *)&f_recvmsg_x,
 		[HE_SYS_PIPE_X] = (void *)&f_pipe_x,
+		[HE_SYS_SOCKETPAIR_X] = (void *)&f_socketpair_x,
+		[HE_SYS_BPF_X] = (void *)&f_bpf_x,
+		[HE_SYS_USERFAULTFD_X] = (void *)&f_userfaultfd_x,
 		[HE_SYS_RENAME_X] = (void *)&f_res_path0_path1_x,
 		[HE_SYS_LINK_X] = (void *)&f_res_path0_path1_x,
 		[HE_SYS_SYMLINK_X] = (void *)&f_res_path0_path1_x,
