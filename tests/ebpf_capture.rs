@@ -21,18 +21,33 @@ fn tools_bin(name: &str) -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     let dir = BUILT.get_or_init(|| {
         let exe = std::env::current_exe().expect("test executable");
-        let profile_dir = exe.parent().and_then(Path::parent).expect("profile dir").to_path_buf();
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("profile dir")
+            .to_path_buf();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut c = Command::new(cargo);
-        c.current_dir(workspace_root())
-            .args(["build", "-q", "-p", "harrier-tools", "--bin", "capture", "--bin", "scap"]);
+        c.current_dir(workspace_root()).args([
+            "build",
+            "-q",
+            "-p",
+            "harrier-tools",
+            "--bin",
+            "capture",
+            "--bin",
+            "scap",
+        ]);
         if profile_dir.file_name().is_some_and(|n| n == "release") {
             c.arg("--release");
         }
         if let Some(t) = profile_dir.parent() {
             c.env("CARGO_TARGET_DIR", t);
         }
-        assert!(c.status().expect("cargo build").success(), "building capture/scap failed");
+        assert!(
+            c.status().expect("cargo build").success(),
+            "building capture/scap failed"
+        );
         profile_dir
     });
     dir.join(name)
@@ -52,7 +67,10 @@ impl Ev {
     }
     fn i64(&self, i: usize) -> i64 {
         let b = self.p(i);
-        b.get(..8).and_then(|b| b.try_into().ok()).map(i64::from_le_bytes).unwrap_or(i64::MIN)
+        b.get(..8)
+            .and_then(|b| b.try_into().ok())
+            .map(i64::from_le_bytes)
+            .unwrap_or(i64::MIN)
     }
     fn str(&self, i: usize) -> String {
         String::from_utf8_lossy(self.p(i).strip_suffix(&[0]).unwrap_or(self.p(i))).into_owned()
@@ -67,7 +85,11 @@ fn read_events(path: &Path) -> Vec<Ev> {
             let params = (0..e.nparams() as usize)
                 .map(|i| e.param_bytes(i).unwrap_or(&[]).to_vec())
                 .collect();
-            out.push(Ev { ty: e.ty(), tid: e.tid(), params });
+            out.push(Ev {
+                ty: e.ty(),
+                tid: e.tid(),
+                params,
+            });
         }
     }
     out
@@ -118,8 +140,15 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
         .expect("run capture");
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "capture failed: {stderr}");
-    assert!(stderr.contains("balance=ok"), "counters do not balance: {stderr}");
-    let port: u16 = std::fs::read_to_string(dir.join("port")).expect("port").trim().parse().expect("port number");
+    assert!(
+        stderr.contains("balance=ok"),
+        "counters do not balance: {stderr}"
+    );
+    let port: u16 = std::fs::read_to_string(dir.join("port"))
+        .expect("port")
+        .trim()
+        .parse()
+        .expect("port number");
 
     // ---- our reader
     let evs = read_events(&out);
@@ -130,15 +159,31 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
     let exec_x = by(293)
         .find(|e| e.str(1) == "/bin/echo" && e.i64(0) == 0)
         .expect("execve exit of /bin/echo");
-    assert_eq!(exec_x.p(2), format!("{MARKER}\0arg with space\0").as_bytes(), "execve args");
+    assert_eq!(
+        exec_x.p(2),
+        format!("{MARKER}\0arg with space\0").as_bytes(),
+        "execve args"
+    );
     assert_eq!(exec_x.str(13), "echo", "comm");
-    assert!(exec_x.str(14).starts_with("cpuset=/"), "cgroups {:?}", exec_x.str(14));
+    assert!(
+        exec_x.str(14).starts_with("cpuset=/"),
+        "cgroups {:?}",
+        exec_x.str(14)
+    );
     assert_eq!(exec_x.i64(3), exec_x.tid as i64, "tid param");
-    assert!(by(292).any(|e| e.tid == exec_x.tid && e.str(0) == "/bin/echo"), "execve enter");
+    assert!(
+        by(292).any(|e| e.tid == exec_x.tid && e.str(0) == "/bin/echo"),
+        "execve enter"
+    );
     // the shell was started by capture: capture's own events are excluded
-    let sh_exec = by(293).find(|e| e.str(13) == "sh" && e.i64(0) == 0).expect("execve of sh");
+    let sh_exec = by(293)
+        .find(|e| e.str(13) == "sh" && e.i64(0) == 0)
+        .expect("execve of sh");
     let capture_pid = sh_exec.i64(5) as u64;
-    assert!(!evs.iter().any(|e| e.tid == capture_pid), "capture's own events were recorded");
+    assert!(
+        !evs.iter().any(|e| e.tid == capture_pid),
+        "capture's own events were recorded"
+    );
 
     // open/write/read/close of the file
     let fname = file.display().to_string();
@@ -150,11 +195,26 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
         .expect("write exit with the data");
     assert_eq!(wr.i64(0), 26);
     // the shell dup2()s the file onto stdout, then writes 26 bytes
-    assert!(by(125).any(|e| e.tid == open_w.tid && e.i64(0) == 1), "dup exit onto fd 1");
-    assert!(by(8).any(|e| e.tid == open_w.tid && e.i64(0) == 1 && e.p(1) == 26u32.to_le_bytes()), "write enter");
-    let cat_tid = by(293).find(|e| e.str(1) == "/bin/cat" && e.p(2).starts_with(fname.as_bytes())).expect("cat exec").tid;
-    assert!(by(7).any(|e| e.tid == cat_tid && e.p(1) == b"data-written-by-ebpf-test\n"), "read exit with the data");
-    assert!(by(4).any(|e| e.tid == cat_tid) && by(5).any(|e| e.tid == cat_tid), "close enter and exit");
+    assert!(
+        by(125).any(|e| e.tid == open_w.tid && e.i64(0) == 1),
+        "dup exit onto fd 1"
+    );
+    assert!(
+        by(8).any(|e| e.tid == open_w.tid && e.i64(0) == 1 && e.p(1) == 26u32.to_le_bytes()),
+        "write enter"
+    );
+    let cat_tid = by(293)
+        .find(|e| e.str(1) == "/bin/cat" && e.p(2).starts_with(fname.as_bytes()))
+        .expect("cat exec")
+        .tid;
+    assert!(
+        by(7).any(|e| e.tid == cat_tid && e.p(1) == b"data-written-by-ebpf-test\n"),
+        "read exit with the data"
+    );
+    assert!(
+        by(4).any(|e| e.tid == cat_tid) && by(5).any(|e| e.tid == cat_tid),
+        "close enter and exit"
+    );
 
     // the failing syscall
     assert!(
@@ -168,14 +228,35 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
         .expect("connect exit with an IPv4 tuple to the port");
     assert_eq!(conn.p(1)[0], 2, "AF_INET");
     assert_eq!(&conn.p(1)[7..11], &[127, 0, 0, 1]);
-    assert!(by(22).any(|e| e.tid == conn.tid && e.p(1).len() == 7 && e.p(1)[5..7] == port.to_le_bytes()), "connect enter sockaddr");
-    assert!(by(19).any(|e| e.tid == conn.tid && e.i64(0) >= 0), "socket exit");
-    assert!(by(249).chain(by(247)).any(|e| e.tid == conn.tid && e.i64(0) >= 0 && e.p(1).len() == 13), "accept exit with tuple");
-    assert!(by(31).any(|e| e.tid == conn.tid && e.p(1) == b"ping-harrier-ebpf"), "sendto data");
-    assert!(by(35).any(|e| e.tid == conn.tid && e.p(1) == b"pong-harrier-ebpf"), "recvfrom data");
+    assert!(
+        by(22)
+            .any(|e| e.tid == conn.tid && e.p(1).len() == 7 && e.p(1)[5..7] == port.to_le_bytes()),
+        "connect enter sockaddr"
+    );
+    assert!(
+        by(19).any(|e| e.tid == conn.tid && e.i64(0) >= 0),
+        "socket exit"
+    );
+    assert!(
+        by(249)
+            .chain(by(247))
+            .any(|e| e.tid == conn.tid && e.i64(0) >= 0 && e.p(1).len() == 13),
+        "accept exit with tuple"
+    );
+    assert!(
+        by(31).any(|e| e.tid == conn.tid && e.p(1) == b"ping-harrier-ebpf"),
+        "sendto data"
+    );
+    assert!(
+        by(35).any(|e| e.tid == conn.tid && e.p(1) == b"pong-harrier-ebpf"),
+        "recvfrom data"
+    );
 
     // short processes: 20 execs of /bin/true, each with its procexit
-    let trues: Vec<u64> = by(293).filter(|e| e.str(1) == "/bin/true" && e.i64(0) == 0).map(|e| e.tid).collect();
+    let trues: Vec<u64> = by(293)
+        .filter(|e| e.str(1) == "/bin/true" && e.i64(0) == 0)
+        .map(|e| e.tid)
+        .collect();
     assert_eq!(trues.len(), 20, "execs of /bin/true");
     let exits: HashMap<u64, i64> = by(186).map(|e| (e.tid, e.i64(0))).collect();
     for t in &trues {
@@ -190,7 +271,10 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
         }
         last.insert(e.tid, e.ty);
     }
-    assert!(unpaired * 100 < evs.len(), "{unpaired} exits without their enter");
+    assert!(
+        unpaired * 100 < evs.len(),
+        "{unpaired} exits without their enter"
+    );
 
     // ---- the real sysdig, on a gzip conversion
     let gz = dir.join("out.scap.gz");
@@ -202,22 +286,69 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
         .status()
         .expect("scap convert");
     assert!(st.success(), "scap convert failed");
-    let (ok, lines, err) = sysdig_print(&gz, "%evt.dir %proc.name %evt.args", Some("evt.type=execve and evt.dir=< and proc.name=echo"));
+    let (ok, lines, err) = sysdig_print(
+        &gz,
+        "%evt.dir %proc.name %evt.args",
+        Some("evt.type=execve and evt.dir=< and proc.name=echo"),
+    );
     assert!(ok, "sysdig failed: {err}");
     assert!(
-        lines.iter().any(|l| l.contains(&format!("args={MARKER}.arg with space.")) && l.contains("exe=/bin/echo")),
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("args={MARKER}.arg with space."))
+                && l.contains("exe=/bin/echo")),
         "sysdig execve lines: {lines:?}"
     );
-    let (ok, lines, err) = sysdig_print(&gz, "%fd.name %evt.arg.data", Some("evt.type=write and evt.dir=< and proc.name=sh"));
+    let (ok, lines, err) = sysdig_print(
+        &gz,
+        "%fd.name %evt.arg.data",
+        Some("evt.type=write and evt.dir=< and proc.name=sh"),
+    );
     assert!(ok, "sysdig failed: {err}");
-    assert!(lines.iter().any(|l| l.starts_with(&fname) && l.contains("data-written-by-ebpf-test")), "sysdig write lines: {lines:?}");
-    let (_, lines, _) = sysdig_print(&gz, "%fd.name %evt.res", Some("evt.type=connect and evt.dir=<"));
-    assert!(lines.iter().any(|l| l.contains(&format!("->127.0.0.1:{port}")) && l.ends_with("SUCCESS")), "sysdig connect lines: {lines:?}");
-    let (_, lines, _) = sysdig_print(&gz, "%evt.res %evt.arg.name", Some("evt.type=openat and evt.dir=< and evt.failed=true"));
-    assert!(lines.iter().any(|l| l == "ENOENT /nonexistent/harrier_ebpf_missing"), "sysdig failed openat: {lines:?}");
-    let (_, lines, _) = sysdig_print(&gz, "%proc.name %evt.arg.status", Some("evt.type=procexit and proc.name=true"));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&fname) && l.contains("data-written-by-ebpf-test")),
+        "sysdig write lines: {lines:?}"
+    );
+    let (_, lines, _) = sysdig_print(
+        &gz,
+        "%fd.name %evt.res",
+        Some("evt.type=connect and evt.dir=<"),
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("->127.0.0.1:{port}")) && l.ends_with("SUCCESS")),
+        "sysdig connect lines: {lines:?}"
+    );
+    let (_, lines, _) = sysdig_print(
+        &gz,
+        "%evt.res %evt.arg.name",
+        Some("evt.type=openat and evt.dir=< and evt.failed=true"),
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "ENOENT /nonexistent/harrier_ebpf_missing"),
+        "sysdig failed openat: {lines:?}"
+    );
+    let (_, lines, _) = sysdig_print(
+        &gz,
+        "%proc.name %evt.arg.status",
+        Some("evt.type=procexit and proc.name=true"),
+    );
     assert_eq!(lines.len(), 20, "sysdig procexit lines of true: {lines:?}");
-    let (_, lines, _) = sysdig_print(&gz, "%proc.pname %proc.cmdline", Some("evt.type=execve and evt.dir=< and proc.name=python3"));
-    assert!(lines.iter().any(|l| l.starts_with("sh ") && l.contains("tcp.py")), "sysdig parent/cmdline: {lines:?}");
+    let (_, lines, _) = sysdig_print(
+        &gz,
+        "%proc.pname %proc.cmdline",
+        Some("evt.type=execve and evt.dir=< and proc.name=python3"),
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("sh ") && l.contains("tcp.py")),
+        "sysdig parent/cmdline: {lines:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

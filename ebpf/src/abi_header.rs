@@ -31,7 +31,13 @@ pub struct GenError(String);
 
 fn cname(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -80,13 +86,21 @@ fn samples() -> impl Iterator<Item = u64> {
 fn check_inputs() -> impl Iterator<Item = u64> {
     let singles = (0..64).map(|b| 1u64 << b);
     let pairs = (0..64).flat_map(|a| (0..64).map(move |b| (1u64 << a) | (1u64 << b)));
-    core::iter::once(0).chain(singles).chain(pairs).chain(samples())
+    core::iter::once(0)
+        .chain(singles)
+        .chain(pairs)
+        .chain(samples())
 }
 
 /// Emits `static __always_inline __u32 NAME(__u64 v)` for a function that is the OR of
 /// per-bit contributions over bits `lo..64`, plus (when `lo == 2`) a table of the low two
 /// bits (the open access mode).
-fn bitmap_fn(out: &mut String, name: &str, lo: u32, f: impl Fn(u64) -> u32) -> Result<(), GenError> {
+fn bitmap_fn(
+    out: &mut String,
+    name: &str,
+    lo: u32,
+    f: impl Fn(u64) -> u32,
+) -> Result<(), GenError> {
     let base = f(0);
     let low: Vec<u32> = (0..(1u64 << lo)).map(&f).collect();
     let bits: Vec<(u32, u32)> = (lo..64)
@@ -127,14 +141,25 @@ fn bitmap_fn(out: &mut String, name: &str, lo: u32, f: impl Fn(u64) -> u32) -> R
 
 /// Emits a `switch` over the inputs `0..domain` whose result differs from the default
 /// (the function's value far outside the domain), checked on the domain and beyond.
-fn enum_fn(out: &mut String, name: &str, ty: &str, domain: u64, f: impl Fn(u64) -> u32) -> Result<(), GenError> {
+fn enum_fn(
+    out: &mut String,
+    name: &str,
+    ty: &str,
+    domain: u64,
+    f: impl Fn(u64) -> u32,
+) -> Result<(), GenError> {
     let dflt = f(u64::MAX);
     for x in (domain..domain + 4096).chain(samples().filter(|&x| x >= domain)) {
         if f(x) != dflt {
-            return Err(GenError(format!("{name}: value outside the domain at {x:#x}")));
+            return Err(GenError(format!(
+                "{name}: value outside the domain at {x:#x}"
+            )));
         }
     }
-    let _ = writeln!(out, "static __always_inline {ty} {name}(__u64 v)\n{{\n\tswitch (v) {{");
+    let _ = writeln!(
+        out,
+        "static __always_inline {ty} {name}(__u64 v)\n{{\n\tswitch (v) {{"
+    );
     for x in 0..domain {
         let v = f(x);
         if v != dflt {
@@ -163,11 +188,27 @@ pub fn generate() -> Result<String, GenError> {
     let _ = writeln!(o, "#define HARRIER_EVT_HDR_LEN {}", event::HEADER_LEN);
     let n_events = event::EVENTS_E5C53D64.len();
     let _ = writeln!(o, "#define HARRIER_NUM_EVENTS {n_events}");
-    let _ = writeln!(o, "#define HARRIER_SYSCALL_TABLE_SIZE {}", syscall::TABLE_SIZE);
-    let maxp = event::EVENTS_E5C53D64.iter().map(|e| e.params.len()).max().unwrap_or(0);
+    let _ = writeln!(
+        o,
+        "#define HARRIER_SYSCALL_TABLE_SIZE {}",
+        syscall::TABLE_SIZE
+    );
+    let maxp = event::EVENTS_E5C53D64
+        .iter()
+        .map(|e| e.params.len())
+        .max()
+        .unwrap_or(0);
     let _ = writeln!(o, "#define HARRIER_MAX_PARAMS {maxp}");
-    let _ = writeln!(o, "#define HARRIER_DEFAULT_SNAPLEN {}", scap_abi::ring::DEFAULT_SNAPLEN);
-    let _ = writeln!(o, "#define HARRIER_MAX_SNAPLEN {}", scap_abi::ring::MAX_SNAPLEN);
+    let _ = writeln!(
+        o,
+        "#define HARRIER_DEFAULT_SNAPLEN {}",
+        scap_abi::ring::DEFAULT_SNAPLEN
+    );
+    let _ = writeln!(
+        o,
+        "#define HARRIER_MAX_SNAPLEN {}",
+        scap_abi::ring::MAX_SNAPLEN
+    );
     let _ = writeln!(o, "#define HARRIER_SK_WIDTH {SK_WIDTH:#x}");
     let _ = writeln!(o, "#define HARRIER_SK_RES {SK_RES:#x}");
     let _ = writeln!(o, "#define HARRIER_SK_FD0 {SK_FD0:#x}\n");
@@ -194,7 +235,10 @@ pub fn generate() -> Result<String, GenError> {
         ("HARRIER_O_CREAT", fl::linux::O_CREAT),
         ("HARRIER_O_TMPFILE", fl::linux::O_TMPFILE),
         ("HARRIER_AT_EMPTY_PATH", fl::linux::AT_EMPTY_PATH),
-        ("HARRIER_AT_SYMLINK_NOFOLLOW", fl::linux::AT_SYMLINK_NOFOLLOW),
+        (
+            "HARRIER_AT_SYMLINK_NOFOLLOW",
+            fl::linux::AT_SYMLINK_NOFOLLOW,
+        ),
     ] {
         let _ = writeln!(o, "#define {n} {v:#x}");
     }
@@ -214,7 +258,11 @@ pub fn generate() -> Result<String, GenError> {
         if i.enter == 0 && i.ppm_sc == 0 {
             continue;
         }
-        let _ = writeln!(o, "\t[{nr}] = {{ {}, {} }}, /* {} */", i.enter, i.ppm_sc, i.name);
+        let _ = writeln!(
+            o,
+            "\t[{nr}] = {{ {}, {} }}, /* {} */",
+            i.enter, i.ppm_sc, i.name
+        );
     }
     o.push_str("};\n\n");
 
@@ -223,13 +271,19 @@ pub fn generate() -> Result<String, GenError> {
          * (dedicated events without a filler: zero value of (code & HARRIER_SK_WIDTH)\n \
          * bytes, empty when 0; HARRIER_SK_RES = the result, HARRIER_SK_FD0 = fd arg 0). */\n",
     );
-    let _ = writeln!(o, "static const __u8 harrier_nparams[HARRIER_NUM_EVENTS] = {{");
+    let _ = writeln!(
+        o,
+        "static const __u8 harrier_nparams[HARRIER_NUM_EVENTS] = {{"
+    );
     for chunk in event::EVENTS_E5C53D64.chunks(16) {
         let line: Vec<String> = chunk.iter().map(|e| e.params.len().to_string()).collect();
         let _ = writeln!(o, "\t{},", line.join(", "));
     }
     o.push_str("};\n\n");
-    let _ = writeln!(o, "static const __u8 harrier_skel[HARRIER_NUM_EVENTS][HARRIER_MAX_PARAMS] = {{");
+    let _ = writeln!(
+        o,
+        "static const __u8 harrier_skel[HARRIER_NUM_EVENTS][HARRIER_MAX_PARAMS] = {{"
+    );
     for (id, e) in event::EVENTS_E5C53D64.iter().enumerate() {
         if e.params.is_empty() {
             continue;
@@ -249,14 +303,40 @@ pub fn generate() -> Result<String, GenError> {
     bitmap_fn(&mut o, "harrier_clone_flags", 0, fl::clone_flags_to_scap)?;
     bitmap_fn(&mut o, "harrier_prot_flags", 0, fl::prot_flags_to_scap)?;
     bitmap_fn(&mut o, "harrier_mmap_flags", 0, fl::mmap_flags_to_scap)?;
-    bitmap_fn(&mut o, "harrier_openat2_resolve", 0, fl::openat2_resolve_to_scap)?;
-    bitmap_fn(&mut o, "harrier_execveat_flags", 0, fl::execveat_flags_to_scap)?;
-    bitmap_fn(&mut o, "harrier_unlinkat_flags", 0, fl::unlinkat_flags_to_scap)?;
+    bitmap_fn(
+        &mut o,
+        "harrier_openat2_resolve",
+        0,
+        fl::openat2_resolve_to_scap,
+    )?;
+    bitmap_fn(
+        &mut o,
+        "harrier_execveat_flags",
+        0,
+        fl::execveat_flags_to_scap,
+    )?;
+    bitmap_fn(
+        &mut o,
+        "harrier_unlinkat_flags",
+        0,
+        fl::unlinkat_flags_to_scap,
+    )?;
     bitmap_fn(&mut o, "harrier_linkat_flags", 0, fl::linkat_flags_to_scap)?;
-    bitmap_fn(&mut o, "harrier_renameat2_flags", 0, fl::renameat2_flags_to_scap)?;
-    bitmap_fn(&mut o, "harrier_umount_flags", 0, |v| fl::umount_flags_to_scap(v & 0xffff_ffff))?;
-    enum_fn(&mut o, "harrier_ptrace_request", "__u16", 0x4300, |v| fl::ptrace_request_to_scap(v) as u32)?;
-    enum_fn(&mut o, "harrier_socket_family", "__u8", 64, |v| fl::socket_family_to_scap(v) as u32)?;
+    bitmap_fn(
+        &mut o,
+        "harrier_renameat2_flags",
+        0,
+        fl::renameat2_flags_to_scap,
+    )?;
+    bitmap_fn(&mut o, "harrier_umount_flags", 0, |v| {
+        fl::umount_flags_to_scap(v & 0xffff_ffff)
+    })?;
+    enum_fn(&mut o, "harrier_ptrace_request", "__u16", 0x4300, |v| {
+        fl::ptrace_request_to_scap(v) as u32
+    })?;
+    enum_fn(&mut o, "harrier_socket_family", "__u8", 64, |v| {
+        fl::socket_family_to_scap(v) as u32
+    })?;
     o.push_str("#endif /* HARRIER_ABI_H */\n");
     Ok(o)
 }
@@ -285,7 +365,11 @@ mod tests {
         for nr in 0..syscall::TABLE_SIZE as u32 {
             let i = syscall::info(nr).expect("in table");
             if i.enter != 0 {
-                assert!(names.iter().any(|&(_, id)| id == i.enter), "syscall {nr} enter {}", i.enter);
+                assert!(
+                    names.iter().any(|&(_, id)| id == i.enter),
+                    "syscall {nr} enter {}",
+                    i.enter
+                );
             }
         }
     }

@@ -89,7 +89,11 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { snaplen: scap_abi::ring::DEFAULT_SNAPLEN, mask: None, ring_bytes: DEFAULT_RING_BYTES }
+        Config {
+            snaplen: scap_abi::ring::DEFAULT_SNAPLEN,
+            mask: None,
+            ring_bytes: DEFAULT_RING_BYTES,
+        }
     }
 }
 
@@ -122,7 +126,9 @@ fn cfg_bytes(cfg: &Config, boot_to_epoch: u64) -> Result<Vec<u8>, Error> {
 
 fn now_ns(clock: rustix::time::ClockId) -> u64 {
     let t = rustix::time::clock_gettime(clock);
-    (t.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(t.tv_nsec as u64)
+    (t.tv_sec as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(t.tv_nsec as u64)
 }
 
 /// Whether the eBPF driver can run here. `Err` carries a human reason; it is decided by
@@ -198,8 +204,14 @@ impl Pending {
         if let Some(c) = self.consumed.get_mut(cpu as usize) {
             *c += 1;
         }
-        let ts = rec.get(0..8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
-        let len = rec.get(16..20).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+        let ts = rec
+            .get(0..8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes);
+        let len = rec
+            .get(16..20)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes);
         match (ts, len) {
             (Some(ts), Some(len)) if len as usize == rec.len() && rec.len() >= HEADER_LEN => {
                 let off = self.data.len() as u32;
@@ -248,7 +260,10 @@ pub struct Probe {
 
 impl std::fmt::Debug for Probe {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Probe").field("n_cpus", &self.n_cpus).field("links", &self.links.len()).finish()
+        f.debug_struct("Probe")
+            .field("n_cpus", &self.n_cpus)
+            .field("links", &self.links.len())
+            .finish()
     }
 }
 
@@ -256,10 +271,16 @@ impl Probe {
     /// Loads the probe with `cfg`, creates the rings and attaches the programs.
     pub fn open(cfg: &Config) -> Result<Probe, Error> {
         if cfg.snaplen == 0 || cfg.snaplen > scap_abi::ring::MAX_SNAPLEN {
-            return Err(Error::Config(format!("snaplen {} not in 1..=65000", cfg.snaplen)));
+            return Err(Error::Config(format!(
+                "snaplen {} not in 1..=65000",
+                cfg.snaplen
+            )));
         }
         if !cfg.ring_bytes.is_power_of_two() || cfg.ring_bytes < 8192 {
-            return Err(Error::Config(format!("ring size {} is not a power of two >= 8192", cfg.ring_bytes)));
+            return Err(Error::Config(format!(
+                "ring size {} is not a power of two >= 8192",
+                cfg.ring_bytes
+            )));
         }
         libbpf_rs::set_print(Some((libbpf_rs::PrintLevel::Warn, libbpf_print)));
         let n_cpus = libbpf_rs::num_possible_cpus().map_err(bpf("counting CPUs"))?;
@@ -280,7 +301,9 @@ impl Probe {
             );
         }
 
-        let mut open = ObjectBuilder::default().open_memory(PROBE_OBJECT).map_err(bpf("opening the object"))?;
+        let mut open = ObjectBuilder::default()
+            .open_memory(PROBE_OBJECT)
+            .map_err(bpf("opening the object"))?;
         let mut found_cfg = false;
         for mut m in open.maps_mut() {
             let name = m.name().to_string_lossy().into_owned();
@@ -298,11 +321,16 @@ impl Probe {
                 v.copy_from_slice(&cfg_data);
                 found_cfg = true;
             } else if name == "scratch_map" {
-                m.set_max_entries(n_cpus as u32).map_err(bpf("sizing scratch_map"))?;
+                m.set_max_entries(n_cpus as u32)
+                    .map_err(bpf("sizing scratch_map"))?;
             } else if name == "ringbufs" {
-                m.set_max_entries(n_cpus as u32).map_err(bpf("sizing ringbufs"))?;
-                let first = rings.first().ok_or_else(|| Error::Object("no CPU".into()))?;
-                m.set_inner_map_fd(first.as_fd()).map_err(bpf("ringbufs inner map"))?;
+                m.set_max_entries(n_cpus as u32)
+                    .map_err(bpf("sizing ringbufs"))?;
+                let first = rings
+                    .first()
+                    .ok_or_else(|| Error::Object("no CPU".into()))?;
+                m.set_inner_map_fd(first.as_fd())
+                    .map_err(bpf("ringbufs inner map"))?;
             }
         }
         if !found_cfg {
@@ -310,7 +338,10 @@ impl Probe {
         }
         let obj = open.load().map_err(bpf("loading the probe (verifier)"))?;
 
-        let pending = Rc::new(RefCell::new(Pending { consumed: vec![0; n_cpus], ..Default::default() }));
+        let pending = Rc::new(RefCell::new(Pending {
+            consumed: vec![0; n_cpus],
+            ..Default::default()
+        }));
         let mut builder = RingBufferBuilder::new();
         {
             let outer = obj
@@ -320,7 +351,11 @@ impl Probe {
             for (cpu, r) in rings.iter().enumerate() {
                 let fd = std::os::fd::AsRawFd::as_raw_fd(&r.as_fd()) as u32;
                 outer
-                    .update(&(cpu as u32).to_le_bytes(), &fd.to_le_bytes(), MapFlags::ANY)
+                    .update(
+                        &(cpu as u32).to_le_bytes(),
+                        &fd.to_le_bytes(),
+                        MapFlags::ANY,
+                    )
                     .map_err(bpf(format!("installing the ring of CPU {cpu}")))?;
                 let p = Rc::clone(&pending);
                 builder
@@ -341,7 +376,15 @@ impl Probe {
                 .ok_or_else(|| Error::Object(format!("no program {name}")))?;
             links.push(prog.attach().map_err(bpf(format!("attaching {name}")))?);
         }
-        Ok(Probe { links, ring: Some(ring), pending, _rings: rings, obj, n_cpus, boot_to_epoch })
+        Ok(Probe {
+            links,
+            ring: Some(ring),
+            pending,
+            _rings: rings,
+            obj,
+            n_cpus,
+            boot_to_epoch,
+        })
     }
 
     /// Number of CPUs (= rings).
@@ -414,7 +457,13 @@ impl Probe {
                         .map(u64::from_le_bytes)
                         .unwrap_or(0)
                 };
-                Stats { seen: g(0), evts: g(1), drops_buffer: g(2), drops_pf: g(3), drops_too_big: g(4) }
+                Stats {
+                    seen: g(0),
+                    evts: g(1),
+                    drops_buffer: g(2),
+                    drops_pf: g(3),
+                    drops_too_big: g(4),
+                }
             })
             .collect())
     }
@@ -426,7 +475,10 @@ mod tests {
 
     #[test]
     fn pending_merges_by_timestamp_behind_the_limit() {
-        let mut p = Pending { consumed: vec![0; 2], ..Default::default() };
+        let mut p = Pending {
+            consumed: vec![0; 2],
+            ..Default::default()
+        };
         let rec = |ts: u64| {
             let mut r = vec![0u8; HEADER_LEN];
             r[0..8].copy_from_slice(&ts.to_le_bytes());
@@ -446,6 +498,33 @@ mod tests {
         assert_eq!(got, vec![(45, 1), (50, 0)]);
         assert_eq!(p.malformed, 1);
         assert_eq!(p.consumed, vec![2, 3]);
+    }
+
+    /// Ring bytes are hostile: arbitrary records never panic, and only well-formed ones
+    /// (length field = record length >= header) are handed out.
+    #[test]
+    fn pending_survives_arbitrary_records() {
+        let mut p = Pending {
+            consumed: vec![0; 1],
+            ..Default::default()
+        };
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut handed = 0;
+        for i in 0..5000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 64) as usize;
+            let mut rec: Vec<u8> = (0..len).map(|j| (x >> (j % 56)) as u8).collect();
+            if i % 3 == 0 && len >= HEADER_LEN {
+                rec[16..20].copy_from_slice(&(len as u32).to_le_bytes());
+            }
+            p.push(0, &rec);
+            handed += p.emit(u64::MAX, &mut |r, _| assert!(r.len() >= HEADER_LEN));
+        }
+        assert_eq!(p.consumed[0], 5000);
+        assert_eq!(handed as u64 + p.malformed, 5000);
+        assert!(handed > 0);
     }
 
     #[test]

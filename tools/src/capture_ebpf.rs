@@ -94,7 +94,10 @@ pub(super) fn run(cli: &Cli) -> Result<()> {
         bail!("give --duration S or a command after `--` (capture stops when it exits)");
     }
     harrier_ebpf::availability().map_err(|e| anyhow!("the eBPF driver cannot run here: {e}"))?;
-    let mut cfg = Config { snaplen: cli.snaplen, ..Default::default() };
+    let mut cfg = Config {
+        snaplen: cli.snaplen,
+        ..Default::default()
+    };
     if !cli.syscalls.is_empty() {
         let mut mask = [0u64; SYSCALL_MASK_BITS / 64];
         for name in &cli.syscalls {
@@ -109,8 +112,14 @@ pub(super) fn run(cli: &Cli) -> Result<()> {
         Compress::Gzip => Compression::Gzip,
         Compress::Zstd => Compression::Zstd,
     };
-    let w = CaptureWriter::create(&cli.write, WriterOptions { compression, ..Default::default() })
-        .with_context(|| format!("creating {}", cli.write.display()))?;
+    let w = CaptureWriter::create(
+        &cli.write,
+        WriterOptions {
+            compression,
+            ..Default::default()
+        },
+    )
+    .with_context(|| format!("creating {}", cli.write.display()))?;
     let mut probe = Probe::open(&cfg).context("loading the eBPF probe")?;
     let n_cpus = probe.n_cpus() as u32;
     let mut sink = Sink {
@@ -127,11 +136,16 @@ pub(super) fn run(cli: &Cli) -> Result<()> {
     let t0 = Instant::now();
     let mut child = match cli.cmd.split_first() {
         Some((prog, args)) => Some(
-            Command::new(prog).args(args).spawn().with_context(|| format!("starting {prog}"))?,
+            Command::new(prog)
+                .args(args)
+                .spawn()
+                .with_context(|| format!("starting {prog}"))?,
         ),
         None => None,
     };
-    let deadline = cli.duration.map(|s| t0 + Duration::from_secs_f64(s.max(0.0)));
+    let deadline = cli
+        .duration
+        .map(|s| t0 + Duration::from_secs_f64(s.max(0.0)));
     let mut status = None;
     loop {
         let n = probe.poll(&mut |rec, cpu| sink.put(rec, cpu))?;
