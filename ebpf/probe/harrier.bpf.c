@@ -580,6 +580,9 @@ static __always_inline struct scratch *begin(struct pt_regs *regs, long nr_or_re
 	nr = id;
 	if (!interesting(nr))
 		return NULL;
+	/* 32-bit (ia32) syscalls use another numbering: not captured (TS_COMPAT) */
+	if (BPF_CORE_READ(cur(), thread_info.status) & 0x0002)
+		return NULL;
 	s = get_scratch();
 	if (!s)
 		return NULL;
