@@ -723,9 +723,9 @@ impl Compiler<'_> {
             Op::Glob => Matcher::Glob(text.as_bytes().into(), false),
             Op::IGlob => Matcher::Glob(text.as_bytes().into(), true),
             // Validate the pattern alone (for the error text), then anchor it: full match.
-            Op::Regex => match regex::bytes::Regex::new(text)
-                .and_then(|_| regex::bytes::Regex::new(&format!("^(?:{text})$")))
-            {
+            Op::Regex => match regex::bytes::Regex::new(&re2_literal_braces(text)).and_then(|_| {
+                regex::bytes::Regex::new(&format!("^(?:{})$", re2_literal_braces(text)))
+            }) {
                 Ok(r) => Matcher::Regex(r),
                 Err(e) => return cerr(pos, format!("invalid regex pattern: {e}")),
             },
@@ -1357,4 +1357,69 @@ mod tests {
             );
         }
     }
+}
+
+/// RE2 (libsinsp's regex engine) takes a `{` that does not open a valid repetition
+/// (`{n}`, `{n,}`, `{n,m}`) as a literal, and a lone `}` too; Rust's regex rejects them.
+/// Escapes those braces so patterns RE2 accepts compile the same way (e.g. a value
+/// `pentest-[0-9]{2` produced by text pasting of an exception list). (Added by the rules
+/// engineer for falco-cases C14.)
+fn re2_literal_braces(p: &str) -> std::borrow::Cow<'_, str> {
+    if !p.contains(['{', '}']) {
+        return std::borrow::Cow::Borrowed(p);
+    }
+    let b = p.as_bytes();
+    let mut out = String::with_capacity(p.len() + 4);
+    let (mut i, mut in_class) = (0, false);
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\\' => {
+                let end = (i + 2).min(b.len());
+                let end = (end..=b.len())
+                    .find(|&e| p.is_char_boundary(e))
+                    .unwrap_or(b.len());
+                out.push_str(&p[i..end]);
+                i = end;
+                continue;
+            }
+            b'[' if !in_class => in_class = true,
+            b']' if in_class => in_class = false,
+            b'{' if !in_class => {
+                let rest = &p[i + 1..];
+                let close = rest.find('}');
+                let valid = close.is_some_and(|k| {
+                    let body = &rest[..k];
+                    let (lo, hi) = body.split_once(',').unwrap_or((body, "0"));
+                    !lo.is_empty()
+                        && lo.bytes().all(|d| d.is_ascii_digit())
+                        && hi.bytes().all(|d| d.is_ascii_digit())
+                });
+                match (valid, close) {
+                    (true, Some(k)) => {
+                        out.push_str(&p[i..i + k + 2]);
+                        i += k + 2;
+                        continue;
+                    }
+                    _ => {
+                        out.push_str("\\{");
+                        i += 1;
+                        continue;
+                    }
+                }
+            }
+            b'}' if !in_class => {
+                out.push_str("\\}");
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let ch_end = (i + 1..=b.len())
+            .find(|&e| p.is_char_boundary(e))
+            .unwrap_or(b.len());
+        out.push_str(&p[i..ch_end]);
+        i = ch_end;
+    }
+    std::borrow::Cow::Owned(out)
 }
