@@ -18,6 +18,7 @@ use memchr::memmem;
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashSet;
+use std::hash::{BuildHasher, Hasher};
 use std::net::IpAddr;
 use thiserror::Error;
 
@@ -89,6 +90,54 @@ impl Src {
     }
 }
 
+/// A small multiplicative hasher (FxHash-style) for the constant sets: keys come from the
+/// rules, lookups from events, and lookups never insert, so hash flooding cannot grow work.
+#[derive(Debug, Default, Clone, Copy)]
+struct FxBuild;
+
+#[derive(Debug, Default)]
+struct Fx(u64);
+
+impl Fx {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for Fx {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            self.add(u64::from_le_bytes(b));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl BuildHasher for FxBuild {
+    type Hasher = Fx;
+    fn build_hasher(&self) -> Fx {
+        Fx(0)
+    }
+}
+
 /// A prepared constant.
 #[derive(Debug, Clone)]
 enum Const {
@@ -118,8 +167,8 @@ enum Rhs2 {
     One(Matcher),
     /// `!=`: the negation of an equality matcher (missing value still false).
     Ne(Const),
-    BytesSet(HashSet<Box<[u8]>>),
-    IntSet(HashSet<i128>),
+    BytesSet(HashSet<Box<[u8]>, FxBuild>),
+    IntSet(HashSet<i128, FxBuild>),
     OtherSet(Vec<Const>),
     PMatch(ops::PathSet),
     Modifier(Modifier, Vec<Matcher>, bool),
