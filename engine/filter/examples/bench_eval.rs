@@ -48,20 +48,24 @@ impl FieldSource for Src {
     fn extract(&mut self, id: FieldId, _arg: &FieldArg, out: &mut Values) -> bool {
         let k = self.0;
         match id.0 {
-            0 => out.push_str(if k % 3 == 0 { "openat" } else { "read" }),
-            1 => out.push_str(if k % 7 == 0 {
+            0 => out.push_str(if k.is_multiple_of(3) {
+                "openat"
+            } else {
+                "read"
+            }),
+            1 => out.push_str(if k.is_multiple_of(7) {
                 "/etc/shadow"
             } else {
                 "/usr/lib/x86_64-linux-gnu/libc.so.6"
             }),
-            2 => out.push_str(if k % 5 == 0 { "cat" } else { "nginx" }),
+            2 => out.push_str(if k.is_multiple_of(5) { "cat" } else { "nginx" }),
             3 => out.push_str("bash"),
             4 => {
                 for a in ["bash", "sshd", "systemd"] {
                     out.push_str(a);
                 }
             }
-            5 => out.push_bool(k % 2 == 0),
+            5 => out.push_bool(k.is_multiple_of(2)),
             6 => out.push_str("/etc"),
             7 => out.push_str("cat /etc/shadow"),
             8 => out.push_str("host"),

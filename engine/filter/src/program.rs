@@ -1370,44 +1370,6 @@ impl CheckNode {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn program_is_shareable_across_threads() {
-        fn assert_send_sync<T: Send + Sync>() {}
-        assert_send_sync::<Program>();
-        fn assert_send<T: Send>() {}
-        assert_send::<Scratch>();
-    }
-
-    #[test]
-    fn integer_constants_wrap_like_libsinsp() {
-        let p = Pos::default();
-        assert_eq!(
-            parse_int("-1", FieldType::Uint32, p).unwrap(),
-            u32::MAX as i128
-        );
-        assert_eq!(
-            parse_int("-1", FieldType::Uint64, p).unwrap(),
-            u64::MAX as i128
-        );
-        assert_eq!(
-            parse_int("70000", FieldType::Int16, p).unwrap(),
-            70000i32 as i16 as i128
-        );
-        assert_eq!(parse_int("+5", FieldType::Int64, p).unwrap(), 5);
-        assert_eq!(parse_int(" 7", FieldType::Int64, p).unwrap(), 7);
-        for bad in ["", "-", "1.5", "0x10", "1a", "a1"] {
-            assert_eq!(
-                parse_int(bad, FieldType::Int64, p).unwrap_err().message,
-                format!("{bad} is not a valid number")
-            );
-        }
-    }
-}
-
 /// RE2 (libsinsp's regex engine) takes a `{` that does not open a valid repetition
 /// (`{n}`, `{n,}`, `{n,m}`) as a literal, and a lone `}` too; Rust's regex rejects them.
 /// Escapes those braces so patterns RE2 accepts compile the same way (e.g. a value
@@ -1471,4 +1433,42 @@ fn re2_literal_braces(p: &str) -> std::borrow::Cow<'_, str> {
         i = ch_end;
     }
     std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn program_is_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Program>();
+        fn assert_send<T: Send>() {}
+        assert_send::<Scratch>();
+    }
+
+    #[test]
+    fn integer_constants_wrap_like_libsinsp() {
+        let p = Pos::default();
+        assert_eq!(
+            parse_int("-1", FieldType::Uint32, p).unwrap(),
+            u32::MAX as i128
+        );
+        assert_eq!(
+            parse_int("-1", FieldType::Uint64, p).unwrap(),
+            u64::MAX as i128
+        );
+        assert_eq!(
+            parse_int("70000", FieldType::Int16, p).unwrap(),
+            70000i32 as i16 as i128
+        );
+        assert_eq!(parse_int("+5", FieldType::Int64, p).unwrap(), 5);
+        assert_eq!(parse_int(" 7", FieldType::Int64, p).unwrap(), 7);
+        for bad in ["", "-", "1.5", "0x10", "1a", "a1"] {
+            assert_eq!(
+                parse_int(bad, FieldType::Int64, p).unwrap_err().message,
+                format!("{bad} is not a valid number")
+            );
+        }
+    }
 }

@@ -107,19 +107,26 @@ fn steady_state_eval_does_not_allocate() {
             "{c} should be true (thread-local scratch)"
         );
     }
-    let region = Region::new(GLOBAL);
-    let mut trues = 0;
-    for _ in 0..1000 {
-        for p in &progs {
-            trues += usize::from(p.eval_with(&mut Src, &mut scratch));
-            trues += usize::from(p.eval(&mut Src));
+    // The allocator is process-wide: the test harness's own threads may allocate now and
+    // then. A per-evaluation allocation shows up thousands of times in every round, so
+    // take the quietest of three rounds.
+    let mut rounds = Vec::new();
+    for _ in 0..3 {
+        let region = Region::new(GLOBAL);
+        let mut trues = 0;
+        for _ in 0..1000 {
+            for p in &progs {
+                trues += usize::from(p.eval_with(&mut Src, &mut scratch));
+                trues += usize::from(p.eval(&mut Src));
+            }
         }
+        let stats = region.change();
+        assert_eq!(trues, 2000 * progs.len());
+        rounds.push(stats.allocations + stats.reallocations);
     }
-    let stats = region.change();
-    assert_eq!(trues, 2000 * progs.len());
     assert_eq!(
-        (stats.allocations, stats.reallocations),
-        (0, 0),
-        "steady-state evaluation allocated: {stats:?}"
+        rounds.iter().min(),
+        Some(&0),
+        "steady-state evaluation allocated: {rounds:?}"
     );
 }
