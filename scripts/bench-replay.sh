@@ -5,6 +5,7 @@
 # little (output redirected), in the same run. Prints events/s and peak RSS for both.
 #
 #   scripts/bench-replay.sh [EVENTS]        (default 1000000; best of RUNS=3 runs each)
+# Honours CARGO_TARGET_DIR (binaries) and BENCH_DIR (where the capture is kept).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
@@ -15,13 +16,14 @@ command -v sysdig >/dev/null || { echo "sysdig not installed (apt-get install -y
 [ -x /usr/bin/time ] || { echo "/usr/bin/time missing (apt-get install -y time)" >&2; exit 1; }
 
 cargo build --release -q -p replay --bins
+BIN="${CARGO_TARGET_DIR:-target}/release"
 F="$DIR/replay-bench-$N.scap"
 if [ ! -s "$F" ]; then
-    target/release/replay-gen bench "$F" "$N" 2> "$DIR/gen.txt"
+    "$BIN/replay-gen" bench "$F" "$N" 2> "$DIR/gen.txt"
 fi
-EVENTS=$(target/release/replay "$F" -q --summary -o stdout_output.enabled=false \
+EVENTS=$("$BIN/replay" "$F" -q --summary -o stdout_output.enabled=false \
     | awk -F'┆' '/events read/ {gsub(/[^0-9]/, "", $2); print $2}')
-ALERTS=$(target/release/replay "$F" -q --json 2>/dev/null | grep -c '^{' || true)
+ALERTS=$("$BIN/replay" "$F" -q --json 2>/dev/null | grep -c '^{' || true)
 
 # best of $RUNS: prints "seconds max_rss_kb"
 best() {
@@ -34,7 +36,7 @@ best() {
     echo "$best_s $best_rss"
 }
 
-read -r RS RRSS < <(best target/release/replay "$F" -q)
+read -r RS RRSS < <(best "$BIN/replay" "$F" -q)
 read -r SS SRSS < <(best sysdig -r "$F" "proc.name=cat and evt.type=openat")
 
 rate() { awk "BEGIN{ if ($2 > 0) printf \"%.0f\", $1 / $2; else print \"inf\" }"; }

@@ -52,14 +52,23 @@ fn default_rules_scenarios() {
         ];
         if !case.hosts.is_empty() {
             let hosts = dir.join(format!("{}.hosts", case.name));
-            let body: String = case.hosts.iter().map(|(ip, n)| format!("{ip} {n}\n")).collect();
+            let body: String = case
+                .hosts
+                .iter()
+                .map(|(ip, n)| format!("{ip} {n}\n"))
+                .collect();
             std::fs::write(&hosts, body).expect("hosts");
             args.push("--hosts".into());
             args.push(hosts.display().to_string());
         }
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = support::replay(&argv);
-        assert!(out.status.success(), "{}: replay failed: {}", case.name, support::stderr(&out));
+        assert!(
+            out.status.success(),
+            "{}: replay failed: {}",
+            case.name,
+            support::stderr(&out)
+        );
         let got = support::count_by_rule(&support::json_alerts(&out));
         let Some(want) = expected.get(&case.name) else {
             let _ = writeln!(failures, "{}: no entry in expected.yaml", case.name);
@@ -81,7 +90,9 @@ fn default_rules_scenarios() {
     let rules_text = std::fs::read_to_string(&rules).expect("rules");
     let docs = parse_documents(&rules_text).expect("rules parse");
     for item in docs[0].seq().expect("rules list") {
-        let Some(name) = item.get("rule").and_then(|n| n.scalar()) else { continue };
+        let Some(name) = item.get("rule").and_then(|n| n.scalar()) else {
+            continue;
+        };
         let pos = expected
             .iter()
             .any(|(c, m)| c.ends_with("_pos") && m.get(name).is_some_and(|n| *n > 0));
@@ -93,7 +104,10 @@ fn default_rules_scenarios() {
             .collect();
         for p in neg_of_same {
             let neg = p.replace("_pos", "_neg");
-            assert!(expected.contains_key(&neg), "rule `{name}`: `{p}` has no `{neg}`");
+            assert!(
+                expected.contains_key(&neg),
+                "rule `{name}`: `{p}` has no `{neg}`"
+            );
         }
     }
 }

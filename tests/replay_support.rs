@@ -30,7 +30,8 @@ pub fn replay_bin() -> PathBuf {
         let release = profile_dir.file_name().is_some_and(|n| n == "release");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut c = Command::new(cargo);
-        c.current_dir(root()).args(["build", "-q", "-p", "replay", "--bins"]);
+        c.current_dir(root())
+            .args(["build", "-q", "-p", "replay", "--bins"]);
         if release {
             c.arg("--release");
         }

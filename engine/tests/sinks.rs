@@ -8,9 +8,7 @@ use std::os::unix::net::UnixDatagram;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use engine::sinks::{
-    Alert, AlertSink, FileSink, HttpSink, ProgramSink, Sinks, SyslogSink,
-};
+use engine::sinks::{Alert, AlertSink, FileSink, HttpSink, ProgramSink, Sinks, SyslogSink};
 
 fn tmpdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("harrier-sinks-{}-{name}", std::process::id()));
@@ -113,12 +111,18 @@ fn program_without_keep_alive_runs_once_per_alert() {
 #[test]
 fn program_failures_are_counted() {
     let mut sinks = Sinks::new();
-    sinks.push(Box::new(ProgramSink::new("cat >/dev/null; exit 3", false).unwrap()));
+    sinks.push(Box::new(
+        ProgramSink::new("cat >/dev/null; exit 3", false).unwrap(),
+    ));
     sinks.emit(&alert("x"));
     sinks.emit(&alert("y"));
     let r = sinks.close();
     assert_eq!((r[0].delivered, r[0].failed), (0, 2));
-    assert!(r[0].first_error.as_deref().unwrap().contains("exit"), "{:?}", r[0]);
+    assert!(
+        r[0].first_error.as_deref().unwrap().contains("exit"),
+        "{:?}",
+        r[0]
+    );
     // A kept-alive program that exits at once: writes fail (EPIPE) or its exit status is
     // reported at close; either way nothing is silently lost and nothing panics.
     let mut sinks = Sinks::new();
@@ -196,12 +200,16 @@ fn http_posts_json_alert() {
     let mut s = HttpSink::new(&url, "harrier/0.1", Duration::from_secs(5)).unwrap();
     let json = r#"{"hostname":"h","output":"x","priority":"Warning","rule":"R","source":"syscall","tags":[],"time":"2016-08-04T16:17:57.881781397Z"}"#;
     s.send(&alert(json)).unwrap();
-    s.send(&alert("12:00:00.000000000: Warning text alert")).unwrap();
+    s.send(&alert("12:00:00.000000000: Warning text alert"))
+        .unwrap();
     let got = server.join().unwrap();
     assert_eq!(got[0].request_line, "POST /falco HTTP/1.1");
     assert_eq!(got[0].header("content-type"), Some("application/json"));
     assert_eq!(got[0].header("user-agent"), Some("harrier/0.1"));
-    assert_eq!(got[0].header("host"), Some(format!("127.0.0.1:{port}").as_str()));
+    assert_eq!(
+        got[0].header("host"),
+        Some(format!("127.0.0.1:{port}").as_str())
+    );
     assert_eq!(got[0].body, json.as_bytes());
     assert_eq!(got[1].header("content-type"), Some("text/plain"));
     assert_eq!(got[1].body, b"12:00:00.000000000: Warning text alert");
@@ -212,7 +220,12 @@ fn http_failures_are_counted() {
     let (port, server) = http_server(1, 500);
     let mut sinks = Sinks::new();
     sinks.push(Box::new(
-        HttpSink::new(&format!("http://127.0.0.1:{port}/"), "h", Duration::from_secs(5)).unwrap(),
+        HttpSink::new(
+            &format!("http://127.0.0.1:{port}/"),
+            "h",
+            Duration::from_secs(5),
+        )
+        .unwrap(),
     ));
     sinks.emit(&alert("{}"));
     server.join().unwrap();
@@ -220,7 +233,11 @@ fn http_failures_are_counted() {
     sinks.emit(&alert("{}"));
     let r = sinks.close();
     assert_eq!((r[0].delivered, r[0].failed), (0, 2));
-    assert!(r[0].first_error.as_deref().unwrap().contains("500"), "{:?}", r[0]);
+    assert!(
+        r[0].first_error.as_deref().unwrap().contains("500"),
+        "{:?}",
+        r[0]
+    );
     assert!(HttpSink::new("https://x/", "h", Duration::from_secs(1)).is_err());
 }
 
@@ -249,7 +266,10 @@ fn syslog_datagrams_reach_a_unix_socket() {
     assert_eq!(msg.as_bytes()[4 + 15], b' ');
     let n = rx.recv(&mut buf).unwrap();
     let msg = std::str::from_utf8(&buf[..n]).unwrap();
-    assert!(msg.starts_with("<12>") && msg.ends_with(": {\"rule\":\"R\"}"), "{msg}");
+    assert!(
+        msg.starts_with("<12>") && msg.ends_with(": {\"rule\":\"R\"}"),
+        "{msg}"
+    );
     // Receiver gone: failure counted, no panic.
     drop(rx);
     std::fs::remove_file(&path).unwrap();

@@ -269,7 +269,10 @@ fn build_sinks(cfg: &Config) -> Result<Sinks> {
         ));
     }
     if cfg.syslog_output.enabled {
-        s.push(Box::new(SyslogSink::new(&cfg.syslog_output.socket, "replay")));
+        s.push(Box::new(SyslogSink::new(
+            &cfg.syslog_output.socket,
+            "replay",
+        )));
     }
     Ok(s)
 }
@@ -285,14 +288,20 @@ fn dump(flags: &Flags) -> Result<u8, Fail> {
     }
     let mut opts = engine::fields::dump::DumpOptions::new(&flags.print[0]);
     opts.filter = flags.print.get(1).or(flags.filter.as_ref()).cloned();
-    let files: Vec<String> = flags.files.iter().map(|f| f.display().to_string()).collect();
+    let files: Vec<String> = flags
+        .files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
     let refs: Vec<&str> = files.iter().map(String::as_str).collect();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match engine::fields::dump::dump(&refs, &opts, &mut out) {
         Ok(_) => Ok(exit::OK),
-        Err(e @ (engine::fields::dump::DumpError::Format(_)
-        | engine::fields::dump::DumpError::Filter(_))) => Err(usage(anyhow!(e))),
+        Err(
+            e @ (engine::fields::dump::DumpError::Format(_)
+            | engine::fields::dump::DumpError::Filter(_)),
+        ) => Err(usage(anyhow!(e))),
         Err(engine::fields::dump::DumpError::Io(e))
             if e.kind() == std::io::ErrorKind::BrokenPipe =>
         {

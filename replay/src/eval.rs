@@ -73,7 +73,9 @@ impl Source {
     fn open(path: &PathBuf) -> Result<Source> {
         let p = path.display().to_string();
         if std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) == 0 {
-            return Err(anyhow!("{p}: empty file, not a capture (no section header block)"));
+            return Err(anyhow!(
+                "{p}: empty file, not a capture (no section header block)"
+            ));
         }
         let mut cap = Capture::open(&p).map_err(|e| anyhow!("{e}"))?;
         let mut st = State::new();
@@ -222,7 +224,12 @@ pub(crate) fn evaluate(
         }
     }
     // The capture start: the first event of any file (relative --from/--to).
-    let start = sources.iter().filter(|s| s.live).map(|s| s.ts).min().unwrap_or(0);
+    let start = sources
+        .iter()
+        .filter(|s| s.live)
+        .map(|s| s.ts)
+        .min()
+        .unwrap_or(0);
     let from = opts.from.map(|t| t.resolve(start)).unwrap_or(0);
     let to = opts.to.map(|t| t.resolve(start)).unwrap_or(u64::MAX);
 
@@ -286,15 +293,26 @@ pub(crate) fn evaluate(
         }
         nread += 1;
         {
-            let Source { st, head, num, cpu, flags, path, live, .. } = &mut *src;
+            let Source {
+                st,
+                head,
+                num,
+                cpu,
+                flags,
+                path,
+                live,
+                ..
+            } = &mut *src;
             let Some(evt) = Evt::parse(head, *num, *cpu, *flags) else {
-                out.errors.push(format!("{path}: event #{num}: malformed event record"));
+                out.errors
+                    .push(format!("{path}: event #{num}: malformed event record"));
                 *live = false;
                 continue;
             };
             st.process(&evt);
             let ty = evt.ty;
-            if evt.ts >= from && evaluated.get(usize::from(ty)).copied().unwrap_or(false)
+            if evt.ts >= from
+                && evaluated.get(usize::from(ty)).copied().unwrap_or(false)
                 && !st.cur.filtered_out
             {
                 let mut ctx = Ctx::new(st, &evt);
@@ -397,7 +415,10 @@ fn collect_summary(sm: &mut Summary, p: &mut Probes, ctx: &mut Ctx<'_>, ty: u16)
             sm.processes.add(s);
         }
     }
-    let is_open = matches!(name, "open" | "openat" | "openat2" | "creat" | "open_by_handle_at");
+    let is_open = matches!(
+        name,
+        "open" | "openat" | "openat2" | "creat" | "open_by_handle_at"
+    );
     let is_conn = matches!(name, "connect" | "accept" | "accept4");
     if is_open || is_conn {
         if ctx.evt.p_i64(0).is_some_and(|r| r < 0) {
@@ -406,7 +427,11 @@ fn collect_summary(sm: &mut Summary, p: &mut Probes, ctx: &mut Ctx<'_>, ty: u16)
         let Some(tc) = p.get(Which::FdType, ctx) else {
             return;
         };
-        let want = if is_open { tc == "f" } else { tc == "4" || tc == "6" };
+        let want = if is_open {
+            tc == "f"
+        } else {
+            tc == "4" || tc == "6"
+        };
         if want {
             if let Some(n) = p.get(Which::FdName, ctx) {
                 if is_open {

@@ -41,6 +41,10 @@ file_output.{enabled,keep_alive,filename}, program_output.{enabled,keep_alive,pr
 http_output.{enabled,url,user_agent}, syslog_output.{enabled,socket}. -o accepts dotted
 paths, a.b[1], rules[] (append) and {...} YAML values.
 
+Output: alerts go to the enabled channels (stdout by default), then Falco's end-of-run lines
+(Events detected, Rule counts by severity, Triggered rules by rule name) on stdout, or on
+stderr with json_output so that stdout stays one JSON alert per line. -q omits them.
+
 Exit codes:
   0  success
   1  error (unreadable/corrupt capture, invalid rules or configuration, failed channel

@@ -6,5 +6,5 @@
 //!
 //! The `replay` binary itself (`src/main.rs`) is argument parsing plus composition.
 
-pub mod synth;
 pub mod script;
+pub mod synth;

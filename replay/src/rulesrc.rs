@@ -39,15 +39,15 @@ pub(crate) fn expand(paths: &[PathBuf]) -> Result<Vec<RulesSource>> {
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|f| {
                     f.is_file()
-                        && matches!(
-                            f.extension().and_then(|x| x.to_str()),
-                            Some("yaml" | "yml")
-                        )
+                        && matches!(f.extension().and_then(|x| x.to_str()), Some("yaml" | "yml"))
                 })
                 .collect();
             files.sort();
             if files.is_empty() {
-                bail!("{}: rules directory holds no *.yaml or *.yml file", p.display());
+                bail!(
+                    "{}: rules directory holds no *.yaml or *.yml file",
+                    p.display()
+                );
             }
             out.extend(files.into_iter().map(RulesSource::File));
         } else {
@@ -108,7 +108,10 @@ pub(crate) fn validate(loader: &mut Loader<'_>, files: &[PathBuf], json: bool) -
                 crate::app::out(&format!("{}: Ok, with warnings\n", r.name));
                 eprintln!("{}", r.verbose_text(&loader.contents).trim_end());
             } else {
-                crate::app::out(&format!("{}\n", r.verbose_text(&loader.contents).trim_end()));
+                crate::app::out(&format!(
+                    "{}\n",
+                    r.verbose_text(&loader.contents).trim_end()
+                ));
             }
         }
     }
@@ -163,7 +166,11 @@ pub(crate) fn list(set: &RuleSet, compiled: Option<&CompileOutput>, json: bool) 
             Cell::new(evttype_names(&r.evttypes)),
         ]);
     }
-    format!("{t}\n{} rules, {} enabled\n", set.rules.len(), set.enabled.iter().filter(|e| **e).count())
+    format!(
+        "{t}\n{} rules, {} enabled\n",
+        set.rules.len(),
+        set.enabled.iter().filter(|e| **e).count()
+    )
 }
 
 /// Is `p` a readable file (for early, clear errors on capture paths)?
@@ -197,7 +204,11 @@ pub(crate) fn extra_outputs(
         if e.suggested_output {
             out.push(ExtraOutput {
                 format: CONTAINER_SUGGESTED_OUTPUT.to_string(),
-                source: if base.source.is_empty() { "syscall".into() } else { base.source.clone() },
+                source: if base.source.is_empty() {
+                    "syscall".into()
+                } else {
+                    base.source.clone()
+                },
                 ..base.clone()
             });
         }

@@ -58,7 +58,11 @@ fn i(m: &Node, k: &str) -> Result<i64, String> {
 fn list(m: &Node, k: &str) -> Vec<String> {
     m.get(k)
         .and_then(Node::seq)
-        .map(|v| v.iter().filter_map(|n| n.scalar().map(str::to_string)).collect())
+        .map(|v| {
+            v.iter()
+                .filter_map(|n| n.scalar().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -67,7 +71,8 @@ fn addr(n: &Node, text: &str) -> Result<(Ipv4Addr, u16), String> {
         .rsplit_once(':')
         .ok_or_else(|| err(n, format!("`{text}`: expected ADDRESS:PORT")))?;
     Ok((
-        a.parse().map_err(|_| err(n, format!("bad address `{a}`")))?,
+        a.parse()
+            .map_err(|_| err(n, format!("bad address `{a}`")))?,
         p.parse().map_err(|_| err(n, format!("bad port `{p}`")))?,
     ))
 }
@@ -127,7 +132,11 @@ fn step(sy: &mut Synth, st: &Node) -> Result<(), String> {
             sy.close(pid, fd);
         }
         "open_fail" => {
-            let errno = m.get("errno").map(|_| i(m, "errno")).transpose()?.unwrap_or(2);
+            let errno = m
+                .get("errno")
+                .map(|_| i(m, "errno"))
+                .transpose()?
+                .unwrap_or(2);
             sy.open_fail(i(m, "pid")?, s(m, "path")?, flags_of(m)?, errno);
         }
         "connect" => {
@@ -170,7 +179,9 @@ pub fn load(text: &str) -> Result<Vec<Case>, String> {
         let mut hosts = Vec::new();
         if let Some(h) = c.get("hosts").and_then(Node::map) {
             for (k, v) in h {
-                let (Some(a), Some(n)) = (k.scalar(), v.scalar()) else { continue };
+                let (Some(a), Some(n)) = (k.scalar(), v.scalar()) else {
+                    continue;
+                };
                 let ip = a
                     .parse()
                     .map_err(|_| format!("case `{name}`: bad host address `{a}`"))?;

@@ -76,7 +76,13 @@ pub struct Proc {
 impl Proc {
     /// A host process.
     pub fn new(pid: i64, ppid: i64, exepath: &str, args: &[&str]) -> Proc {
-        let comm: String = exepath.rsplit('/').next().unwrap_or(exepath).chars().take(15).collect();
+        let comm: String = exepath
+            .rsplit('/')
+            .next()
+            .unwrap_or(exepath)
+            .chars()
+            .take(15)
+            .collect();
         Proc {
             pid,
             ppid,
@@ -412,18 +418,22 @@ impl Synth {
     pub fn read(&mut self, pid: i64, fd: i64, data: &[u8]) {
         let n = data.len() as i64;
         self.event(ids::READ_E, pid, &[("fd", V::I(fd)), ("size", V::I(n))]);
-        self.event(ids::READ_X, pid, &[("res", V::I(n)), ("data", V::B(data.to_vec()))]);
+        self.event(
+            ids::READ_X,
+            pid,
+            &[("res", V::I(n)), ("data", V::B(data.to_vec()))],
+        );
     }
 
     /// write(fd, data).
     pub fn write(&mut self, pid: i64, fd: i64, data: &[u8]) {
         let n = data.len() as i64;
+        self.event(ids::WRITE_E, pid, &[("fd", V::I(fd)), ("size", V::I(n))]);
         self.event(
-            ids::WRITE_E,
+            ids::WRITE_X,
             pid,
-            &[("fd", V::I(fd)), ("size", V::I(n))],
+            &[("res", V::I(n)), ("data", V::B(data.to_vec()))],
         );
-        self.event(ids::WRITE_X, pid, &[("res", V::I(n)), ("data", V::B(data.to_vec()))]);
     }
 
     /// close(fd).
@@ -433,7 +443,14 @@ impl Synth {
     }
 
     /// socket(AF_INET, SOCK_STREAM) + connect to `dst:port` from `src:sport`; returns the fd.
-    pub fn connect(&mut self, pid: i64, src: Ipv4Addr, sport: u16, dst: Ipv4Addr, dport: u16) -> i64 {
+    pub fn connect(
+        &mut self,
+        pid: i64,
+        src: Ipv4Addr,
+        sport: u16,
+        dst: Ipv4Addr,
+        dport: u16,
+    ) -> i64 {
         let fd = self.alloc_fd(pid);
         self.event(
             ids::SOCKET_E,
@@ -448,7 +465,11 @@ impl Synth {
         let mut addr = vec![PPM_AF_INET];
         addr.extend_from_slice(&dst.octets());
         addr.extend_from_slice(&dport.to_le_bytes());
-        self.event(ids::CONNECT_E, pid, &[("fd", V::I(fd)), ("addr", V::B(addr))]);
+        self.event(
+            ids::CONNECT_E,
+            pid,
+            &[("fd", V::I(fd)), ("addr", V::B(addr))],
+        );
         let mut tuple = vec![PPM_AF_INET];
         tuple.extend_from_slice(&src.octets());
         tuple.extend_from_slice(&sport.to_le_bytes());
@@ -484,7 +505,11 @@ impl Synth {
         self.event(
             ids::BRK_X,
             pid,
-            &[("res", V::I(0x5555_0000)), ("vm_size", V::I(4096)), ("vm_rss", V::I(1024))],
+            &[
+                ("res", V::I(0x5555_0000)),
+                ("vm_size", V::I(4096)),
+                ("vm_rss", V::I(1024)),
+            ],
         );
     }
 
@@ -546,7 +571,7 @@ fn encode(out: &mut Vec<u8>, ty: ParamType, v: Option<&V<'_>>) {
 // --- file output ------------------------------------------------------------------------
 
 use scap::file::{
-    Compression, CaptureWriter, MachineInfo, ProcEntry, User, UserListEntry, WriterOptions,
+    CaptureWriter, Compression, MachineInfo, ProcEntry, User, UserListEntry, WriterOptions,
 };
 
 impl SynthCapture {
@@ -672,10 +697,13 @@ pub fn web_container(s: &mut Synth) -> Container {
         privileged: false,
     };
     s.container(&c);
-    s.initial(Proc::new(1000, 500, "/usr/bin/containerd-shim-runc-v2", &["-namespace", "moby"]));
-    s.initial(
-        Proc::new(1010, 1000, "/usr/sbin/nginx", &["-g", "daemon off;"]).in_container(&c.id),
-    );
+    s.initial(Proc::new(
+        1000,
+        500,
+        "/usr/bin/containerd-shim-runc-v2",
+        &["-namespace", "moby"],
+    ));
+    s.initial(Proc::new(1010, 1000, "/usr/sbin/nginx", &["-g", "daemon off;"]).in_container(&c.id));
     // The worker (www-data) that serves requests.
     s.initial(
         Proc::new(1011, 1010, "/usr/sbin/nginx", &["-g", "daemon off;"])
@@ -705,13 +733,31 @@ pub fn demo() -> SynthCapture {
 
     // Benign: nginx serves files, cron runs a job, an admin logs in over ssh.
     for i in 0..20 {
-        let fd = s.open(1011, &format!("/usr/share/nginx/html/page{}.html", i % 5), oflags::RDONLY);
+        let fd = s.open(
+            1011,
+            &format!("/usr/share/nginx/html/page{}.html", i % 5),
+            oflags::RDONLY,
+        );
         s.read(1011, fd, b"<html>hello</html>");
         s.close(1011, fd);
     }
-    s.spawn(Proc::new(2000, 700, "/bin/sh", &["-c", "/usr/local/sbin/backup.sh"]));
-    s.spawn(Proc::new(2001, 2000, "/usr/bin/tar", &["czf", "/var/backups/www.tgz", "/srv/www"]));
-    let fd = s.open(2001, "/var/backups/www.tgz", oflags::WRONLY | oflags::CREAT | oflags::TRUNC);
+    s.spawn(Proc::new(
+        2000,
+        700,
+        "/bin/sh",
+        &["-c", "/usr/local/sbin/backup.sh"],
+    ));
+    s.spawn(Proc::new(
+        2001,
+        2000,
+        "/usr/bin/tar",
+        &["czf", "/var/backups/www.tgz", "/srv/www"],
+    ));
+    let fd = s.open(
+        2001,
+        "/var/backups/www.tgz",
+        oflags::WRONLY | oflags::CREAT | oflags::TRUNC,
+    );
     s.write(2001, fd, b"\x1f\x8b...");
     s.close(2001, fd);
     s.exit(2001);
@@ -722,21 +768,45 @@ pub fn demo() -> SynthCapture {
     s.read(2100, fd, b"root:*:19000:0:99999:7:::");
     s.close(2100, fd);
     s.spawn(Proc::new(2101, 2100, "/bin/bash", &["-l"]).user(1000, 1000));
-    s.spawn(Proc::new(2102, 2101, "/usr/bin/apt-get", &["install", "-y", "jq"]));
-    s.spawn(Proc::new(2103, 2102, "/usr/bin/dpkg", &["--unpack", "jq.deb"]));
-    let fd = s.open(2103, "/usr/bin/jq", oflags::WRONLY | oflags::CREAT | oflags::TRUNC);
+    s.spawn(Proc::new(
+        2102,
+        2101,
+        "/usr/bin/apt-get",
+        &["install", "-y", "jq"],
+    ));
+    s.spawn(Proc::new(
+        2103,
+        2102,
+        "/usr/bin/dpkg",
+        &["--unpack", "jq.deb"],
+    ));
+    let fd = s.open(
+        2103,
+        "/usr/bin/jq",
+        oflags::WRONLY | oflags::CREAT | oflags::TRUNC,
+    );
     s.write(2103, fd, b"\x7fELF");
     s.close(2103, fd);
     s.exit(2103);
     s.exit(2102);
     // A host process connects to an allowed, private address (no alert).
-    let fd = s.connect(2101, Ipv4Addr::new(10, 0, 0, 5), 40100, Ipv4Addr::new(10, 0, 0, 9), 5432);
+    let fd = s.connect(
+        2101,
+        Ipv4Addr::new(10, 0, 0, 5),
+        40100,
+        Ipv4Addr::new(10, 0, 0, 9),
+        5432,
+    );
     s.close(2101, fd);
     s.sleep(2_000_000_000);
 
     // The attack: a shell in the nginx container (Shell spawned in a container).
     // (remote code execution in the nginx worker)
-    s.spawn(Proc::new(3000, 1011, "/bin/bash", &["-i"]).in_container(&web.id).user(33, 33));
+    s.spawn(
+        Proc::new(3000, 1011, "/bin/bash", &["-i"])
+            .in_container(&web.id)
+            .user(33, 33),
+    );
     // Recon with a network tool (Network tool launched in a container).
     s.spawn(
         Proc::new(3001, 3000, "/usr/bin/nc", &["-zv", "10.0.0.9", "1-1024"])
@@ -758,16 +828,31 @@ pub fn demo() -> SynthCapture {
     s.close(3003, fd);
     s.exit(3003);
     // Plant a binary (Write below binary directory).
-    let fd = s.open(3002, "/usr/bin/.cache-update", oflags::WRONLY | oflags::CREAT);
+    let fd = s.open(
+        3002,
+        "/usr/bin/.cache-update",
+        oflags::WRONLY | oflags::CREAT,
+    );
     s.write(3002, fd, b"\x7fELF\x02\x01\x01");
     s.close(3002, fd);
     // Phone home to a public address (Outbound connection to an unlisted domain).
-    let fd = s.connect(3002, Ipv4Addr::new(172, 17, 0, 2), 45122, Ipv4Addr::new(203, 0, 113, 66), 4444);
+    let fd = s.connect(
+        3002,
+        Ipv4Addr::new(172, 17, 0, 2),
+        45122,
+        Ipv4Addr::new(203, 0, 113, 66),
+        4444,
+    );
     s.write(3002, fd, b"GET /stage2 HTTP/1.1\r\n\r\n");
     s.close(3002, fd);
     s.sleep(1_000_000_000);
     // The helper container bind-mounts the host's /etc (Sensitive host path mounted).
-    s.initial(Proc::new(4000, 500, "/usr/bin/containerd-shim-runc-v2", &["-namespace", "moby"]));
+    s.initial(Proc::new(
+        4000,
+        500,
+        "/usr/bin/containerd-shim-runc-v2",
+        &["-namespace", "moby"],
+    ));
     s.spawn(Proc::new(4001, 4000, "/usr/bin/runc", &["init"]).in_container(&helper.id));
     s.mount(4001, "/etc", "/host/etc", "");
     s.mount(4001, "proc", "/proc", "proc");
@@ -799,12 +884,25 @@ pub fn bench(n: usize) -> SynthCapture {
         // nginx workers serve static files.
         for w in 0..4 {
             let pid = 1020 + w;
-            let fd = s.open(pid, &format!("/usr/share/nginx/html/assets/{}.css", (tick + w as u64) % 200), oflags::RDONLY);
+            let fd = s.open(
+                pid,
+                &format!(
+                    "/usr/share/nginx/html/assets/{}.css",
+                    (tick + w as u64) % 200
+                ),
+                oflags::RDONLY,
+            );
             s.read(pid, fd, &page[..(64 + (tick as usize * 7) % 448)]);
             s.close(pid, fd);
         }
         // the API server queries its database and writes a log line.
-        let fd = s.connect(800, Ipv4Addr::new(10, 0, 0, 5), 40000 + (tick % 20000) as u16, Ipv4Addr::new(10, 0, 0, 9), 5432);
+        let fd = s.connect(
+            800,
+            Ipv4Addr::new(10, 0, 0, 5),
+            40000 + (tick % 20000) as u16,
+            Ipv4Addr::new(10, 0, 0, 9),
+            5432,
+        );
         s.write(800, fd, b"SELECT * FROM orders WHERE id = $1");
         s.read(800, fd, b"1|widget|4.20");
         s.close(800, fd);
@@ -817,7 +915,12 @@ pub fn bench(n: usize) -> SynthCapture {
             let sh = next_pid;
             let ls = next_pid + 1;
             next_pid += 2;
-            s.spawn(Proc::new(sh, 700, "/bin/sh", &["-c", "ls /var/spool | grep x"]));
+            s.spawn(Proc::new(
+                sh,
+                700,
+                "/bin/sh",
+                &["-c", "ls /var/spool | grep x"],
+            ));
             s.spawn(Proc::new(ls, sh, "/bin/ls", &["/var/spool"]));
             let fd = s.open(ls, "/var/spool", oflags::RDONLY);
             s.read(ls, fd, b"cron\nmail\n");
@@ -838,7 +941,9 @@ pub fn bench(n: usize) -> SynthCapture {
         if tick % 2048 == 0 {
             let pid = next_pid;
             next_pid += 1;
-            s.spawn(Proc::new(pid, 1020, "/bin/sh", &["-c", "cat /etc/shadow"]).in_container(&web.id));
+            s.spawn(
+                Proc::new(pid, 1020, "/bin/sh", &["-c", "cat /etc/shadow"]).in_container(&web.id),
+            );
             let fd = s.open(pid, "/etc/shadow", oflags::RDONLY);
             s.close(pid, fd);
             s.exit(pid);

@@ -11,10 +11,16 @@ use anyhow::{bail, Context, Result};
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["demo", out] => {
             let cap = replay::synth::demo();
-            cap.write(&PathBuf::from(out)).with_context(|| format!("writing {out}"))?;
+            cap.write(&PathBuf::from(out))
+                .with_context(|| format!("writing {out}"))?;
             eprintln!("{out}: {} events", cap.events.len());
         }
         ["bench", out, rest @ ..] => {
@@ -24,7 +30,8 @@ fn main() -> Result<()> {
                 _ => bail!("usage: replay-gen bench OUT.scap [EVENTS]"),
             };
             let cap = replay::synth::bench(n);
-            cap.write(&PathBuf::from(out)).with_context(|| format!("writing {out}"))?;
+            cap.write(&PathBuf::from(out))
+                .with_context(|| format!("writing {out}"))?;
             eprintln!("{out}: {} events", cap.events.len());
         }
         _ => bail!("usage: replay-gen demo OUT.scap | replay-gen bench OUT.scap [EVENTS]"),
