@@ -253,7 +253,11 @@ pub struct CaptureReader {
     cur: Option<Block>,
     list: Option<ListState>,
     seen_shb: bool,
-    done: bool,
+    done: std::cell::Cell<bool>,
+    /// Per-block-type counters (few distinct types: a linear scan beats a map).
+    block_counts: Vec<(u32, u64)>,
+    /// The last counted event failed validation (not returned).
+    failed_event: std::cell::Cell<bool>,
     stats: ReadStats,
 }
 
@@ -323,13 +327,19 @@ impl CaptureReader {
     }
 
     fn from_stream(raw: Box<dyn Read + Send>, compression: Compression) -> CaptureReader {
+        // Decoders sit behind a buffer so the small header reads are memcpys.
         let src: Box<dyn Read + Send> = match compression {
             Compression::None => Box::new(BufReader::with_capacity(256 << 10, raw)),
-            Compression::Gzip => {
-                Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(128 << 10, raw)))
-            }
+            Compression::Gzip => Box::new(BufReader::with_capacity(
+                256 << 10,
+                flate2::read::MultiGzDecoder::new(BufReader::with_capacity(128 << 10, raw)),
+            )),
             Compression::Zstd => match zstd::stream::read::Decoder::new(raw) {
-                Ok(d) => Box::new(d),
+                Ok(mut d) => {
+                    // Accept the long windows our writer uses (and up to 2 GiB).
+                    let _ = d.window_log_max(31);
+                    Box::new(BufReader::with_capacity(256 << 10, d))
+                }
                 Err(e) => Box::new(FailingReader(Some(e))),
             },
         };
@@ -347,7 +357,9 @@ impl CaptureReader {
             cur: None,
             list: None,
             seen_shb: false,
-            done: false,
+            done: std::cell::Cell::new(false),
+            block_counts: Vec::new(),
+            failed_event: std::cell::Cell::new(false),
             stats: ReadStats::default(),
         }
     }
@@ -358,8 +370,16 @@ impl CaptureReader {
     }
 
     /// Counters so far.
-    pub fn stats(&self) -> &ReadStats {
-        &self.stats
+    pub fn stats(&self) -> ReadStats {
+        let mut s = self.stats.clone();
+        s.events = self.events_read();
+        s.blocks = self.block_counts.iter().copied().collect();
+        s
+    }
+
+    /// Events returned so far.
+    pub fn events_read(&self) -> u64 {
+        self.stats.events - u64::from(self.failed_event.get())
     }
 
     /// Byte offset of the next block (decompressed stream for compressed files).
@@ -381,12 +401,12 @@ impl CaptureReader {
     }
 
     fn err_at(&mut self, offset: u64, kind: ErrorKind) -> ReadError {
-        self.done = true;
+        self.done.set(true);
         self.list = None;
         ReadError {
             offset,
             block: self.block_no,
-            event: self.stats.events + 1,
+            event: self.events_read() + 1,
             decompressed: self.compression != Compression::None,
             kind,
         }
@@ -418,7 +438,10 @@ impl CaptureReader {
         };
         self.block_no += 1;
         self.pos += total as u64;
-        *self.stats.blocks.entry(ty).or_insert(0) += 1;
+        match self.block_counts.iter_mut().find(|c| c.0 == ty) {
+            Some(c) => c.1 += 1,
+            None => self.block_counts.push((ty, 1)),
+        }
         Ok(Some(Block { ty, total, offset, start, end }))
     }
 
@@ -475,7 +498,7 @@ impl CaptureReader {
     fn advance(&mut self) -> Result<Option<Action>, ReadError> {
         use block::*;
         loop {
-            if self.done {
+            if self.done.get() {
                 return Ok(None);
             }
             if let Some(ls) = self.list {
@@ -485,7 +508,7 @@ impl CaptureReader {
                 }
             }
             let Some(b) = self.read_block()? else {
-                self.done = true;
+                self.done.set(true);
                 if self.block_no == 0 {
                     return Err(self.err_at(0, ErrorKind::Empty));
                 }
@@ -660,7 +683,7 @@ impl CaptureReader {
                 let unreachable_err = ReadError {
                     offset: self.off_of(s),
                     block: self.block_no,
-                    event: self.stats.events + 1,
+                    event: self.events_read() + 1,
                     decompressed: self.compression != Compression::None,
                     kind: ErrorKind::Malformed("metadata entry"),
                 };
@@ -680,28 +703,43 @@ impl CaptureReader {
                 rec.map(Some).ok_or(unreachable_err)
             }
             Action::Event { start, end, cpuid, flags, block, scratch } => {
-                let parsed = {
-                    let bytes = if scratch { &self.scratch[start..end] } else { &self.data()[start..end] };
-                    EventRef::parse(bytes).map(|_| ())
-                };
-                if let Err(e) = parsed {
-                    return Err(self.err_at(block.offset, ErrorKind::BadEvent(e)));
-                }
-                self.stats.events += 1;
-                let num = self.stats.events;
-                let bytes = if scratch { &self.scratch[start..end] } else { &self.data()[start..end] };
-                let event = match EventRef::parse(bytes) {
-                    Ok(ev) => ev,
-                    Err(_) => return Ok(None), // unreachable: validated just above
-                };
-                Ok(Some(Record::Event(Event {
-                    event,
-                    cpuid,
-                    flags,
-                    num,
-                    offset: block.offset,
-                    block_type: block.ty,
-                })))
+                self.event_record(start, end, cpuid, flags, block, scratch).map(|e| e.map(Record::Event))
+            }
+        }
+    }
+
+    /// Validates and returns the event an `Action::Event` points at.
+    fn event_record(
+        &mut self,
+        start: usize,
+        end: usize,
+        cpuid: u16,
+        flags: u32,
+        block: Block,
+        scratch: bool,
+    ) -> Result<Option<Event<'_>>, ReadError> {
+        self.stats.events += 1;
+        let num = self.stats.events;
+        let err = |kind| ReadError {
+            offset: block.offset,
+            block: self.block_no,
+            event: num,
+            decompressed: self.compression != Compression::None,
+            kind,
+        };
+        let bytes = if scratch {
+            self.scratch.get(start..end)
+        } else {
+            self.data().get(start..end)
+        };
+        match EventRef::parse(bytes.unwrap_or(&[])) {
+            Ok(event) => Ok(Some(Event { event, cpuid, flags, num, offset: block.offset, block_type: block.ty })),
+            Err(e) => {
+                // `done` is a Cell so the reader can be finished while `self` is borrowed.
+                self.done.set(true);
+                self.failed_event.set(true);
+                let e = err(ErrorKind::BadEvent(e));
+                Err(e)
             }
         }
     }
@@ -709,20 +747,10 @@ impl CaptureReader {
     /// Skips metadata and returns the next event (see [`CaptureReader::next_record`]).
     pub fn next_event(&mut self) -> Result<Option<Event<'_>>, ReadError> {
         loop {
-            // Peek-and-loop without holding the borrow across iterations.
             match self.advance()? {
                 None => return Ok(None),
                 Some(Action::Event { start, end, cpuid, flags, block, scratch }) => {
-                    let bytes = if scratch { &self.scratch[start..end] } else { &self.data()[start..end] };
-                    match EventRef::parse(bytes) {
-                        Ok(_) => {}
-                        Err(e) => return Err(self.err_at(block.offset, ErrorKind::BadEvent(e))),
-                    }
-                    self.stats.events += 1;
-                    let num = self.stats.events;
-                    let bytes = if scratch { &self.scratch[start..end] } else { &self.data()[start..end] };
-                    let Ok(event) = EventRef::parse(bytes) else { return Ok(None) };
-                    return Ok(Some(Event { event, cpuid, flags, num, offset: block.offset, block_type: block.ty }));
+                    return self.event_record(start, end, cpuid, flags, block, scratch);
                 }
                 Some(_) => continue,
             }

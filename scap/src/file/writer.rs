@@ -61,6 +61,10 @@ impl Default for WriterOptions {
 /// Default zstd level: a good ratio at capture-friendly speed.
 pub const DEFAULT_ZSTD_LEVEL: i32 = 9;
 
+/// zstd window (log2 bytes) of the frames we write: 64 MiB. Decoders must accept it
+/// (`zstd -d --long=26`, or our reader, which accepts up to 2^31).
+pub const ZSTD_WINDOW_LOG: u32 = 26;
+
 type Out = Box<dyn Write + Send>;
 
 enum Sink {
@@ -161,6 +165,11 @@ impl CaptureWriter {
             Compression::Zstd => {
                 let mut e = zstd::stream::write::Encoder::new(out, level)?;
                 e.include_checksum(true)?;
+                // Captures repeat themselves over long distances (the same syscall
+                // sequences, paths and payloads): a 64 MiB window with long-distance
+                // matching finds what gzip's 32 KiB window cannot.
+                e.window_log(ZSTD_WINDOW_LOG)?;
+                e.long_distance_matching(true)?;
                 Sink::Zstd(e)
             }
         })

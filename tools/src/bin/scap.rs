@@ -225,7 +225,7 @@ fn cat(path: &Path, count: Option<u64>) -> Result<()> {
     let mut text = String::new();
     let mut renderer = scapfile::render::Renderer::new();
     loop {
-        if count.is_some_and(|c| r.stats().events >= c) {
+        if count.is_some_and(|c| r.events_read() >= c) {
             break;
         }
         match r.next_event() {

@@ -1,0 +1,59 @@
+//! Entry points shared by the cargo-fuzz targets (`fuzz/fuzz_targets/scap_*.rs`) and the
+//! regression replay test (`scap/tests/fuzz_regressions.rs`): they exercise every decoder
+//! on hostile bytes and must never panic.
+
+use std::hint::black_box;
+
+use crate::event::EventRef;
+use crate::file::{CaptureReader, Record};
+
+/// Reads `data` as a capture to the end or the first error, decoding every record and
+/// every event parameter. Returns the number of records read.
+pub fn read_capture(data: &[u8]) -> u64 {
+    let mut r = CaptureReader::from_bytes(data.to_vec());
+    let mut n = 0u64;
+    let mut line = String::new();
+    loop {
+        match r.next_record() {
+            Ok(Some(rec)) => {
+                n += 1;
+                match rec {
+                    Record::Event(e) => {
+                        line.clear();
+                        crate::text::format_event_line(&e, &mut line);
+                        black_box(&line);
+                    }
+                    other => {
+                        black_box(format!("{other:?}"));
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                black_box(e.to_string());
+                // The reader is finished after an error.
+                assert!(matches!(r.next_record(), Ok(None)));
+                break;
+            }
+        }
+    }
+    n
+}
+
+/// Decodes `data` as one event record (any validated view is fully decoded and rendered).
+pub fn decode_event(data: &[u8]) {
+    if let Ok(ev) = EventRef::parse(data) {
+        for i in 0..=ev.nparams() as usize {
+            black_box(ev.param(i));
+            black_box(ev.param_bytes(i));
+        }
+        let mut s = String::new();
+        for (_, p) in ev.params() {
+            crate::text::push_param(&mut s, &p);
+        }
+        black_box(ev.type_name());
+        let mut out = Vec::new();
+        crate::render::Renderer::new().args(&ev, &crate::render::NoState, &mut out);
+        black_box(out);
+    }
+}
