@@ -571,7 +571,7 @@ static __always_inline struct scratch *begin(struct pt_regs *regs, long nr_or_re
 	__u64 pt = bpf_get_current_pid_tgid();
 	struct scratch *s;
 	__u32 nr;
-	long id = exit ? BPF_CORE_READ(regs, orig_ax) : nr_or_ret;
+	long id = exit ? regs->orig_ax : nr_or_ret; /* tp_btf: direct BTF loads */
 
 	if (is_self(pt >> 32))
 		return NULL;
@@ -588,12 +588,12 @@ static __always_inline struct scratch *begin(struct pt_regs *regs, long nr_or_re
 		return NULL;
 	s->nr = nr;
 	s->ret = exit ? nr_or_ret : 0;
-	s->args[0] = BPF_CORE_READ(regs, di);
-	s->args[1] = BPF_CORE_READ(regs, si);
-	s->args[2] = BPF_CORE_READ(regs, dx);
-	s->args[3] = BPF_CORE_READ(regs, r10);
-	s->args[4] = BPF_CORE_READ(regs, r8);
-	s->args[5] = BPF_CORE_READ(regs, r9);
+	s->args[0] = regs->di;
+	s->args[1] = regs->si;
+	s->args[2] = regs->dx;
+	s->args[3] = regs->r10;
+	s->args[4] = regs->r8;
+	s->args[5] = regs->r9;
 	*evt = harrier_syscalls[nr & (HARRIER_SYSCALL_TABLE_SIZE - 1)].enter + (exit ? 1 : 0);
 	start(s, *evt, (__u32)pt);
 	return s;
