@@ -194,6 +194,10 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
         .find(|e| e.tid == open_w.tid && e.p(1) == b"data-written-by-ebpf-test\n")
         .expect("write exit with the data");
     assert_eq!(wr.i64(0), 26);
+    // flags and mode converted in BPF exactly as scap-abi converts them (O_WRONLY|O_CREAT|O_TRUNC)
+    let want_flags = scap_abi::flags::open_flags_to_scap(0o1101);
+    assert_eq!(open_w.p(3), want_flags.to_le_bytes(), "openat flags");
+    assert_eq!(open_w.p(4), 0o666u32.to_le_bytes(), "openat mode");
     // the shell dup2()s the file onto stdout, then writes 26 bytes
     assert!(
         by(125).any(|e| e.tid == open_w.tid && e.i64(0) == 1),
