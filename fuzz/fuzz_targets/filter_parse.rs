@@ -30,13 +30,23 @@ impl FieldRegistry for Permissive {
         if name.starts_with("no.") {
             return Err(format!("filter_check called with nonexistent field {name}"));
         }
-        let h = name.bytes().fold(0usize, |a, b| a.wrapping_mul(31).wrapping_add(b as usize));
-        let flags = [FieldFlags::NONE, FieldFlags::IS_LIST, FieldFlags::ANY_VALUE, FieldFlags::EITHER_END]
-            [(h / 16) % 4];
+        let h = name
+            .bytes()
+            .fold(0usize, |a, b| a.wrapping_mul(31).wrapping_add(b as usize));
+        let flags = [
+            FieldFlags::NONE,
+            FieldFlags::IS_LIST,
+            FieldFlags::ANY_VALUE,
+            FieldFlags::EITHER_END,
+        ][(h / 16) % 4];
         Ok(FieldDef {
             id: FieldId(h as u32),
             arg: arg.map_or(FieldArg::None, |a| FieldArg::Name(a.into())),
-            ty: if name == "evt.type" { FieldType::Charbuf } else { TYPES[h % TYPES.len()] },
+            ty: if name == "evt.type" {
+                FieldType::Charbuf
+            } else {
+                TYPES[h % TYPES.len()]
+            },
             flags,
             name: name.into(),
         })
@@ -72,17 +82,29 @@ fuzz_target!(|data: &[u8]| {
     let lists: [(&str, &[&str]); 2] = [("l", &["x y", "'q'", "z"]), ("e", &[])];
     let cond = substitute_lists(cond, lists.iter().map(|(n, v)| (*n, *v)));
     for hex in [false, true] {
-        let opts = ParserOptions { hex_escapes: hex, ..ParserOptions::falco() };
-        let Ok(e) = parse_with(&cond, opts) else { continue };
+        let opts = ParserOptions {
+            hex_escapes: hex,
+            ..ParserOptions::falco()
+        };
+        let Ok(e) = parse_with(&cond, opts) else {
+            continue;
+        };
         let printed = e.to_string();
         let _ = e.shape();
         let _ = parse_with(&printed, opts);
         let m = parse_with(mac, opts).ok();
         let look = |n: &str| if n == "m" { m.as_ref() } else { None };
-        let Ok((e, _)) = resolve_macros(&e, &look) else { continue };
+        let Ok((e, _)) = resolve_macros(&e, &look) else {
+            continue;
+        };
         let _ = unsafe_na_checks(&e);
         let _ = const_value_warnings(&e, &|n| n.contains('.'));
-        let _ = infer_event_types(&e, InferOptions { evt_num_invariants: hex });
+        let _ = infer_event_types(
+            &e,
+            InferOptions {
+                evt_num_invariants: hex,
+            },
+        );
         if let Ok(p) = compile(&e, &Permissive) {
             let mut scratch = Scratch::new();
             let a = p.eval_with(&mut Source, &mut scratch);
