@@ -424,9 +424,9 @@ impl CaptureReader {
     fn read_block(&mut self) -> Result<Option<Block>, ReadError> {
         let offset = self.pos;
         let res = match &mut self.src {
-            Source::Mapped(m) => slice_block(&m[..], offset),
-            Source::Bytes(b) => slice_block(&b[..], offset),
-            Source::Stream(r) => stream_block(r, &mut self.buf),
+            Source::Mapped(m) => slice_block(&m[..], offset, !self.seen_shb),
+            Source::Bytes(b) => slice_block(&b[..], offset, !self.seen_shb),
+            Source::Stream(r) => stream_block(r, &mut self.buf, !self.seen_shb),
         };
         let (ty, total, start, end) = match res {
             Ok(Some(b)) => b,
@@ -775,7 +775,9 @@ fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 type BlockSpan = Option<(u32, u32, usize, usize)>;
 
 /// Frames the block at `offset` of an in-memory capture: (type, total, body start, end).
-fn slice_block(data: &[u8], offset: u64) -> Result<BlockSpan, ErrorKind> {
+/// With `expect_shb`, a first block that is not a section header is rejected before its
+/// length is looked at (so a non-capture file says so rather than "truncated").
+fn slice_block(data: &[u8], offset: u64, expect_shb: bool) -> Result<BlockSpan, ErrorKind> {
     let at = usize::try_from(offset).unwrap_or(usize::MAX);
     let left = data.len().saturating_sub(at);
     if left == 0 {
@@ -785,6 +787,9 @@ fn slice_block(data: &[u8], offset: u64) -> Result<BlockSpan, ErrorKind> {
         return Err(ErrorKind::Truncated { needed: 8, have: left as u64 });
     }
     let ty = le_u32(data, at).unwrap_or(0);
+    if expect_shb && ty != block::SHB {
+        return Err(ErrorKind::NotScap(ty));
+    }
     let total = le_u32(data, at + 4).unwrap_or(0);
     if total < 12 {
         return Err(ErrorKind::BadBlockLength { ty, len: total });
@@ -796,7 +801,7 @@ fn slice_block(data: &[u8], offset: u64) -> Result<BlockSpan, ErrorKind> {
 }
 
 /// Reads the next block of a stream into `buf`: (type, total, 0, body length).
-fn stream_block(r: &mut dyn Read, buf: &mut Vec<u8>) -> Result<BlockSpan, ErrorKind> {
+fn stream_block(r: &mut dyn Read, buf: &mut Vec<u8>, expect_shb: bool) -> Result<BlockSpan, ErrorKind> {
     let mut hdr = [0u8; 8];
     let n = read_full(r, &mut hdr)?;
     if n == 0 {
@@ -806,6 +811,9 @@ fn stream_block(r: &mut dyn Read, buf: &mut Vec<u8>) -> Result<BlockSpan, ErrorK
         return Err(ErrorKind::Truncated { needed: 8, have: n as u64 });
     }
     let ty = u32::from_le_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
+    if expect_shb && ty != block::SHB {
+        return Err(ErrorKind::NotScap(ty));
+    }
     let total = u32::from_le_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]);
     if total < 12 {
         return Err(ErrorKind::BadBlockLength { ty, len: total });
