@@ -6,6 +6,9 @@
  * Programs (tp_btf, BTF-typed raw tracepoints, kernel >= 5.8 for the ring buffer):
  *   harrier_sys_enter / harrier_sys_exit  raw_syscalls dispatchers
  *   harrier_proc_exit                     sched_process_exit -> procexit (186)
+ *   harrier_proc_fork / harrier_proc_exec user tasks forked by kernel threads (clone
+ *                                         exit, child side) and kernel_execve (execve
+ *                                         exit): the cases no sys_exit reports
  *   f_<event>                             fillers, reached by tail call through
  *                                         enter_fillers / exit_fillers[event id]
  *
@@ -1263,6 +1266,61 @@ FILLER(f_clone_x, exit)
 	push_u32(s, BPF_CORE_READ(t, cred, egid.val));
 	push_s64(s, pid_nr_at(tp, level));
 	push_s64(s, pid_nr_at(gp, level));
+}
+
+#define PF_KTHREAD 0x00200000
+
+/* A user task created by a kernel thread (user-mode helper) never returns from a clone
+ * syscall: report its child-side clone exit here, as the kmod does. Its memory map is not
+ * ours, so exe falls back to comm and args/env are empty. Always captured. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(harrier_proc_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct scratch *s;
+	struct pid *tp, *gp;
+	__u32 level;
+
+	if (!(BPF_CORE_READ(parent, flags) & PF_KTHREAD) || (BPF_CORE_READ(child, flags) & PF_KTHREAD))
+		return 0;
+	s = get_scratch();
+	if (!s)
+		return 0;
+	start(s, HE_SYS_CLONE_X, BPF_CORE_READ(child, pid));
+	s->ret = 0;
+	tp = BPF_CORE_READ(child, thread_pid);
+	gp = BPF_CORE_READ(child, group_leader, thread_pid);
+	level = tp ? BPF_CORE_READ(tp, level) : 0;
+	push_res(s);
+	push_proc_common(s, child, true);
+	push_u32(s, level > 0 ? PPM_CL_CHILD_IN_PIDNS : 0);
+	push_u32(s, BPF_CORE_READ(child, cred, euid.val));
+	push_u32(s, BPF_CORE_READ(child, cred, egid.val));
+	push_s64(s, pid_nr_at(tp, level));
+	push_s64(s, pid_nr_at(gp, level));
+	submit(s);
+	return 0;
+}
+
+/* kernel_execve() (init, user-mode helpers) has no execve sys_exit: report it here as a
+ * successful execve exit, as the kmod does. Execs by syscall are left to sys_exit. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(harrier_proc_exec, struct task_struct *p)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	long nr = regs ? BPF_CORE_READ(regs, orig_ax) : -1;
+	struct scratch *s;
+
+	if (nr == 59 || nr == 322 || is_self(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	s = get_scratch();
+	if (!s)
+		return 0;
+	start(s, HE_SYS_EXECVE_X, BPF_CORE_READ(t, pid));
+	s->ret = 0;
+	f_execve_x_body(s);
+	submit(s);
+	return 0;
 }
 
 /* procexit (not a syscall): status, ret, sig, core. Always captured. */

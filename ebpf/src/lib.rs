@@ -8,7 +8,9 @@
 //! * [`Probe::open`] loads the object with libbpf-rs, sets the frozen configuration
 //!   ([`Config`]: own tgid / pid namespace for self-exclusion, snaplen, the syscall interest
 //!   mask, the boot -> epoch clock offset), creates the per-CPU rings, attaches the
-//!   `raw_syscalls` and `sched_process_exit` programs;
+//!   `raw_syscalls` programs and the `sched_process_exit/fork/exec` ones (fork and exec
+//!   only report what no syscall exit does: user tasks forked by kernel threads and
+//!   `kernel_execve`, as the kmod);
 //! * [`Probe::poll`] drains every ring (the probe never wakes the reader: records are
 //!   submitted with `BPF_RB_NO_WAKEUP`, so the caller polls on a timer), merges the CPUs'
 //!   records by timestamp behind a watermark (records newer than "now - 10 ms" wait for
@@ -369,7 +371,13 @@ impl Probe {
         let ring = builder.build().map_err(bpf("building the ring reader"))?;
 
         let mut links = Vec::new();
-        for name in ["harrier_sys_enter", "harrier_sys_exit", "harrier_proc_exit"] {
+        for name in [
+            "harrier_sys_enter",
+            "harrier_sys_exit",
+            "harrier_proc_exit",
+            "harrier_proc_fork",
+            "harrier_proc_exec",
+        ] {
             let prog = obj
                 .progs_mut()
                 .find(|p| p.name() == name)
