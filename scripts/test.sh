@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
+scripts/ebpf-build.sh   # the checked-in eBPF object and its generated header are current
 cargo test --workspace --locked
 if [ "${HARRIER_SKIP_VM:-0}" != 1 ] && [ -x scripts/vm-test.sh ]; then
     scripts/vm-test.sh
