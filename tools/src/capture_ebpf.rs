@@ -112,6 +112,8 @@ pub(super) fn run(cli: &Cli) -> Result<()> {
         Compress::Gzip => Compression::Gzip,
         Compress::Zstd => Compression::Zstd,
     };
+    // Load the probe first: a bad setting or a verifier refusal leaves no file behind.
+    let mut probe = Probe::open(&cfg).context("loading the eBPF probe")?;
     let w = CaptureWriter::create(
         &cli.write,
         WriterOptions {
@@ -120,7 +122,6 @@ pub(super) fn run(cli: &Cli) -> Result<()> {
         },
     )
     .with_context(|| format!("creating {}", cli.write.display()))?;
-    let mut probe = Probe::open(&cfg).context("loading the eBPF probe")?;
     let n_cpus = probe.n_cpus() as u32;
     let mut sink = Sink {
         w,
