@@ -26,11 +26,34 @@ long harrier_read_user(void *dst, unsigned long src, unsigned long n)
 	return copy_from_user_nofault(dst, (const void __user *)src, n);
 }
 
-/* Copies a NUL-terminated string; the length including the NUL, `n` when truncated
- * (then dst[n-1] is NUL), or -EFAULT. */
+/*
+ * Copies a NUL-terminated string: the length including the NUL, `n` when truncated
+ * (then dst[n-1] is NUL), or -EFAULT. strncpy_from_user_nofault() is not exported to
+ * modules, so this copies page by page with copy_from_user_nofault(): a string that ends
+ * before a non-resident page is still read.
+ */
 long harrier_read_user_str(char *dst, unsigned long src, unsigned long n)
 {
-	return strncpy_from_user_nofault(dst, (const void __user *)src, n);
+	unsigned long done = 0;
+
+	if (!n)
+		return 0;
+	while (done < n) {
+		unsigned long addr = src + done;
+		unsigned long chunk = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
+		char *nul;
+
+		if (chunk > n - done)
+			chunk = n - done;
+		if (copy_from_user_nofault(dst + done, (const void __user *)addr, chunk))
+			return done ? (dst[done - 1] = 0, (long)done) : -EFAULT;
+		nul = memchr(dst + done, 0, chunk);
+		if (nul)
+			return nul - dst + 1;
+		done += chunk;
+	}
+	dst[n - 1] = 0;
+	return n;
 }
 
 struct task_struct *harrier_current(void)
