@@ -176,9 +176,11 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
         "execve enter"
     );
     // the shell was started by capture: capture's own events are excluded
+    // (found by its argument: other shells may run on a shared machine)
+    let script_arg = format!("{}\0", script.display());
     let sh_exec = by(293)
-        .find(|e| e.str(13) == "sh" && e.i64(0) == 0)
-        .expect("execve of sh");
+        .find(|e| e.str(13) == "sh" && e.i64(0) == 0 && e.p(2) == script_arg.as_bytes())
+        .expect("execve of sh with the workload script");
     let capture_pid = sh_exec.i64(5) as u64;
     assert!(
         !evs.iter().any(|e| e.tid == capture_pid),
@@ -258,7 +260,7 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
 
     // short processes: 20 execs of /bin/true, each with its procexit
     let trues: Vec<u64> = by(293)
-        .filter(|e| e.str(1) == "/bin/true" && e.i64(0) == 0)
+        .filter(|e| e.str(1) == "/bin/true" && e.i64(0) == 0 && e.i64(5) == sh_exec.tid as i64)
         .map(|e| e.tid)
         .collect();
     assert_eq!(trues.len(), 20, "execs of /bin/true");
@@ -340,7 +342,10 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
     let (_, lines, _) = sysdig_print(
         &gz,
         "%proc.name %evt.arg.status",
-        Some("evt.type=procexit and proc.name=true"),
+        Some(&format!(
+            "evt.type=procexit and proc.name=true and proc.ppid={}",
+            sh_exec.tid
+        )),
     );
     assert_eq!(lines.len(), 20, "sysdig procexit lines of true: {lines:?}");
     let (_, lines, _) = sysdig_print(
