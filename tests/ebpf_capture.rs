@@ -132,7 +132,7 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
 
     let out = dir.join("out.scap");
     let o = Command::new(tools_bin("capture"))
-        .args(["--driver", "ebpf", "-w"])
+        .args(["--driver", "ebpf", "--compress", "none", "-w"]) // plain: the fastest consumer
         .arg(&out)
         .args(["--", "/bin/sh"])
         .arg(&script)
@@ -144,6 +144,9 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
         stderr.contains("balance=ok"),
         "counters do not balance: {stderr}"
     );
+    for l in stderr.lines().filter(|l| l.contains("capture: stats")) {
+        println!("{l}");
+    }
     let port: u16 = std::fs::read_to_string(dir.join("port"))
         .expect("port")
         .trim()
