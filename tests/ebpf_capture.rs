@@ -295,6 +295,14 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
         .status()
         .expect("scap convert");
     assert!(st.success(), "scap convert failed");
+    // sysdig reads every event we wrote, with no error
+    let (ok, all, err) = sysdig_print(&gz, "%evt.num", None);
+    assert!(ok, "sysdig failed: {err}");
+    assert_eq!(
+        all.len(),
+        evs.len(),
+        "sysdig and our reader disagree on the event count"
+    );
     let (ok, lines, err) = sysdig_print(
         &gz,
         "%evt.dir %proc.name %evt.args",
