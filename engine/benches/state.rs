@@ -1,0 +1,136 @@
+//! State-tracking benchmark (rerunnable): `cargo bench -p engine --bench state`.
+//!
+//! Generates (once, cached under `target/bench-data/`) a realistic 1 M-event capture with
+//! the scap writer, then in the same run:
+//! * harrier: state tracking + one simple filter over every event (the dump engine's
+//!   evaluation path, output discarded), events/s and peak RSS of a child process;
+//! * sysdig 0.29.3: `sysdig -r FILE FILTER` with output to /dev/null, same file, same
+//!   filter, events/s and peak RSS (`/usr/bin/time -f %M` when present, else ru_maxrss of
+//!   the children via `/proc/self/status` of a wrapper is not available: shown as `?`).
+//!
+//! Environment: `STATE_BENCH_EVENTS` (default 1000000), `STATE_BENCH_FILTER` (default
+//! `proc.name=worker3 and evt.type=openat and fd.name contains file-3`), `STATE_BENCH_RUNS`
+//! (default 3, the median is reported).
+//!
+//! The harrier side runs in a child process of this binary (`--child FILE FILTER`) so its
+//! peak RSS is measured exactly like sysdig's.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use engine::fields::dump::{EventFilter, SimpleFilter};
+use engine::fields::Ctx;
+use engine::state::capture::Capture;
+use engine::state::State;
+
+fn child(file: &str, filter: &str) {
+    let mut st = State::new();
+    let mut cap = Capture::open(file).expect("open");
+    cap.load_metadata(&mut st).expect("metadata");
+    let mut flt = SimpleFilter::compile(filter).expect("filter");
+    let (mut n, mut hits) = (0u64, 0u64);
+    while let Some(e) = cap.next(&mut st).expect("event") {
+        n += 1;
+        st.begin(&e);
+        if !st.modifies_state(&e) {
+            let mut c = Ctx::new(&st, &e);
+            if !flt.matches(&mut c) {
+                st.reject_unparsed(&e);
+                continue;
+            }
+            hits += 1;
+            st.parse(&e);
+        } else {
+            st.parse(&e);
+            let mut c = Ctx::new(&st, &e);
+            if flt.matches(&mut c) {
+                hits += 1;
+            }
+        }
+        st.end_event(&e);
+    }
+    let rss = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1).map(str::to_owned)))
+        .unwrap_or_else(|| "?".into());
+    println!("{n} {hits} {rss}");
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    v[v.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--child") {
+        child(&args[2], &args[3]);
+        return;
+    }
+    let n: u64 = std::env::var("STATE_BENCH_EVENTS").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let filter = std::env::var("STATE_BENCH_FILTER")
+        .unwrap_or_else(|_| "proc.name=worker3 and evt.type=openat and fd.name contains file-3".into());
+    let runs: usize = std::env::var("STATE_BENCH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(3).max(1);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data");
+    std::fs::create_dir_all(&dir).expect("bench dir");
+    let file = dir.join(format!("state-realistic-{n}.scap"));
+    let file_s = file.to_string_lossy().into_owned();
+    if !file.exists() {
+        let t = Instant::now();
+        let tmp = dir.join(format!("state-realistic-{n}.scap.tmp"));
+        engine::state::synth::realistic(&tmp.to_string_lossy(), n).expect("generate");
+        std::fs::rename(&tmp, &file).expect("rename");
+        eprintln!("generated {} in {:.1} s", file.display(), t.elapsed().as_secs_f64());
+    }
+    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    let exe = std::env::current_exe().expect("exe");
+    let time = std::path::Path::new("/usr/bin/time").exists();
+
+    let mut ours = Vec::new();
+    let mut ours_rss = String::new();
+    let mut events = 0u64;
+    let mut hits = 0u64;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let out = Command::new(&exe).args(["--child", &file_s, &filter]).output().expect("run child");
+        ours.push(t.elapsed().as_secs_f64());
+        let s = String::from_utf8_lossy(&out.stdout);
+        let f: Vec<&str> = s.split_whitespace().collect();
+        events = f.first().and_then(|x| x.parse().ok()).unwrap_or(0);
+        hits = f.get(1).and_then(|x| x.parse().ok()).unwrap_or(0);
+        ours_rss = f.get(2).unwrap_or(&"?").to_string();
+    }
+    let mut theirs = Vec::new();
+    let mut their_rss = String::from("?");
+    let mut sysdig_lines = 0usize;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let out = if time {
+            Command::new("/usr/bin/time").args(["-f", "%M", "sysdig", "-r", &file_s, &filter]).stdout(Stdio::piped()).output()
+        } else {
+            Command::new("sysdig").args(["-r", &file_s, &filter]).stdout(Stdio::piped()).output()
+        };
+        theirs.push(t.elapsed().as_secs_f64());
+        match out {
+            Ok(o) => {
+                sysdig_lines = String::from_utf8_lossy(&o.stdout).lines().count();
+                if time {
+                    their_rss = String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("?").trim().to_string();
+                }
+            }
+            Err(e) => {
+                println!("sysdig not runnable: {e}");
+                break;
+            }
+        }
+    }
+    let (a, b) = (median(ours), if theirs.is_empty() { f64::NAN } else { median(theirs) });
+    println!("state bench: {} ({} bytes, {events} events), filter: {filter}", file.display(), size);
+    println!("  harrier  : {a:.3} s  {:>12.0} events/s  peak RSS {ours_rss} kB  ({hits} matches)", events as f64 / a);
+    println!("  sysdig   : {b:.3} s  {:>12.0} events/s  peak RSS {their_rss} kB  ({sysdig_lines} lines)", events as f64 / b);
+    println!("  speedup  : {:.2}x (target >= 4x); RSS ratio {}", b / a, match (ours_rss.parse::<f64>(), their_rss.parse::<f64>()) {
+        (Ok(x), Ok(y)) => format!("{:.2} (target <= 1)", x / y),
+        _ => "?".into(),
+    });
+}
