@@ -1034,6 +1034,7 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
                 out.push_with(|v| fd::push_sanitized_bytes(v, fdi.name.as_bytes()));
             }
         }
+        // nameraw is stored only when it differs from the resolved name.
         F::FdNameraw => out.push_str(if fdi.nameraw.is_empty() { &fdi.name } else { &fdi.nameraw }),
         F::FdType_ => out.push_str(ty.typestr()),
         F::FdTypechar => out.push_bytes(&[ty.typechar()]),

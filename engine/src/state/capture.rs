@@ -38,8 +38,15 @@ pub enum CaptureError {
 pub struct Capture {
     path: String,
     r: Box<dyn Read>,
-    off: u64,
+    /// Stream offset of `buf[0]`.
+    base: u64,
+    /// Decompressed stream window: unread bytes are `buf[pos..end]`.
     buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    eof: bool,
+    /// Stream offset of the current block (for errors).
+    off: u64,
     rec: Vec<u8>,
     /// Block type of a metadata block seen after events (starts a new section).
     pending: Option<(u32, u32)>,
@@ -125,8 +132,12 @@ impl Capture {
         Ok(Capture {
             path: path.to_string(),
             r,
+            base: 0,
+            buf: vec![0; 4 << 20],
+            pos: 0,
+            end: 0,
+            eof: false,
             off: 0,
-            buf: Vec::with_capacity(1 << 16),
             rec: Vec::with_capacity(1 << 16),
             pending: None,
             in_events: false,
@@ -151,38 +162,64 @@ impl Capture {
         CaptureError::Format { path: self.path.clone(), offset, msg: msg.into() }
     }
 
+    /// Makes at least `n` unread bytes available (fewer only at EOF).
+    fn fill(&mut self, n: usize) -> Result<(), CaptureError> {
+        if self.end - self.pos >= n || self.eof {
+            return Ok(());
+        }
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.base += self.pos as u64;
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        if self.buf.len() < n {
+            self.buf.resize(n.next_power_of_two(), 0);
+        }
+        while self.end < n {
+            let got = self.r.read(&mut self.buf[self.end..]).map_err(|e| CaptureError::Io { path: self.path.clone(), source: e })?;
+            if got == 0 {
+                self.eof = true;
+                break;
+            }
+            self.end += got;
+        }
+        Ok(())
+    }
+
     /// Reads the next block header; `None` at a clean EOF.
     fn read_hdr(&mut self) -> Result<Option<(u32, u32)>, CaptureError> {
         if let Some(h) = self.pending.take() {
             return Ok(Some(h));
         }
-        let mut h = [0u8; 8];
-        let mut got = 0;
-        while got < 8 {
-            let n = self.r.read(&mut h[got..]).map_err(|e| CaptureError::Io { path: self.path.clone(), source: e })?;
-            if n == 0 {
-                if got == 0 {
-                    return Ok(None);
-                }
-                return Err(self.err(self.off, "truncated block header"));
-            }
-            got += n;
+        self.fill(8)?;
+        let avail = self.end - self.pos;
+        self.off = self.base + self.pos as u64;
+        if avail == 0 {
+            return Ok(None);
         }
-        let ty = le32(&h, 0);
-        let len = le32(&h, 4);
+        if avail < 8 {
+            return Err(self.err(self.off, "truncated block header"));
+        }
+        let h = &self.buf[self.pos..self.pos + 8];
+        let ty = le32(h, 0);
+        let len = le32(h, 4);
         if len < 12 || len > (256 << 20) {
             return Err(self.err(self.off, format!("bad block length {len}")));
         }
         Ok(Some((ty, len)))
     }
 
-    fn read_body(&mut self, len: u32) -> Result<(), CaptureError> {
-        let n = len as usize - 8;
-        self.buf.resize(n, 0);
-        let off = self.off;
-        self.r.read_exact(&mut self.buf).map_err(|_| self.err(off, "truncated block"))?;
-        self.off += len as u64;
-        Ok(())
+    /// Consumes the block whose header was just read; returns the range of its body
+    /// (after the 8-byte header, including padding and trailer) in `self.buf`.
+    fn read_body(&mut self, len: u32) -> Result<(usize, usize), CaptureError> {
+        self.fill(len as usize)?;
+        if self.end - self.pos < len as usize {
+            return Err(self.err(self.off, "truncated block"));
+        }
+        let r = (self.pos + 8, self.pos + len as usize);
+        self.pos += len as usize;
+        Ok(r)
     }
 
     /// Loads metadata blocks into `st` until the first event block (left pending).
@@ -196,10 +233,9 @@ impl Capture {
                 return Ok(());
             }
             let boff = self.off;
-            self.read_body(len)?;
-            let body_len = self.buf.len().saturating_sub(4);
+            let (a, b) = self.read_body(len)?;
             let body = std::mem::take(&mut self.buf);
-            let r = self.meta_block(st, ty, &body[..body_len], boff);
+            let r = self.meta_block(st, ty, &body[a..b.saturating_sub(4).max(a)], boff);
             self.buf = body;
             r?;
         }
@@ -462,9 +498,9 @@ impl Capture {
             }
             self.in_events = true;
             let boff = self.off;
-            self.read_body(len)?;
+            let (ba, bb) = self.read_body(len)?;
             let flags_len = if ty == 0x217 || ty == 0x222 || ty == 0x208 { 4 } else { 0 };
-            let b = &self.buf;
+            let b = &self.buf[ba..bb];
             if b.len() < 2 + flags_len + 22 {
                 return Err(self.err(boff, "event block too short"));
             }
@@ -482,11 +518,14 @@ impl Capture {
                 self.skipped_unknown += 1;
                 continue;
             }
-            self.rec.clear();
             if v1 {
+                self.rec.clear();
                 // Insert nparams inferred from the table (largest count whose lengths fit).
                 let elen = le32(r, 16) as usize;
                 let rec = r.get(..elen.min(r.len())).unwrap_or(r);
+                if rec.len() < 22 {
+                    return Err(self.err(boff, "event record shorter than its header"));
+                }
                 let info = scap_abi::event::info_e5c53d64(etype);
                 let max = info.map(|i| i.params.len()).unwrap_or(0);
                 let w = info.map(|i| i.len_width()).unwrap_or(2);
@@ -511,15 +550,22 @@ impl Capture {
                 self.rec.extend_from_slice(&rec[22..]);
                 let l = self.rec.len() as u32;
                 self.rec[16..20].copy_from_slice(&l.to_le_bytes());
-            } else {
-                let elen = le32(r, 16) as usize;
-                self.rec.extend_from_slice(r.get(..elen).unwrap_or(r));
+                self.nevts += 1;
+                let num = self.nevts;
+                return match Evt::parse(&self.rec, num, cpu, dflags) {
+                    Some(e) => Ok(Some(e)),
+                    None => Err(self.err(boff, format!("malformed event (event {num})"))),
+                };
             }
+            // v2: zero-copy view into the read window.
+            let elen = le32(r, 16) as usize;
+            let start = ba + 2 + flags_len;
+            let stop = (start + elen).min(bb);
             self.nevts += 1;
             let num = self.nevts;
-            return match Evt::parse(&self.rec, num, cpu, dflags) {
+            return match Evt::parse(&self.buf[start..stop], num, cpu, dflags) {
                 Some(e) => Ok(Some(e)),
-                None => Err(self.err(boff, format!("malformed event (event {num})"))),
+                None => Err(CaptureError::Format { path: self.path.clone(), offset: boff, msg: format!("malformed event (event {num})") }),
             };
         }
     }

@@ -2,9 +2,9 @@
 //! values) with O(1) parameter access, plus the event-type classification ([`Kind`]) the
 //! state parser dispatches on.
 //!
-//! The view is built from the raw record bytes (EV_V2 layout, 26-byte header). Parameter
-//! offsets are computed once at construction into a fixed array, so per-event access does
-//! not allocate. Records are hostile input: every accessor is bounds-checked and returns
+//! The view is built from the raw record bytes (EV_V2 layout, 26-byte header); building it
+//! validates the length array once, parameter access sums the lengths before it, and
+//! nothing is allocated. Records are hostile input: every accessor is bounds-checked and returns
 //! `None` (or a neutral default) instead of panicking.
 
 use scap_abi::event::{self, Direction, EventInfo};
@@ -29,40 +29,51 @@ pub struct Evt<'a> {
     pub dump_flags: u32,
     raw: &'a [u8],
     nparams: u16,
-    offs: [(u32, u32); MAX_PARAMS],
+    /// 4 for u32 length arrays (EF_LARGE_PAYLOAD), 2 otherwise.
+    width: u8,
+    /// Declared parameter count (the length array spans this many entries).
+    declared: u16,
 }
 
 impl<'a> Evt<'a> {
     /// Parses a v2 record (`ts, tid, len, type, nparams`, lengths, values). Returns `None`
-    /// when the header or the length array does not fit in `raw`; a parameter whose value
-    /// runs past the end is dropped (as are all following ones).
+    /// when the header or the length array does not fit in `raw`; parameters whose values
+    /// run past the end are dropped (with all following ones). Parameter offsets are not
+    /// stored: [`Evt::param`] sums the lengths before it (events have few parameters and
+    /// most accesses are to the first ones), which keeps the view small and free to build.
+    #[inline]
     pub fn parse(raw: &'a [u8], num: u64, cpu: u16, dump_flags: u32) -> Option<Evt<'a>> {
         let hdr = raw.get(..event::HEADER_LEN)?;
         let ts = u64::from_le_bytes(hdr[0..8].try_into().ok()?);
         let tid = i64::from_le_bytes(hdr[8..16].try_into().ok()?);
         let ty = u16::from_le_bytes(hdr[20..22].try_into().ok()?);
         let np = u32::from_le_bytes(hdr[22..26].try_into().ok()?);
-        let large = event::info(ty).map(|i| i.large_payload()).unwrap_or(false);
+        let large = matches!(ty, 322 | 324 | 402);
         let w = if large { 4 } else { 2 };
         let n = (np as usize).min(MAX_PARAMS);
         let lens = raw.get(event::HEADER_LEN..event::HEADER_LEN + w * np as usize)?;
         let mut off = event::HEADER_LEN + w * np as usize;
-        let mut offs = [(0u32, 0u32); MAX_PARAMS];
         let mut got = 0usize;
-        for (i, slot) in offs.iter_mut().enumerate().take(n) {
-            let l = if large {
-                u32::from_le_bytes(lens[i * 4..i * 4 + 4].try_into().ok()?) as usize
-            } else {
-                u16::from_le_bytes(lens[i * 2..i * 2 + 2].try_into().ok()?) as usize
-            };
-            if off + l > raw.len() {
-                break;
+        if large {
+            for c in lens.chunks_exact(4).take(n) {
+                let l = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize;
+                if off + l > raw.len() {
+                    break;
+                }
+                off += l;
+                got += 1;
             }
-            *slot = (off as u32, l as u32);
-            off += l;
-            got += 1;
+        } else {
+            for c in lens.chunks_exact(2).take(n) {
+                let l = u16::from_le_bytes([c[0], c[1]]) as usize;
+                if off + l > raw.len() {
+                    break;
+                }
+                off += l;
+                got += 1;
+            }
         }
-        Some(Evt { num, ts, tid, ty, cpu, dump_flags, raw, nparams: got as u16, offs })
+        Some(Evt { num, ts, tid, ty, cpu, dump_flags, raw, nparams: got as u16, width: w as u8, declared: np.min(u16::MAX as u32) as u16 })
     }
 
     /// The whole record.
@@ -91,8 +102,21 @@ impl<'a> Evt<'a> {
         if i >= self.nparams as usize {
             return None;
         }
-        let (o, l) = self.offs[i];
-        self.raw.get(o as usize..(o + l) as usize)
+        let w = self.width as usize;
+        let base = event::HEADER_LEN;
+        let lens = self.raw.get(base..base + w * (i + 1))?;
+        let mut off = base + w * self.declared as usize;
+        let len_at = |j: usize| -> usize {
+            if w == 4 {
+                u32::from_le_bytes([lens[j * 4], lens[j * 4 + 1], lens[j * 4 + 2], lens[j * 4 + 3]]) as usize
+            } else {
+                u16::from_le_bytes([lens[j * 2], lens[j * 2 + 1]]) as usize
+            }
+        };
+        for j in 0..i {
+            off += len_at(j);
+        }
+        self.raw.get(off..off + len_at(i))
     }
     /// Parameter `i` as a little-endian i64 (8 bytes), u32/u16/u8 widened.
     #[inline]

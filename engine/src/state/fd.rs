@@ -320,17 +320,40 @@ impl FdTable {
     }
 }
 
+/// Appends a decimal number without going through `fmt`.
+#[inline]
+pub fn push_dec(out: &mut String, mut v: u64) {
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &c in &tmp[i..] {
+        out.push(c as char);
+    }
+}
+
 /// Appends the decimal port.
+#[inline]
 fn push_port(out: &mut String, p: u16) {
-    use std::fmt::Write;
-    let _ = write!(out, "{p}");
+    push_dec(out, p as u64);
 }
 
 /// Appends an IPv4 address from 4 network-order bytes.
 pub fn push_ipv4(out: &mut String, b: &[u8]) {
-    use std::fmt::Write;
     if let [a, bb, c, d, ..] = b {
-        let _ = write!(out, "{a}.{bb}.{c}.{d}");
+        push_dec(out, *a as u64);
+        out.push('.');
+        push_dec(out, *bb as u64);
+        out.push('.');
+        push_dec(out, *c as u64);
+        out.push('.');
+        push_dec(out, *d as u64);
     }
 }
 
@@ -555,25 +578,25 @@ pub fn push_sanitized(out: &mut String, b: &[u8]) {
 /// unless `path` is absolute or empty, then normalises `.`/`..`/`//`, replaces invalid
 /// characters with '.', and drops a trailing '/'. Writes into `out` (cleared first).
 pub fn concatenate_paths(out: &mut String, dir: &[u8], path: &[u8]) {
-    out.clear();
     let path = super::evt::cstr(path);
     // SCAP_MAX_PATH_SIZE = 1024; len2 counts the NUL in libsinsp.
     if dir.len() + path.len() + 2 > 1024 {
+        out.clear();
         out.push_str("/PATH_TOO_LONG");
         return;
     }
-    let mut t: Vec<u8> = Vec::with_capacity(dir.len() + path.len());
-    let base;
+    let mut t = std::mem::take(out).into_bytes();
+    t.clear();
     if !path.is_empty() && path[0] != b'/' {
         t.extend_from_slice(dir);
-        base = 0usize;
-    } else {
-        base = 0usize;
     }
-    copy_and_sanitize(&mut t, base, path);
-    for &c in &t {
-        out.push(c as char);
-    }
+    copy_and_sanitize(&mut t, 0, path);
+    // Every byte is printable ASCII ('.' replaces the others) or comes from `dir`, which
+    // is produced by this function: the buffer is valid UTF-8.
+    *out = match String::from_utf8(t) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
 }
 
 fn rewind(t: &mut Vec<u8>, base: usize) {

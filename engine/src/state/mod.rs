@@ -206,6 +206,8 @@ pub struct State {
     pub(crate) name_buf: String,
     pub(crate) old_name: String,
     pub(crate) tmp_enter: Vec<u8>,
+    pub(crate) dir_buf: Vec<u8>,
+    pub(crate) spare_strings: Vec<String>,
 }
 
 impl Default for State {
@@ -245,6 +247,8 @@ impl State {
             name_buf: String::new(),
             old_name: String::new(),
             tmp_enter: Vec::new(),
+            dir_buf: Vec::new(),
+            spare_strings: Vec::new(),
         }
     }
 

@@ -20,18 +20,32 @@ const PPM_O_DIRECTORY: u32 = 1 << 10;
 const PPM_AT_FDCWD: i64 = -100;
 const PPM_EXVAT_AT_EMPTY_PATH: u32 = 1;
 
+/// Per-type facts the hot path needs, computed once: flags and whether the first
+/// parameter is named `res`/`fd` (errno detection).
+fn type_facts() -> &'static [(u32, bool)] {
+    static T: std::sync::OnceLock<Vec<(u32, bool)>> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        (0..512u16)
+            .map(|ty| {
+                let i = event::info_e5c53d64(ty).or_else(|| event::info(ty));
+                let fl = i.map(|i| i.flags).unwrap_or(0);
+                let res = i.and_then(|i| i.params.first()).map(|p| p.name == "res" || p.name == "fd").unwrap_or(false);
+                (fl, res)
+            })
+            .collect()
+    })
+}
+
 /// Event flags (e5c53d64 table for the ids it knows, libs master beyond).
+#[inline]
 pub fn eflags(ty: u16) -> u32 {
-    event::info_e5c53d64(ty).or_else(|| event::info(ty)).map(|i| i.flags).unwrap_or(0)
+    type_facts().get(ty as usize).map(|f| f.0).unwrap_or(0)
 }
 
 /// Whether an event's first parameter is named `res` or `fd` (errno detection).
+#[inline]
 fn first_is_res(ty: u16) -> bool {
-    event::info_e5c53d64(ty)
-        .or_else(|| event::info(ty))
-        .and_then(|i| i.params.first())
-        .map(|p| p.name == "res" || p.name == "fd")
-        .unwrap_or(false)
+    type_facts().get(ty as usize).map(|f| f.1).unwrap_or(false)
 }
 
 impl State {
@@ -64,7 +78,16 @@ impl State {
             if let Some(owner) = self.fd_owner(tid) {
                 if let Some(t) = self.threads.get_mut(&owner) {
                     for f in &fds {
-                        t.fds.erase(*f);
+                        if let Some(old) = t.fds.map.remove(f) {
+                            if self.spare_strings.len() < 4096 {
+                                if old.name.capacity() > 0 {
+                                    self.spare_strings.push(old.name);
+                                }
+                                if old.nameraw.capacity() > 0 {
+                                    self.spare_strings.push(old.nameraw);
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -115,9 +138,6 @@ impl State {
             Some(f) => !had_fd || f.name != self.old_name,
             None => false,
         };
-        if let Some(t) = self.threads.get_mut(&e.tid) {
-            t.lastaccess_ts = e.ts;
-        }
     }
 
     /// Cleanup after an event has been consumed (`event_cleanup`): an exit event drops the
@@ -176,12 +196,17 @@ impl State {
             if fl & EF_USES_FD != 0 {
                 lfd = e.p_i64(0).unwrap_or(-1);
             }
-            if let Some(t) = self.threads.get_mut(&tid) {
-                t.lastevent_fd = lfd;
-                t.lastevent_type = ty;
-            }
+            let Some(t) = self.threads.get_mut(&tid) else { return };
+            t.lastevent_fd = lfd;
+            t.lastevent_type = ty;
+            t.lastaccess_ts = e.ts;
             if lfd >= 0 {
-                if let Some(o) = self.fd_owner(tid) {
+                // Fast path: the thread owns its table (main thread or no CLONE_FILES).
+                if t.flags & cl::CLONE_FILES == 0 || t.is_main() {
+                    if t.fds.get(lfd).is_some() {
+                        self.cur.fd = Some((tid, lfd));
+                    }
+                } else if let Some(o) = self.fd_owner(tid) {
                     if self.threads.get(&o).and_then(|t| t.fds.get(lfd)).is_some() {
                         self.cur.fd = Some((o, lfd));
                     }
@@ -189,6 +214,7 @@ impl State {
             }
         } else {
             let Some(t) = self.threads.get_mut(&tid) else { return };
+            t.lastaccess_ts = e.ts;
             if ty == t.lastevent_type.wrapping_add(1) {
                 t.lastevent_valid = true;
             } else {
@@ -301,21 +327,32 @@ impl State {
 
     /// `parse_dirfd`: the directory a relative path resolves against.
     fn dirfd_dir(&mut self, name: &[u8], dirfd: i64) -> Vec<u8> {
+        let mut v = Vec::new();
+        self.dirfd_dir_into(name, dirfd, &mut v);
+        v
+    }
+
+    /// [`Self::dirfd_dir`] into a reusable buffer (appends).
+    fn dirfd_dir_into(&mut self, name: &[u8], dirfd: i64, out: &mut Vec<u8>) {
         if name.first() == Some(&b'/') {
-            return b".".to_vec();
-        }
-        if dirfd == PPM_AT_FDCWD {
-            return self.cwd_bytes(self.cur.tid);
+            out.push(b'.');
+            return;
         }
         let tid = self.cur.tid;
+        if dirfd == PPM_AT_FDCWD {
+            match self.threads.get(&tid) {
+                Some(t) => out.extend_from_slice(self.cwd_of(t)),
+                None => out.extend_from_slice(b"./"),
+            }
+            return;
+        }
         let owner = self.fd_owner(tid);
         match owner.and_then(|o| self.threads.get(&o).and_then(|t| t.fds.get(dirfd)).map(|f| (o, f))) {
-            None => b"<UNKNOWN>".to_vec(),
+            None => out.extend_from_slice(b"<UNKNOWN>"),
             Some((o, f)) => {
-                let mut s = f.name.as_bytes().to_vec();
-                s.push(b'/');
+                out.extend_from_slice(f.name.as_bytes());
+                out.push(b'/');
                 self.cur.fd = Some((o, dirfd));
-                s
             }
         }
     }
@@ -949,10 +986,10 @@ impl State {
         let en = if have_enter { Evt::parse(&buf, 0, 0, 0) } else { None };
         let fdn = e.p_i64(0).unwrap_or(-1);
         let mut dev = 0u32;
-        let (name, flags, sdir): (Vec<u8>, u32, Vec<u8>);
-        match kind {
+        // (name, flags, dirfd; None = relative to the cwd)
+        let (name, flags, dirfd): (&[u8], u32, Option<i64>) = match kind {
             Kind::OpenX | Kind::CreatX => {
-                let mut n = e.param(1).unwrap_or(&[]).to_vec();
+                let mut n = e.param(1).unwrap_or(&[]);
                 let mut f = if kind == Kind::OpenX { e.p_u32(2).unwrap_or(0) } else { 0 };
                 let di = if kind == Kind::OpenX { 4 } else { 3 };
                 if e.nparams() > di {
@@ -962,26 +999,21 @@ impl State {
                 if let Some(en) = en.as_ref().filter(|en| en.nparams() >= need) {
                     let en_name = en.param(0).unwrap_or(&[]);
                     if !en_name.is_empty() && cstr(en_name) != b"(NULL)" {
-                        n = en_name.to_vec();
+                        n = en_name;
                         f = if kind == Kind::OpenX { en.p_u32(1).unwrap_or(0) } else { 0 };
                     }
                 }
-                name = n;
-                flags = f;
-                sdir = self.cwd_bytes(e.tid);
+                (n, f, None)
             }
             Kind::OpenatOldX => {
                 let Some(en) = en.as_ref() else {
                     self.tmp_enter = buf;
                     return;
                 };
-                name = en.param(1).unwrap_or(&[]).to_vec();
-                flags = en.p_u32(2).unwrap_or(0);
-                let dirfd = en.p_i64(0).unwrap_or(PPM_AT_FDCWD);
-                sdir = self.dirfd_dir(&name, dirfd);
+                (en.param(1).unwrap_or(&[]), en.p_u32(2).unwrap_or(0), Some(en.p_i64(0).unwrap_or(PPM_AT_FDCWD)))
             }
             _ => {
-                let mut n = e.param(2).unwrap_or(&[]).to_vec();
+                let mut n = e.param(2).unwrap_or(&[]);
                 let mut f = e.p_u32(3).unwrap_or(0);
                 let mut dirfd = e.p_i64(1).unwrap_or(PPM_AT_FDCWD);
                 if e.ty == 307 && e.nparams() > 5 {
@@ -990,27 +1022,44 @@ impl State {
                 if let Some(en) = en.as_ref().filter(|en| en.nparams() >= 3) {
                     let en_name = en.param(1).unwrap_or(&[]);
                     if !en_name.is_empty() && cstr(en_name) != b"(NULL)" {
-                        n = en_name.to_vec();
+                        n = en_name;
                         f = en.p_u32(2).unwrap_or(0);
                         dirfd = en.p_i64(0).unwrap_or(PPM_AT_FDCWD);
                     }
                 }
-                sdir = self.dirfd_dir(&n, dirfd);
-                name = n;
-                flags = f;
+                (n, f, Some(dirfd))
             }
+        };
+        let mut sdir = std::mem::take(&mut self.dir_buf);
+        sdir.clear();
+        match dirfd {
+            None => sdir.extend_from_slice(self.threads.get(&e.tid).map(|t| self.cwd_of(t)).unwrap_or(b"./")),
+            Some(d) => self.dirfd_dir_into(name, d, &mut sdir),
         }
-        self.tmp_enter = buf;
         if fdn >= 0 {
-            let mut full = String::new();
-            fd::concatenate_paths(&mut full, &sdir, &name);
+            let mut full = self.take_string();
+            fd::concatenate_paths(&mut full, &sdir, name);
             let mut fdi = FdInfo::new(if flags & PPM_O_DIRECTORY != 0 { FdType::Directory } else { FdType::FileV2 });
             fdi.openflags = flags;
             fdi.dev = dev;
             fdi.name = full;
-            fdi.nameraw = String::from_utf8_lossy(cstr(&name)).into_owned();
+            let raw = cstr(name);
+            if raw != fdi.name.as_bytes() {
+                let mut nr = self.take_string();
+                fd::push_sanitized(&mut nr, raw);
+                fdi.nameraw = nr;
+            }
             self.add_fd_cur(fdn, fdi);
         }
+        self.dir_buf = sdir;
+        self.tmp_enter = buf;
+    }
+
+    /// A cleared string from the recycling pool (names of closed fds).
+    fn take_string(&mut self) -> String {
+        let mut s = self.spare_strings.pop().unwrap_or_default();
+        s.clear();
+        s
     }
 
     fn add_socket(&mut self, fdn: i64, domain: u32, ty: u32, proto: u32) {
