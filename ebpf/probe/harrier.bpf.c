@@ -13,9 +13,9 @@
  *                                         enter_fillers / exit_fillers[event id]
  *
  * Hot path: own process? (one compare) -> syscall in the interest mask (cfg.mask, a bit
- * test) -> syscall facts into this CPU's scratch slot -> generic events are encoded in the
- * dispatcher; dedicated events tail-call their filler; dedicated events without a filler
- * get the "skeleton" (result / fd, zero values: same as the kmod's fill_skeleton).
+ * test) -> generic events (0/1) are reserved and written in place in the ring; dedicated
+ * events get the syscall facts in this CPU's scratch slot and tail-call their filler, or,
+ * without one, get the "skeleton" (result / fd, zero values: as the kmod's fill_skeleton).
  *
  * Records are complete scap event records (26-byte header, u16 length array, values),
  * built in the per-CPU scratch buffer and copied with bpf_ringbuf_output into this CPU's
@@ -569,6 +569,80 @@ static __always_inline void submit(struct scratch *s)
 
 /* ------------------------------------------------------------------ dispatchers */
 
+/* Generic events (0/1), reserved and written in place in the ring. */
+struct generic_e {
+	__u64 ts;
+	__u64 tid;
+	__u32 len;
+	__u16 type;
+	__u32 nparams;
+	__u16 lens[2];
+	__u16 ppm_sc;
+	__u16 native;
+} __attribute__((packed));
+
+struct generic_x {
+	__u64 ts;
+	__u64 tid;
+	__u32 len;
+	__u16 type;
+	__u32 nparams;
+	__u16 lens[1];
+	__u16 ppm_sc;
+} __attribute__((packed));
+
+static __always_inline void emit_generic(__u32 nr, __u64 tid, bool exit)
+{
+	__u32 zero = 0, cpu = bpf_get_smp_processor_id();
+	struct harrier_stats *st = bpf_map_lookup_elem(&stats, &zero);
+	__u16 sc = harrier_syscalls[nr & (HARRIER_SYSCALL_TABLE_SIZE - 1)].ppm_sc;
+	__u64 ts = bpf_ktime_get_boot_ns() + cfg.boot_to_epoch_ns;
+	void *rb;
+
+	if (!st)
+		return;
+	st->n_seen++;
+	rb = bpf_map_lookup_elem(&ringbufs, &cpu);
+	if (!rb) {
+		st->n_drops_buffer++;
+		return;
+	}
+	if (exit) {
+		struct generic_x *r = bpf_ringbuf_reserve(rb, sizeof(*r), 0);
+
+		if (!r) {
+			st->n_drops_buffer++;
+			return;
+		}
+		r->ts = ts;
+		r->tid = tid;
+		r->len = sizeof(*r);
+		r->type = HE_GENERIC_X;
+		r->nparams = 1;
+		r->lens[0] = 2;
+		r->ppm_sc = sc;
+		bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	} else {
+		struct generic_e *r = bpf_ringbuf_reserve(rb, sizeof(*r), 0);
+
+		if (!r) {
+			st->n_drops_buffer++;
+			return;
+		}
+		r->ts = ts;
+		r->tid = tid;
+		r->len = sizeof(*r);
+		r->type = HE_GENERIC_E;
+		r->nparams = 2;
+		r->lens[0] = 2;
+		r->lens[1] = 2;
+		r->ppm_sc = sc;
+		r->native = nr;
+		bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	}
+	st->n_evts++;
+}
+
 static __always_inline struct scratch *begin(struct pt_regs *regs, long nr_or_ret, bool exit, __u32 *evt)
 {
 	__u64 pt = bpf_get_current_pid_tgid();
@@ -586,6 +660,10 @@ static __always_inline struct scratch *begin(struct pt_regs *regs, long nr_or_re
 	/* 32-bit (ia32) syscalls use another numbering: not captured (TS_COMPAT) */
 	if (BPF_CORE_READ(cur(), thread_info.status) & 0x0002)
 		return NULL;
+	if (!harrier_syscalls[nr & (HARRIER_SYSCALL_TABLE_SIZE - 1)].enter) {
+		emit_generic(nr, (__u32)pt, exit); /* fast path: no scratch, no copy */
+		return NULL;
+	}
 	s = get_scratch();
 	if (!s)
 		return NULL;
@@ -1456,13 +1534,9 @@ int BPF_PROG(harrier_sys_enter, struct pt_regs *regs, long id)
 
 	if (!s)
 		return 0;
-	if (evt == HE_GENERIC_E) {
-		push_u16(s, harrier_syscalls[s->nr & (HARRIER_SYSCALL_TABLE_SIZE - 1)].ppm_sc);
-		push_u16(s, s->nr);
-	} else {
-		bpf_tail_call(ctx, &enter_fillers, evt);
-		skeleton(s);
-	}
+	/* dedicated event: its filler, or the skeleton when it has none */
+	bpf_tail_call(ctx, &enter_fillers, evt);
+	skeleton(s);
 	submit(s);
 	return 0;
 }
@@ -1475,12 +1549,9 @@ int BPF_PROG(harrier_sys_exit, struct pt_regs *regs, long ret)
 
 	if (!s)
 		return 0;
-	if (evt == HE_GENERIC_X) {
-		push_u16(s, harrier_syscalls[s->nr & (HARRIER_SYSCALL_TABLE_SIZE - 1)].ppm_sc);
-	} else {
-		bpf_tail_call(ctx, &exit_fillers, evt);
-		skeleton(s);
-	}
+	/* dedicated event: its filler, or the skeleton when it has none */
+	bpf_tail_call(ctx, &exit_fillers, evt);
+	skeleton(s);
 	submit(s);
 	return 0;
 }
