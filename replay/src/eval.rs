@@ -203,6 +203,149 @@ impl Probes {
     }
 }
 
+/// The per-run evaluation context: everything the per-event step needs.
+struct Run<'a> {
+    set: &'a RuleSet,
+    cfg: &'a Config,
+    from: Option<TimeSpec>,
+    to: Option<TimeSpec>,
+    /// Resolved window (ns), once the capture start is known.
+    window: Option<(u64, u64)>,
+    filter: Option<Program>,
+    dns: Option<StaticDns>,
+    alert_opts: AlertOptions,
+    evaluated: Vec<bool>,
+    id_to_idx: Vec<usize>,
+    scratch: Scratch,
+    vals: Values,
+    matched: Vec<usize>,
+    line: String,
+    summary: Option<Summary>,
+    tree: Option<ProcTree>,
+    probes: Option<Probes>,
+    pb: Option<indicatif::ProgressBar>,
+    out: Outcome,
+    nread: u64,
+    neval: u64,
+    first_ts: Option<u64>,
+    last_ts: u64,
+}
+
+/// What the reader should do after an event.
+#[derive(PartialEq, Eq)]
+enum Next {
+    Go,
+    /// Past `--to`: stop reading this file.
+    Stop,
+}
+
+impl Run<'_> {
+    fn resolve_window(&mut self, start: u64) -> (u64, u64) {
+        *self.window.get_or_insert_with(|| {
+            (
+                self.from.map(|t| t.resolve(start)).unwrap_or(0),
+                self.to.map(|t| t.resolve(start)).unwrap_or(u64::MAX),
+            )
+        })
+    }
+
+    /// One event: state update, window, filter, rules, alerts, forensics counters.
+    fn event(&mut self, st: &mut State, evt: &Evt<'_>, sinks: &mut Sinks) -> Next {
+        let (from, to) = self.resolve_window(evt.ts);
+        if evt.ts >= to {
+            return Next::Stop;
+        }
+        self.nread += 1;
+        st.process(evt);
+        let ty = evt.ty;
+        if evt.ts >= from
+            && self
+                .evaluated
+                .get(usize::from(ty))
+                .copied()
+                .unwrap_or(false)
+            && !st.cur.filtered_out
+        {
+            self.evaluate_one(st, evt, sinks);
+        }
+        st.end_event(evt);
+        Next::Go
+    }
+
+    fn evaluate_one(&mut self, st: &State, evt: &Evt<'_>, sinks: &mut Sinks) {
+        let ty = evt.ty;
+        let mut ctx = Ctx::new(st, evt);
+        ctx.dns = self
+            .dns
+            .as_ref()
+            .map(|d| d as &dyn engine::fields::DnsOracle);
+        if let Some(f) = &self.filter {
+            if !f.eval_with(&mut ctx, &mut self.scratch) {
+                return;
+            }
+        }
+        self.neval += 1;
+        self.first_ts.get_or_insert(evt.ts);
+        self.last_ts = evt.ts;
+        self.matched.clear();
+        let matched = &mut self.matched;
+        self.set
+            .evaluate(ty, &mut ctx, &mut self.scratch, |r| matched.push(r.id));
+        if let (Some(p), Some(sm)) = (self.probes.as_mut(), self.summary.as_mut()) {
+            collect_summary(sm, p, &mut ctx, ty);
+        }
+        let pid = match (self.probes.as_mut(), self.tree.as_mut()) {
+            (Some(p), Some(tr)) => see_process(tr, p, &mut ctx, ty),
+            _ => None,
+        };
+        for k in 0..self.matched.len() {
+            let id = self.matched[k];
+            let Some(&idx) = self.id_to_idx.get(id) else {
+                continue;
+            };
+            let Some(rule) = self.set.rules.get(idx) else {
+                continue;
+            };
+            let a = make_alert(rule, evt.ts, &mut ctx, &mut self.vals, &self.alert_opts);
+            self.line.clear();
+            if self.cfg.json_output {
+                self.line.push_str(&a.json(&self.alert_opts).to_string());
+            } else {
+                self.line.push_str(&a.text(&self.alert_opts));
+            }
+            let sa = SinkAlert {
+                level: a.priority.syslog_level(),
+                rule: &a.rule,
+                line: &self.line,
+                json: self.cfg.json_output,
+            };
+            match &self.pb {
+                Some(pb) => pb.suspend(|| sinks.emit(&sa)),
+                None => sinks.emit(&sa),
+            }
+            if let Some(c) = self.out.per_rule.get_mut(idx) {
+                *c += 1;
+            }
+            self.out.per_priority[a.priority as usize] += 1;
+            self.out.worst = Some(self.out.worst.map_or(a.priority, |w| w.min(a.priority)));
+            if let (Some(tr), Some(pid)) = (self.tree.as_mut(), pid) {
+                tr.alert(pid, &a.rule);
+            }
+        }
+    }
+
+    fn tick(&self, bytes: u64) {
+        if let Some(pb) = &self.pb {
+            pb.set_position(self.nread);
+            pb.set_message(format!(
+                "{} read, {} alerts",
+                indicatif::HumanBytes(bytes),
+                self.out.alerts()
+            ));
+        }
+    }
+}
+
 /// Run the rules over the capture files. Alerts go to `sinks` as they fire.
 pub(crate) fn evaluate(
     set: &RuleSet,
@@ -210,56 +353,15 @@ pub(crate) fn evaluate(
     opts: EvalOptions,
     sinks: &mut Sinks,
 ) -> Result<Outcome> {
-    let mut out = Outcome {
-        per_rule: vec![0; set.rules.len()],
-        ..Outcome::default()
-    };
     let mut sources = Vec::new();
     for f in &opts.files {
         sources.push(Source::open(f)?);
     }
-    for s in &mut sources {
-        if let Err(e) = s.advance() {
-            out.errors.push(e);
-        }
-    }
-    // The capture start: the first event of any file (relative --from/--to).
-    let start = sources
-        .iter()
-        .filter(|s| s.live)
-        .map(|s| s.ts)
-        .min()
-        .unwrap_or(0);
-    let from = opts.from.map(|t| t.resolve(start)).unwrap_or(0);
-    let to = opts.to.map(|t| t.resolve(start)).unwrap_or(u64::MAX);
-
-    let alert_opts = AlertOptions {
-        time_format_iso_8601: cfg.time_format_iso_8601,
-        json_include_output_property: cfg.json_include_output_property,
-        json_include_message_property: cfg.json_include_message_property,
-        json_include_output_fields_property: cfg.json_include_output_fields_property,
-        json_include_tags_property: cfg.json_include_tags_property,
-        ..AlertOptions::default()
-    };
-    let evaluated = evaluated_types();
-    // rule id -> index in set.rules
     let max_id = set.rules.iter().map(|r| r.id).max().unwrap_or(0);
     let mut id_to_idx = vec![usize::MAX; max_id + 1];
     for (i, r) in set.rules.iter().enumerate() {
         id_to_idx[r.id] = i;
     }
-    let mut scratch = Scratch::new();
-    let mut vals = Values::new();
-    let mut matched: Vec<usize> = Vec::with_capacity(8);
-    let mut line = String::with_capacity(1024);
-    let mut summary = opts.summary.then(Summary::default);
-    let mut tree = opts.tree.then(ProcTree::default);
-    let mut probes = if opts.summary || opts.tree {
-        Some(Probes::new()?)
-    } else {
-        None
-    };
-    let dns = opts.dns.as_ref();
     let pb = opts.progress.then(|| {
         let pb = indicatif::ProgressBar::new_spinner();
         pb.set_style(
@@ -270,124 +372,129 @@ pub(crate) fn evaluate(
         );
         pb
     });
+    let mut run = Run {
+        set,
+        cfg,
+        from: opts.from,
+        to: opts.to,
+        window: None,
+        filter: opts.filter,
+        dns: opts.dns,
+        alert_opts: AlertOptions {
+            time_format_iso_8601: cfg.time_format_iso_8601,
+            json_include_output_property: cfg.json_include_output_property,
+            json_include_message_property: cfg.json_include_message_property,
+            json_include_output_fields_property: cfg.json_include_output_fields_property,
+            json_include_tags_property: cfg.json_include_tags_property,
+            ..AlertOptions::default()
+        },
+        evaluated: evaluated_types(),
+        id_to_idx,
+        scratch: Scratch::new(),
+        vals: Values::new(),
+        matched: Vec::with_capacity(8),
+        line: String::with_capacity(1024),
+        summary: opts.summary.then(Summary::default),
+        tree: opts.tree.then(ProcTree::default),
+        probes: if opts.summary || opts.tree {
+            Some(Probes::new()?)
+        } else {
+            None
+        },
+        pb,
+        out: Outcome {
+            per_rule: vec![0; set.rules.len()],
+            ..Outcome::default()
+        },
+        nread: 0,
+        neval: 0,
+        first_ts: None,
+        last_ts: 0,
+    };
     let t0 = Instant::now();
-    let mut nread: u64 = 0;
-    let mut neval: u64 = 0;
-    let mut first_ts = None;
-    let mut last_ts = 0;
 
-    loop {
-        // The source whose next event is the oldest (a single file: always that one).
-        let mut best: Option<usize> = None;
-        for (i, s) in sources.iter().enumerate() {
-            if s.live && best.is_none_or(|b| s.ts < sources[b].ts) {
-                best = Some(i);
-            }
-        }
-        let Some(i) = best else { break };
-        let src = &mut sources[i];
-        if src.ts >= to {
-            // Past the window: nothing later in this file matters.
-            src.live = false;
-            continue;
-        }
-        nread += 1;
-        {
-            let Source {
-                st,
-                head,
-                num,
-                cpu,
-                flags,
-                path,
-                live,
-                ..
-            } = &mut *src;
-            let Some(evt) = Evt::parse(head, *num, *cpu, *flags) else {
-                out.errors
-                    .push(format!("{path}: event #{num}: malformed event record"));
-                *live = false;
-                continue;
-            };
-            st.process(&evt);
-            let ty = evt.ty;
-            if evt.ts >= from
-                && evaluated.get(usize::from(ty)).copied().unwrap_or(false)
-                && !st.cur.filtered_out
-            {
-                let mut ctx = Ctx::new(st, &evt);
-                ctx.dns = dns.map(|d| d as &dyn engine::fields::DnsOracle);
-                let pass = match &opts.filter {
-                    Some(f) => f.eval_with(&mut ctx, &mut scratch),
-                    None => true,
-                };
-                if pass {
-                    neval += 1;
-                    first_ts.get_or_insert(evt.ts);
-                    last_ts = evt.ts;
-                    matched.clear();
-                    set.evaluate(ty, &mut ctx, &mut scratch, |r| matched.push(r.id));
-                    if let (Some(p), Some(sm)) = (probes.as_mut(), summary.as_mut()) {
-                        collect_summary(sm, p, &mut ctx, ty);
-                    }
-                    let pid = if let (Some(p), Some(tr)) = (probes.as_mut(), tree.as_mut()) {
-                        see_process(tr, p, &mut ctx, ty)
-                    } else {
-                        None
-                    };
-                    for &id in &matched {
-                        let Some(rule) = id_to_idx.get(id).and_then(|&i| set.rules.get(i)) else {
-                            continue;
-                        };
-                        let a = make_alert(rule, evt.ts, &mut ctx, &mut vals, &alert_opts);
-                        line.clear();
-                        if cfg.json_output {
-                            line.push_str(&a.json(&alert_opts).to_string());
-                        } else {
-                            line.push_str(&a.text(&alert_opts));
-                        }
-                        let sa = SinkAlert {
-                            level: a.priority.syslog_level(),
-                            rule: &a.rule,
-                            line: &line,
-                            json: cfg.json_output,
-                        };
-                        match &pb {
-                            Some(pb) => pb.suspend(|| sinks.emit(&sa)),
-                            None => sinks.emit(&sa),
-                        }
-                        if let Some(c) = out.per_rule.get_mut(id_to_idx[id]) {
-                            *c += 1;
-                        }
-                        out.per_priority[a.priority as usize] += 1;
-                        out.worst = Some(out.worst.map_or(a.priority, |w| w.min(a.priority)));
-                        if let (Some(tr), Some(pid)) = (tree.as_mut(), pid) {
-                            tr.alert(pid, &a.rule);
-                        }
+    if let [src] = sources.as_mut_slice() {
+        // One file: events straight from the reader, no copy.
+        let Source { cap, st, .. } = src;
+        let mut last_good = 0;
+        loop {
+            match cap.next(st) {
+                Ok(Some(e)) => {
+                    last_good = e.num;
+                    if run.event(st, &e, sinks) == Next::Stop {
+                        break;
                     }
                 }
+                Ok(None) => break,
+                Err(e) => {
+                    run.out.errors.push(format!(
+                        "{e} (after event #{last_good}; the events before it were evaluated)"
+                    ));
+                    break;
+                }
             }
-            st.end_event(&evt);
+            if run.nread % 4096 == 0 {
+                run.tick(cap.offset());
+            }
         }
-        if let Err(e) = src.advance() {
-            out.errors.push(e);
+    } else {
+        // Several files: each keeps its next event; the oldest goes first.
+        for s in &mut sources {
+            if let Err(e) = s.advance() {
+                run.out.errors.push(e);
+            }
         }
-        if let Some(pb) = &pb {
-            if nread % 4096 == 0 {
-                let bytes: u64 = sources.iter().map(|s| s.cap.offset()).sum();
-                pb.set_position(nread);
-                pb.set_message(format!(
-                    "{} read, {} alerts",
-                    indicatif::HumanBytes(bytes),
-                    out.alerts()
-                ));
+        let start = sources
+            .iter()
+            .filter(|s| s.live)
+            .map(|s| s.ts)
+            .min()
+            .unwrap_or(0);
+        run.resolve_window(start);
+        loop {
+            let mut best: Option<usize> = None;
+            for (i, s) in sources.iter().enumerate() {
+                if s.live && best.is_none_or(|b| s.ts < sources[b].ts) {
+                    best = Some(i);
+                }
+            }
+            let Some(i) = best else { break };
+            let src = &mut sources[i];
+            {
+                let Source {
+                    st,
+                    head,
+                    num,
+                    cpu,
+                    flags,
+                    path,
+                    live,
+                    ..
+                } = &mut *src;
+                let Some(evt) = Evt::parse(head, *num, *cpu, *flags) else {
+                    run.out
+                        .errors
+                        .push(format!("{path}: event #{num}: malformed event record"));
+                    *live = false;
+                    continue;
+                };
+                if run.event(st, &evt, sinks) == Next::Stop {
+                    *live = false;
+                    continue;
+                }
+            }
+            if let Err(e) = src.advance() {
+                run.out.errors.push(e);
+            }
+            if run.nread % 4096 == 0 {
+                run.tick(sources.iter().map(|s| s.cap.offset()).sum());
             }
         }
     }
-    if let Some(pb) = &pb {
+    if let Some(pb) = &run.pb {
         pb.finish_and_clear();
     }
-    if let Some(sm) = summary.as_mut() {
+    if let Some(sm) = run.summary.as_mut() {
         sm.files_read = opts.files.len();
         sm.bytes_read = opts
             .files
@@ -395,14 +502,15 @@ pub(crate) fn evaluate(
             .filter_map(|f| std::fs::metadata(f).ok())
             .map(|m| m.len())
             .sum();
-        sm.events_read = nread;
-        sm.events_evaluated = neval;
-        sm.first_ts = first_ts;
-        sm.last_ts = Some(last_ts);
+        sm.events_read = run.nread;
+        sm.events_evaluated = run.neval;
+        sm.first_ts = run.first_ts;
+        sm.last_ts = Some(run.last_ts);
         sm.elapsed_s = t0.elapsed().as_secs_f64();
     }
-    out.summary = summary;
-    out.tree = tree;
+    let mut out = run.out;
+    out.summary = run.summary;
+    out.tree = run.tree;
     Ok(out)
 }
 
