@@ -196,3 +196,33 @@ pub fn load(text: &str) -> Result<Vec<Case>, String> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_cases_and_reports_bad_steps() {
+        let cases = load(
+            "- name: a\n  hosts: {\"192.0.2.1\": x.example}\n  steps:\n    - spawn: {pid: 9, ppid: 600, exe: /bin/cat}\n    - open: {pid: 9, path: /etc/shadow}\n",
+        )
+        .expect("load");
+        assert_eq!(cases.len(), 1);
+        assert_eq!(cases[0].hosts.len(), 1);
+        // clone (E, X parent, X child) + execve (E, X) + openat (E, X) + close (E, X)
+        let base = load("- name: b\n  steps: []\n").expect("base").remove(0);
+        assert_eq!(cases[0].capture.events.len() - base.capture.events.len(), 9);
+        let e = load("- name: c\n  steps:\n    - teleport: {pid: 1}\n").unwrap_err();
+        assert!(e.contains("case `c`") && e.contains("line 3") && e.contains("teleport"), "{e}");
+        let e = load("- name: d\n  steps:\n    - open: {pid: x, path: /a}\n").unwrap_err();
+        assert!(e.contains("`pid` is not an integer"), "{e}");
+    }
+
+    #[test]
+    fn demo_is_deterministic() {
+        let a = crate::synth::demo();
+        let b = crate::synth::demo();
+        assert_eq!(a.events, b.events);
+        assert!(a.events.len() > 200);
+    }
+}
