@@ -118,6 +118,9 @@ pub(super) fn run(cli: &Cli) -> Result<()> {
         &cli.write,
         WriterOptions {
             compression,
+            // live capture: zstd level 3 keeps up with the rings where the file default (9,
+            // for archives) halves the consumer's rate (scripts/bench-ebpf.sh)
+            level: matches!(compression, Compression::Zstd).then_some(3),
             ..Default::default()
         },
     )
