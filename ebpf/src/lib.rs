@@ -99,6 +99,27 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// Restricts capture to the syscalls whose events have one of these `evt.type` names
+    /// (what a loaded ruleset needs, or `capture --syscalls`); process events (procexit,
+    /// kernel-thread forks, kernel execs) are always captured. Adds to an existing mask.
+    pub fn interest<'a>(
+        &mut self,
+        event_types: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), Error> {
+        let mut mask = self.mask.unwrap_or([0; TABLE_SIZE / 64]);
+        for name in event_types {
+            if scap_abi::syscall::mask_add_event_type(&mut mask, name) == 0 {
+                return Err(Error::Config(format!(
+                    "unknown syscall or event type {name:?}"
+                )));
+            }
+        }
+        self.mask = Some(mask);
+        Ok(())
+    }
+}
+
 /// The probe's `struct harrier_cfg` (.rodata.cfg), little-endian, in field order.
 fn cfg_bytes(cfg: &Config, boot_to_epoch: u64) -> Result<Vec<u8>, Error> {
     let mut b = Vec::with_capacity(104);
@@ -533,6 +554,17 @@ mod tests {
         assert_eq!(p.consumed[0], 5000);
         assert_eq!(handed as u64 + p.malformed, 5000);
         assert!(handed > 0);
+    }
+
+    #[test]
+    fn interest_sets_the_syscalls_of_event_types() {
+        let mut c = Config::default();
+        c.interest(["openat", "dup"]).expect("known names");
+        let m = c.mask.expect("mask");
+        let bit = |nr: usize| m[nr / 64] & (1 << (nr % 64)) != 0;
+        assert!(bit(257) && bit(32) && bit(33) && bit(292)); // openat, dup, dup2, dup3
+        assert!(!bit(39)); // getpid
+        assert!(c.interest(["no_such_syscall"]).is_err());
     }
 
     #[test]

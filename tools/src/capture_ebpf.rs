@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use harrier_ebpf::{Config, Probe, Stats};
-use scap_abi::ring::SYSCALL_MASK_BITS;
 use scapfile::file::meta::ProcEntry;
 use scapfile::file::{CaptureWriter, Compression, WriteError, WriterOptions};
 
@@ -99,13 +98,8 @@ pub(super) fn run(cli: &Cli) -> Result<()> {
         ..Default::default()
     };
     if !cli.syscalls.is_empty() {
-        let mut mask = [0u64; SYSCALL_MASK_BITS / 64];
-        for name in &cli.syscalls {
-            if scap_abi::syscall::mask_add_event_type(&mut mask, name) == 0 {
-                bail!("--syscalls: unknown syscall or event type {name:?}");
-            }
-        }
-        cfg.mask = Some(mask);
+        cfg.interest(cli.syscalls.iter().map(String::as_str))
+            .context("--syscalls")?;
     }
     let compression = match cli.compress {
         Compress::None => Compression::None,
