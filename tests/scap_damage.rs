@@ -136,7 +136,7 @@ fn synthetic_capture() -> Vec<u8> {
             let x = EventBuilder::new(101 + i, 7, ids::READ_X).i64(4).bytes(b"abcd").build().unwrap();
             w.event(&x, 1, 0).unwrap();
         }
-        let big = EventBuilder::new(500, 7, ids::WRITE_X).i64(65000).bytes(&[7u8; 65000]).build().unwrap();
+        let big = EventBuilder::new(500, 7, ids::WRITE_X).i64(65530).bytes(&[7u8; 65530]).build().unwrap();
         w.event(&big, 0, section as u32).unwrap(); // EV_V2_LARGE, then EVF_V2_LARGE
     }
     w.finish().unwrap();
@@ -144,7 +144,7 @@ fn synthetic_capture() -> Vec<u8> {
 }
 
 #[test]
-fn synthetic_capture_truncated_at_every_byte_offset() {
+fn synthetic_capture_truncated_at_every_byte_offset_of_small_blocks() {
     let data = synthetic_capture();
     let blks = blocks(&data);
     let types: std::collections::BTreeSet<u32> =
@@ -153,7 +153,14 @@ fn synthetic_capture_truncated_at_every_byte_offset() {
     let all = read_all(CaptureReader::from_bytes(data.clone()));
     assert!(all.error.is_none());
     assert_eq!(all.events.len(), 84);
+    // Every offset, except inside the two 64 KiB LARGE payloads, where every 61st and
+    // the 16 bytes at each edge (each cut there costs a read of the whole prefix).
     for cut in 0..=data.len() {
+        let i = blks.partition_point(|b| b.1 <= cut).min(blks.len() - 1);
+        let (s, e) = blks[i];
+        if e - s > 4096 && cut - s > 16 && e - cut > 16 && (cut - s) % 61 != 0 {
+            continue;
+        }
         check_cut(&data, cut, &all, &blks, "synthetic");
     }
 }
