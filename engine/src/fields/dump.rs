@@ -161,6 +161,18 @@ enum Node {
     Or(Vec<Node>),
     Not(Box<Node>),
     Cmp { def: FieldDef, op: Op, consts: Vec<Vec<u8>> },
+    /// `evt.type = X` / `evt.type in (...)` as a precomputed event-id set (generic events,
+    /// named by their syscall, are compared by name).
+    Types(engine_filter::EventSet, Box<Node>),
+}
+
+fn cost(n: &Node) -> u32 {
+    match n {
+        Node::Types(..) => 0,
+        Node::Cmp { .. } => 2,
+        Node::Not(x) => cost(x),
+        Node::And(v) | Node::Or(v) => v.iter().map(cost).sum::<u32>() + 1,
+    }
 }
 
 impl SimpleFilter {
@@ -173,8 +185,17 @@ impl SimpleFilter {
 
 fn build(e: &Expr) -> Result<Node, String> {
     Ok(match e {
-        Expr::And { children, .. } => Node::And(children.iter().map(build).collect::<Result<_, _>>()?),
-        Expr::Or { children, .. } => Node::Or(children.iter().map(build).collect::<Result<_, _>>()?),
+        // Conditions are side-effect free: cheaper children first.
+        Expr::And { children, .. } => {
+            let mut v: Vec<Node> = children.iter().map(build).collect::<Result<_, _>>()?;
+            v.sort_by_key(cost);
+            Node::And(v)
+        }
+        Expr::Or { children, .. } => {
+            let mut v: Vec<Node> = children.iter().map(build).collect::<Result<_, _>>()?;
+            v.sort_by_key(cost);
+            Node::Or(v)
+        }
         Expr::Not { child, .. } => Node::Not(Box::new(build(child)?)),
         Expr::Macro { name, .. } => return Err(format!("undefined macro '{name}'")),
         Expr::Check(c) => build_check(c)?,
@@ -192,6 +213,19 @@ fn build_check(c: &Check) -> Result<Node, String> {
         Some(Rhs::List(l)) => l.items.iter().map(|v| v.text.clone().into_bytes()).collect(),
         Some(_) => return Err("field comparisons are not supported in dump filters".into()),
     };
+    if def.name.as_ref() == "evt.type" && matches!(c.op, Op::Eq | Op::EqEq | Op::In) {
+        let mut set = engine_filter::EventSet::default();
+        for k in &consts {
+            let name = std::str::from_utf8(k).unwrap_or("");
+            // Our evt.type names come from the e5c53d64 table (generic events by syscall).
+            for id in 0..scap_abi::event::EVENTS_E5C53D64.len() as u16 {
+                if id > 1 && scap_abi::event::info_e5c53d64(id).map(|i| i.name) == Some(name) {
+                    set.insert(id);
+                }
+            }
+        }
+        return Ok(Node::Types(set, Box::new(Node::Cmp { def, op: c.op, consts })));
+    }
     Ok(Node::Cmp { def, op: c.op, consts })
 }
 
@@ -209,6 +243,13 @@ fn eval(n: &Node, c: &mut Ctx<'_>, vals: &mut Values) -> bool {
         Node::And(v) => v.iter().all(|x| eval(x, c, vals)),
         Node::Or(v) => v.iter().any(|x| eval(x, c, vals)),
         Node::Not(x) => !eval(x, c, vals),
+        Node::Types(set, generic) => {
+            if c.evt.ty <= 1 {
+                eval(generic, c, vals)
+            } else {
+                set.contains(c.evt.ty)
+            }
+        }
         Node::Cmp { def, op, consts } => {
             vals.clear();
             let Some(f) = F::from_id(def.id.0) else { return false };

@@ -3,8 +3,8 @@
 //! state parser dispatches on.
 //!
 //! The view is built from the raw record bytes (EV_V2 layout, 26-byte header); building it
-//! validates the length array once, parameter access sums the lengths before it, and
-//! nothing is allocated. Records are hostile input: every accessor is bounds-checked and returns
+//! validates the length array once and records each parameter's offset in a fixed array,
+//! so access is O(1) and nothing is allocated. Records are hostile input: every accessor is bounds-checked and returns
 //! `None` (or a neutral default) instead of panicking.
 
 use scap_abi::event::{self, Direction, EventInfo};
@@ -29,18 +29,14 @@ pub struct Evt<'a> {
     pub dump_flags: u32,
     raw: &'a [u8],
     nparams: u16,
-    /// 4 for u32 length arrays (EF_LARGE_PAYLOAD), 2 otherwise.
-    width: u8,
-    /// Declared parameter count (the length array spans this many entries).
-    declared: u16,
+    /// Start offset of each parameter; `offs[nparams]` is the end of the last one.
+    offs: [u32; MAX_PARAMS + 1],
 }
 
 impl<'a> Evt<'a> {
     /// Parses a v2 record (`ts, tid, len, type, nparams`, lengths, values). Returns `None`
     /// when the header or the length array does not fit in `raw`; parameters whose values
-    /// run past the end are dropped (with all following ones). Parameter offsets are not
-    /// stored: [`Evt::param`] sums the lengths before it (events have few parameters and
-    /// most accesses are to the first ones), which keeps the view small and free to build.
+    /// run past the end are dropped (with all following ones).
     #[inline]
     pub fn parse(raw: &'a [u8], num: u64, cpu: u16, dump_flags: u32) -> Option<Evt<'a>> {
         let hdr = raw.get(..event::HEADER_LEN)?;
@@ -54,6 +50,8 @@ impl<'a> Evt<'a> {
         let lens = raw.get(event::HEADER_LEN..event::HEADER_LEN + w * np as usize)?;
         let mut off = event::HEADER_LEN + w * np as usize;
         let mut got = 0usize;
+        let mut offs = [0u32; MAX_PARAMS + 1];
+        offs[0] = off as u32;
         if large {
             for c in lens.chunks_exact(4).take(n) {
                 let l = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize;
@@ -62,6 +60,7 @@ impl<'a> Evt<'a> {
                 }
                 off += l;
                 got += 1;
+                offs[got] = off as u32;
             }
         } else {
             for c in lens.chunks_exact(2).take(n) {
@@ -71,9 +70,10 @@ impl<'a> Evt<'a> {
                 }
                 off += l;
                 got += 1;
+                offs[got] = off as u32;
             }
         }
-        Some(Evt { num, ts, tid, ty, cpu, dump_flags, raw, nparams: got as u16, width: w as u8, declared: np.min(u16::MAX as u32) as u16 })
+        Some(Evt { num, ts, tid, ty, cpu, dump_flags, raw, nparams: got as u16, offs })
     }
 
     /// The whole record.
@@ -102,21 +102,7 @@ impl<'a> Evt<'a> {
         if i >= self.nparams as usize {
             return None;
         }
-        let w = self.width as usize;
-        let base = event::HEADER_LEN;
-        let lens = self.raw.get(base..base + w * (i + 1))?;
-        let mut off = base + w * self.declared as usize;
-        let len_at = |j: usize| -> usize {
-            if w == 4 {
-                u32::from_le_bytes([lens[j * 4], lens[j * 4 + 1], lens[j * 4 + 2], lens[j * 4 + 3]]) as usize
-            } else {
-                u16::from_le_bytes([lens[j * 2], lens[j * 2 + 1]]) as usize
-            }
-        };
-        for j in 0..i {
-            off += len_at(j);
-        }
-        self.raw.get(off..off + len_at(i))
+        self.raw.get(self.offs[i] as usize..self.offs[i + 1] as usize)
     }
     /// Parameter `i` as a little-endian i64 (8 bytes), u32/u16/u8 widened.
     #[inline]
