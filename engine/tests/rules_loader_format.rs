@@ -241,3 +241,73 @@ fn hostile_macro_expansions_fail_cleanly() {
         r.errors[0].message
     );
 }
+
+#[test]
+fn macro_loop_is_reported_before_an_earlier_undefined_macro() {
+    let reg = Registry;
+    // `a` is redefined after `b`, so each sees the other: a -> b -> a. The undefined `nope`
+    // comes first in a's text, but Falco reports the loop.
+    let text = "- macro: a
+  condition: evt.type = open
+- macro: b
+  condition: a and proc.name = x
+- macro: a
+  condition: nope or b
+- rule: r
+  desc: d
+  condition: a
+  output: o
+  priority: INFO
+";
+    let mut l = Loader::new(&reg);
+    let r = l.load("loop.yaml", text);
+    assert!(!r.successful());
+    assert_eq!(r.errors[0].code.code(), "LOAD_ERR_VALIDATE");
+    // Compiling a's body: b -> a -> b, the loop is met at the second b.
+    assert_eq!(r.errors[0].message, "reference loop in macro 'b'");
+
+    // Without the loop, the undefined macro is reported.
+    let text = text.replace("- macro: b\n  condition: a and", "- macro: b\n  condition:");
+    let mut l = Loader::new(&reg);
+    let r = l.load("undef.yaml", &text);
+    assert!(!r.successful());
+    assert_eq!(
+        r.errors[0].message,
+        "Undefined macro 'nope' used in filter."
+    );
+}
+
+#[test]
+fn list_names_are_substituted_with_falcos_search_positions() {
+    let reg = Registry;
+    // Lists in `in (...)` (an empty one eating a comma) and right after `=` are
+    // substituted and count as used (no LOAD_UNUSED_LIST); the compiled condition shows
+    // the items.
+    let text = "- list: names
+  items: [cat, \"a b\"]
+- list: empty
+  items: []
+- list: one
+  items: [bash]
+- rule: r
+  desc: d
+  condition: evt.type = open and (proc.name in (empty, names) or proc.pname=one)
+  output: o
+  priority: INFO
+";
+    let mut l = Loader::new(&reg);
+    let r = l.load("lists.yaml", text);
+    assert!(r.successful(), "{}", r.verbose_text(&l.contents));
+    assert!(
+        r.warnings
+            .iter()
+            .all(|w| w.code.code() != "LOAD_UNUSED_LIST"),
+        "{}",
+        r.verbose_text(&l.contents)
+    );
+    let out = l.compiled().expect("compiled");
+    assert_eq!(
+        out.rule("r").expect("rule r").condition_compiled(),
+        "(evt.type = open and (proc.name in (cat, \"a b\") or proc.pname = bash))"
+    );
+}

@@ -16,9 +16,12 @@
 //! * [`ast`]: [`Expr`] (n-ary `And`/`Or`, `Not`, `Macro`, `Check`), a [`Pos`] (idx 0-based,
 //!   line/col 1-based) on every node; `Display` is Falco's canonical `condition_compiled`
 //!   print, [`Expr::shape`] a structural print for tests.
-//! * [`macros`]: [`substitute_lists`] (textual, before parsing, §1.9), [`resolve_macros`]
-//!   ([`MacroError`]: "Undefined macro 'X' used in filter." / "reference loop in macro
-//!   'X'"), [`unsafe_na_checks`] (LOAD_UNSAFE_NA_CHECK), [`const_value_warnings`].
+//! * [`macros`]: [`substitute_lists`] (textual, before parsing, §1.9, Falco's search
+//!   positions included), [`resolve_macros`] / [`resolve_macros_with`] ([`MacroError`]:
+//!   "Undefined macro 'X' used in filter." / "reference loop in macro 'X'", a loop reported
+//!   before an undefined macro as Falco does, and [`ExpansionLimits`] on node count, depth
+//!   and expansions against hostile files), [`unsafe_na_checks`] (LOAD_UNSAFE_NA_CHECK),
+//!   [`const_value_warnings`]. The rules loader (`engine::rules`) uses these, no copy.
 //! * [`evttype`]: [`EventSet`] (512 bits), [`event_ids_for_name`] (`open` → every `open`
 //!   event id of the libs-master table; syscalls without an event → the generic events),
 //!   [`infer_event_types`] (§3.9).
@@ -70,8 +73,9 @@ pub use field::{
     FieldArg, FieldDef, FieldFlags, FieldId, FieldRegistry, FieldSource, FieldType, Value, Values,
 };
 pub use macros::{
-    const_value_warnings, deprecated_fields, macro_refs, resolve_macros, substitute_lists,
-    substitute_lists_used, unsafe_na_checks, MacroError, UNSAFE_NA_CHECK_MESSAGE,
+    const_value_warnings, deprecated_fields, macro_refs, quote_item, resolve_macros,
+    resolve_macros_with, substitute_lists, substitute_lists_used, unsafe_na_checks,
+    ExpansionLimits, MacroError, DEPRECATED_FIELDS, UNSAFE_NA_CHECK_MESSAGE,
 };
 pub use parser::{parse, parse_with, ParseError, Parser, ParserOptions, FALCO_MAX_DEPTH};
 pub use program::{compile, CompileError, Program, Scratch};

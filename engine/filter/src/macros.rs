@@ -16,15 +16,32 @@ fn is_delim(b: u8) -> bool {
     BLANKS.contains(&b) || matches!(b, b'(' | b')' | b',' | b'=')
 }
 
+/// How a list item is written into a condition: wrapped in double quotes when it contains
+/// a space and does not start with a quote (`'` or `"`), otherwise as is. The exceptions
+/// builder quotes its values the same way.
+pub fn quote_item(item: &str) -> std::borrow::Cow<'_, str> {
+    if item.contains(' ') && !(item.starts_with('"') || item.starts_with('\'')) {
+        std::borrow::Cow::Owned(format!("\"{item}\""))
+    } else {
+        std::borrow::Cow::Borrowed(item)
+    }
+}
+
 /// Substitutes list names in a condition, as text, exactly as Falco does before parsing.
 ///
 /// `lists` are `(name, items)` in **index order** (position of first definition). For each
 /// list, every occurrence of its name delimited on both sides by start/end of text,
 /// whitespace, `(`, `)`, `,` or `=` is replaced, together with the blanks around it, by
-/// `" " + items.join(", ") + " "` (no leading space at the start of the text). An item
-/// containing a space and not starting with a quote is wrapped in double quotes. An empty
-/// list also removes one adjacent comma (the left one first). Names inside quoted strings
-/// are replaced too (an upstream quirk).
+/// `" " + items.join(", ") + " "` (no leading space at the start of the text). Items are
+/// written by [`quote_item`]. An empty list also removes one adjacent comma (the left one
+/// first). Names inside quoted strings are replaced too (an upstream quirk).
+///
+/// Search positions follow Falco byte for byte, including its quirk at the start of the
+/// text: after a substitution the next search starts `len(items text) + 2` bytes after
+/// the substitution's start whether or not a leading blank was inserted, so when the
+/// name was at offset 0 the byte right after the trailing blank is skipped (`"l l"` with
+/// `l = [x]` gives `"x l"`, while `"a l l"` gives `"a x x "`). An empty list name is
+/// never substituted.
 pub fn substitute_lists<'a, I, S>(text: &str, lists: I) -> String
 where
     I: IntoIterator<Item = (&'a str, &'a [S])>,
@@ -42,63 +59,61 @@ where
 {
     let mut cond = text.to_string();
     let mut used = Vec::new();
+    let mut sub = String::new();
     for (index, (name, items)) in lists.into_iter().enumerate() {
         if name.is_empty() {
             continue;
         }
-        let mut start = 0usize;
         let mut hit = false;
-        while let Some(off) = cond.get(start..).and_then(|s| s.find(name)) {
-            let at = start + off;
-            let mut s = at;
-            let mut e = at + name.len();
+        let mut found = cond.find(name);
+        while let Some(mut s) = found {
             let bytes = cond.as_bytes();
+            let mut e = s + name.len();
             let left_ok = s == 0 || bytes.get(s - 1).copied().is_some_and(is_delim);
             let right_ok = e >= bytes.len() || bytes.get(e).copied().is_some_and(is_delim);
-            if !(left_ok && right_ok) {
-                start = at + name.chars().next().map_or(1, char::len_utf8);
-                continue;
-            }
-            while s > 0 && bytes.get(s - 1).is_some_and(|b| BLANKS.contains(b)) {
-                s -= 1;
-            }
-            while e < bytes.len() && bytes.get(e).is_some_and(|b| BLANKS.contains(b)) {
-                e += 1;
-            }
-            let mut sub = String::new();
-            for item in items.iter() {
-                let v = item.as_ref();
-                if !sub.is_empty() {
-                    sub.push_str(", ");
-                }
-                if v.contains(' ') && !(v.starts_with('"') || v.starts_with('\'')) {
-                    sub.push('"');
-                    sub.push_str(v);
-                    sub.push('"');
-                } else {
-                    sub.push_str(v);
-                }
-            }
-            if sub.is_empty() {
-                if s > 0 && bytes.get(s - 1) == Some(&b',') {
+            if left_ok && right_ok {
+                while s > 0 && bytes.get(s - 1).is_some_and(|b| BLANKS.contains(b)) {
                     s -= 1;
-                } else if bytes.get(e) == Some(&b',') {
+                }
+                while e < bytes.len() && bytes.get(e).is_some_and(|b| BLANKS.contains(b)) {
                     e += 1;
                 }
-            }
-            let mut next = String::with_capacity(cond.len() + sub.len() + 2);
-            let mut sub_start = 0;
-            if s > 0 {
-                next.push_str(&cond[..s]);
+                sub.clear();
+                for item in items.iter() {
+                    if !sub.is_empty() {
+                        sub.push_str(", ");
+                    }
+                    sub.push_str(&quote_item(item.as_ref()));
+                }
+                if sub.is_empty() {
+                    if s > 0 && bytes.get(s - 1) == Some(&b',') {
+                        s -= 1;
+                    } else if bytes.get(e) == Some(&b',') {
+                        e += 1;
+                    }
+                }
+                // `s` and `e` only moved over ASCII bytes: both are char boundaries.
+                let mut next = String::with_capacity(cond.len() + sub.len() + 2);
+                if s > 0 {
+                    next.push_str(cond.get(..s).unwrap_or(""));
+                    next.push(' ');
+                }
+                next.push_str(&sub);
                 next.push(' ');
-                sub_start = s + 1;
+                next.push_str(cond.get(e..).unwrap_or(""));
+                cond = next;
+                // Falco's advance, independent of the leading blank (see the doc above).
+                s += sub.len() + 1;
+                hit = true;
             }
-            next.push_str(&sub);
-            next.push(' ');
-            next.push_str(cond.get(e..).unwrap_or(""));
-            cond = next;
-            start = sub_start + sub.len();
-            hit = true;
+            let mut from = s + 1;
+            while from < cond.len() && !cond.is_char_boundary(from) {
+                from += 1;
+            }
+            found = cond
+                .get(from..)
+                .and_then(|t| t.find(name))
+                .map(|i| i + from);
         }
         if hit {
             used.push(index);
@@ -127,82 +142,199 @@ pub enum MacroError {
         /// Position of the reference.
         pos: Pos,
     },
+    /// Expanding this reference would exceed the [`ExpansionLimits`] (hostile input:
+    /// exponential or very deep macro chains). Not a Falco error: Falco has no bound.
+    #[error("expansion of macro '{name}' is too large (more than {max_nodes} nodes or {max_depth} levels)")]
+    TooLarge {
+        /// Macro name.
+        name: String,
+        /// Position of the reference.
+        pos: Pos,
+        /// [`ExpansionLimits::max_nodes`] in force.
+        max_nodes: usize,
+        /// [`ExpansionLimits::max_depth`] in force.
+        max_depth: usize,
+    },
 }
 
 impl MacroError {
     /// Position of the offending reference.
     pub fn pos(&self) -> Pos {
         match self {
-            MacroError::Undefined { pos, .. } | MacroError::Loop { pos, .. } => *pos,
+            MacroError::Undefined { pos, .. }
+            | MacroError::Loop { pos, .. }
+            | MacroError::TooLarge { pos, .. } => *pos,
         }
     }
 }
 
-/// Expands every macro reference in `expr`. `lookup` returns the **parsed, unexpanded**
-/// body of a visible macro (the loader decides visibility: earlier macros for a macro
-/// body, any macro for a rule). Bodies are expanded recursively; a macro met again while
-/// its own body is being expanded is a loop. Returns the expanded tree and the names of
-/// the macros used (directly or indirectly), in first-use order.
+/// Bounds on what macro resolution may build from one expression. Exceeding any of them
+/// fails with [`MacroError::TooLarge`] at the reference that crossed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpansionLimits {
+    /// Maximum number of macro references substituted.
+    pub max_expansions: usize,
+    /// Maximum number of AST nodes added by substitution (each body's nodes, per use).
+    pub max_nodes: usize,
+    /// Maximum depth of the expanded tree (root = 1). The parser's own limit of 1000
+    /// applies per text; this one bounds what chains of macros build.
+    pub max_depth: usize,
+}
+
+impl Default for ExpansionLimits {
+    /// 100 000 expansions, 100 000 nodes, depth 1000 (the upstream ruleset needs a few
+    /// hundred nodes per rule at most).
+    fn default() -> Self {
+        ExpansionLimits {
+            max_expansions: 100_000,
+            max_nodes: 100_000,
+            max_depth: 1_000,
+        }
+    }
+}
+
+/// [`resolve_macros_with`] with the default [`ExpansionLimits`].
 pub fn resolve_macros<'m>(
     expr: &Expr,
     lookup: &dyn Fn(&str) -> Option<&'m Expr>,
 ) -> Result<(Expr, Vec<String>), MacroError> {
-    let mut stack: Vec<String> = Vec::new();
-    let mut used: Vec<String> = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    let out = expand(expr, lookup, &mut stack, &mut used, &mut seen)?;
-    Ok((out, used))
+    resolve_macros_with(expr, lookup, ExpansionLimits::default())
 }
 
-fn expand<'m>(
-    e: &Expr,
+/// Expands every macro reference in `expr`, as libsinsp's macro resolver does. `lookup`
+/// returns the body of a visible macro (the loader decides visibility: earlier macros for
+/// a macro body, any macro for a rule); a body may itself contain references (unexpanded
+/// or already expanded), which are expanded recursively. A macro met again while its own
+/// body is being expanded is a loop, and that reference is left in place.
+///
+/// The whole tree is visited before reporting, and errors are reported in Falco's order:
+/// the first loop (or [`MacroError::TooLarge`], which stops the walk) wins over an
+/// undefined macro met earlier in the text; otherwise the first undefined macro in text
+/// order. Returns the expanded tree and the names of the macros used (directly or
+/// indirectly), in first-use order.
+pub fn resolve_macros_with<'m>(
+    expr: &Expr,
     lookup: &dyn Fn(&str) -> Option<&'m Expr>,
-    stack: &mut Vec<String>,
-    used: &mut Vec<String>,
-    seen: &mut HashSet<String>,
-) -> Result<Expr, MacroError> {
-    Ok(match e {
-        Expr::And { pos, children } => Expr::And {
-            pos: *pos,
-            children: children
-                .iter()
-                .map(|c| expand(c, lookup, stack, used, seen))
-                .collect::<Result<_, _>>()?,
-        },
-        Expr::Or { pos, children } => Expr::Or {
-            pos: *pos,
-            children: children
-                .iter()
-                .map(|c| expand(c, lookup, stack, used, seen))
-                .collect::<Result<_, _>>()?,
-        },
-        Expr::Not { pos, child } => Expr::Not {
-            pos: *pos,
-            child: Box::new(expand(child, lookup, stack, used, seen)?),
-        },
-        Expr::Check(c) => Expr::Check(c.clone()),
-        Expr::Macro { pos, name } => {
-            if stack.iter().any(|s| s == name) {
-                return Err(MacroError::Loop {
-                    name: name.clone(),
-                    pos: *pos,
-                });
+    limits: ExpansionLimits,
+) -> Result<(Expr, Vec<String>), MacroError> {
+    let mut r = Resolver {
+        lookup,
+        limits,
+        path: Vec::new(),
+        used: Vec::new(),
+        seen: HashSet::new(),
+        errors: Vec::new(),
+        undefined: None,
+        expansions: 0,
+        nodes: 0,
+        aborted: false,
+    };
+    let mut out = expr.clone();
+    r.expand(&mut out, 1);
+    if let Some(e) = r.errors.into_iter().next().or(r.undefined) {
+        return Err(e);
+    }
+    Ok((out, r.used))
+}
+
+struct Resolver<'l, 'm> {
+    lookup: &'l dyn Fn(&str) -> Option<&'m Expr>,
+    limits: ExpansionLimits,
+    /// Macros whose bodies are being expanded (loop detection).
+    path: Vec<String>,
+    used: Vec<String>,
+    seen: HashSet<String>,
+    /// Loops and the size error, in the order met.
+    errors: Vec<MacroError>,
+    /// The first undefined reference.
+    undefined: Option<MacroError>,
+    expansions: usize,
+    nodes: usize,
+    aborted: bool,
+}
+
+/// (nodes, depth) of an expression; only called on trees already bounded in depth.
+fn size_and_depth(e: &Expr) -> (usize, usize) {
+    match e {
+        Expr::And { children, .. } | Expr::Or { children, .. } => {
+            let mut n = 1;
+            let mut d = 0;
+            for c in children {
+                let (cn, cd) = size_and_depth(c);
+                n += cn;
+                d = d.max(cd);
             }
-            let Some(body) = lookup(name) else {
-                return Err(MacroError::Undefined {
-                    name: name.clone(),
-                    pos: *pos,
-                });
-            };
-            if seen.insert(name.clone()) {
-                used.push(name.clone());
-            }
-            stack.push(name.clone());
-            let r = expand(body, lookup, stack, used, seen);
-            stack.pop();
-            r?
+            (n, d + 1)
         }
-    })
+        Expr::Not { child, .. } => {
+            let (n, d) = size_and_depth(child);
+            (n + 1, d + 1)
+        }
+        Expr::Macro { .. } | Expr::Check(_) => (1, 1),
+    }
+}
+
+impl Resolver<'_, '_> {
+    /// Expands references under `e`, which sits at `depth` in the expanded tree.
+    fn expand(&mut self, e: &mut Expr, depth: usize) {
+        if self.aborted {
+            return;
+        }
+        match e {
+            Expr::And { children, .. } | Expr::Or { children, .. } => {
+                for c in children.iter_mut() {
+                    self.expand(c, depth + 1);
+                }
+            }
+            Expr::Not { child, .. } => self.expand(child, depth + 1),
+            Expr::Check(_) => {}
+            Expr::Macro { pos, name } => {
+                let pos = *pos;
+                let Some(body) = (self.lookup)(name) else {
+                    if self.undefined.is_none() {
+                        self.undefined = Some(MacroError::Undefined {
+                            name: name.clone(),
+                            pos,
+                        });
+                    }
+                    return;
+                };
+                if self.path.iter().any(|p| p == name) {
+                    self.errors.push(MacroError::Loop {
+                        name: name.clone(),
+                        pos,
+                    });
+                    return;
+                }
+                let (nodes, body_depth) = size_and_depth(body);
+                self.expansions += 1;
+                self.nodes = self.nodes.saturating_add(nodes);
+                let l = self.limits;
+                if self.expansions > l.max_expansions
+                    || self.nodes > l.max_nodes
+                    || depth + body_depth > l.max_depth + 1
+                {
+                    self.errors.push(MacroError::TooLarge {
+                        name: name.clone(),
+                        pos,
+                        max_nodes: l.max_nodes,
+                        max_depth: l.max_depth,
+                    });
+                    self.aborted = true;
+                    return;
+                }
+                let name = name.clone();
+                if self.seen.insert(name.clone()) {
+                    self.used.push(name.clone());
+                }
+                self.path.push(name);
+                let mut new = body.clone();
+                self.expand(&mut new, depth);
+                *e = new;
+                self.path.pop();
+            }
+        }
+    }
 }
 
 /// Names and positions of the macro references in `expr` (without expanding them).
@@ -218,12 +350,31 @@ pub fn macro_refs(expr: &Expr) -> Vec<(&str, Pos)> {
 
 /// LOAD_UNSAFE_NA_CHECK: positions of checks comparing a `ka.*` or `jevt.*` field with
 /// `<NA>` through an equality-like operator (`=`, `==`, `!=`, `in`, `intersects`, `pmatch`).
+/// As in Falco, the field that decides is the **last** one read on the left-hand side
+/// (a transformer's arguments are visited in order: `tolower(ka.user.name)` counts).
 pub fn unsafe_na_checks(expr: &Expr) -> Vec<Pos> {
+    fn targs(args: &[TArg], last: &mut Option<bool>) {
+        for a in args {
+            match a {
+                TArg::Field(f) => *last = Some(is_unsafe_field(&f.name)),
+                TArg::Transformer(t) => targs(&t.args, last),
+                TArg::List(items, _) => targs(items, last),
+                TArg::Value(_) => {}
+            }
+        }
+    }
+    fn is_unsafe_field(name: &str) -> bool {
+        name.starts_with("ka.") || name.starts_with("jevt.")
+    }
     let mut v = Vec::new();
     expr.walk(&mut |n| {
         let Expr::Check(c) = n else { return };
-        let Operand::Field(f) = &c.lhs else { return };
-        if !(f.name.starts_with("ka.") || f.name.starts_with("jevt.")) || !c.op.is_equality_like() {
+        let mut last = None;
+        match &c.lhs {
+            Operand::Field(f) => last = Some(is_unsafe_field(&f.name)),
+            Operand::Transformer(t) => targs(&t.args, &mut last),
+        }
+        if last != Some(true) || !c.op.is_equality_like() {
             return;
         }
         let na = match &c.rhs {
@@ -454,6 +605,113 @@ mod tests {
             macro_refs(&parse("a and not (b or c.d = 1)").unwrap()).len(),
             2
         );
+    }
+
+    #[test]
+    fn list_substitution_search_positions_follow_falco() {
+        let x = ("l", vec!["x"]);
+        // At offset 0 the byte after the trailing blank is skipped (Falco's advance does
+        // not account for the missing leading blank) ...
+        assert_eq!(sub("l l", std::slice::from_ref(&x)), "x l");
+        assert_eq!(sub("l l l", std::slice::from_ref(&x)), "x l x ");
+        // ... elsewhere every delimited occurrence is replaced.
+        assert_eq!(sub("a l l", std::slice::from_ref(&x)), "a x x ");
+        assert_eq!(sub("l,l", std::slice::from_ref(&x)), "x , x ");
+        assert_eq!(sub("(l) l", std::slice::from_ref(&x)), "( x ) x ");
+        // Empty list at offset 0 eats the right comma; multi-byte text around names.
+        let e: Vec<&str> = vec![];
+        assert_eq!(sub("e, b", &[("e", e.clone())]), "  b");
+        assert_eq!(
+            sub("proc.name in (ls, e, ps)", &[("e", e.clone())]),
+            "proc.name in (ls  , ps)"
+        );
+        assert_eq!(
+            sub("é in (l, é)", std::slice::from_ref(&x)),
+            "é in ( x , é)"
+        );
+        assert_eq!(sub("x = y", &[("", vec!["z"])]), "x = y");
+        assert_eq!(quote_item("a b"), "\"a b\"");
+        assert_eq!(quote_item("'a b'"), "'a b'");
+        assert_eq!(quote_item("ab"), "ab");
+    }
+
+    #[test]
+    fn loop_is_reported_before_an_earlier_undefined_macro() {
+        let mut m: HashMap<&str, Expr> = HashMap::new();
+        m.insert("loop_a", parse("loop_b and a.b = 1").unwrap());
+        m.insert("loop_b", parse("loop_a").unwrap());
+        let look = |n: &str| m.get(n);
+        // `nope` comes first in the text, the loop wins (Falco checks loops first).
+        let err = resolve_macros(&parse("nope or loop_a").unwrap(), &look).unwrap_err();
+        assert_eq!(err.to_string(), "reference loop in macro 'loop_a'");
+        assert_eq!(err.pos().idx, 0, "at the reference inside loop_b's body");
+        // Several undefined macros: the first in text order.
+        let err = resolve_macros(&parse("a.b = 1 and (nope or zzz)").unwrap(), &look).unwrap_err();
+        assert_eq!(err.to_string(), "Undefined macro 'nope' used in filter.");
+    }
+
+    #[test]
+    fn expansion_limits() {
+        // m_i = m_{i-1} and m_{i-1}: exponential.
+        let mut m: HashMap<String, Expr> = HashMap::new();
+        m.insert("m0".into(), parse("a.b = 1").unwrap());
+        for i in 1..30 {
+            m.insert(
+                format!("m{i}"),
+                parse(&format!("m{} and m{}", i - 1, i - 1)).unwrap(),
+            );
+        }
+        let look = |n: &str| m.get(n);
+        let err = resolve_macros(&parse("m29").unwrap(), &look).unwrap_err();
+        assert!(matches!(err, MacroError::TooLarge { .. }), "{err}");
+        assert!(err.to_string().starts_with("expansion of macro '"), "{err}");
+        assert!(err
+            .to_string()
+            .ends_with("is too large (more than 100000 nodes or 1000 levels)"));
+        // Small enough: fine, and exact limits are honoured.
+        let (e, _) = resolve_macros(&parse("m3").unwrap(), &look).unwrap();
+        let checks = e.to_string().matches("a.b = 1").count();
+        assert_eq!(checks, 8);
+        // m3 expands 1 + 2 + 4 + 8 = 15 references adding 3 + 6 + 12 + 8 = 29 nodes.
+        let tight = ExpansionLimits {
+            max_nodes: 29,
+            ..ExpansionLimits::default()
+        };
+        assert!(resolve_macros_with(&parse("m3").unwrap(), &look, tight).is_ok());
+        let tighter = ExpansionLimits {
+            max_nodes: 28,
+            ..ExpansionLimits::default()
+        };
+        assert!(resolve_macros_with(&parse("m3").unwrap(), &look, tighter).is_err());
+        let few = ExpansionLimits {
+            max_expansions: 15,
+            ..ExpansionLimits::default()
+        };
+        assert!(resolve_macros_with(&parse("m3").unwrap(), &look, few).is_ok());
+        let fewer = ExpansionLimits {
+            max_expansions: 14,
+            ..ExpansionLimits::default()
+        };
+        assert!(resolve_macros_with(&parse("m3").unwrap(), &look, fewer).is_err());
+        // Depth: a chain of negations d_i = not d_{i-1}; depth of the result = i + 1.
+        let mut d: HashMap<String, Expr> = HashMap::new();
+        d.insert("d0".into(), parse("a.b = 1").unwrap());
+        for i in 1..20 {
+            d.insert(format!("d{i}"), parse(&format!("not d{}", i - 1)).unwrap());
+        }
+        let look = |n: &str| d.get(n);
+        let depth = |max_depth| ExpansionLimits {
+            max_depth,
+            ..ExpansionLimits::default()
+        };
+        assert!(resolve_macros_with(&parse("d19").unwrap(), &look, depth(20)).is_ok());
+        assert!(resolve_macros_with(&parse("d19").unwrap(), &look, depth(19)).is_err());
+    }
+
+    #[test]
+    fn unsafe_na_check_uses_the_last_lhs_field() {
+        let e = parse("tolower(ka.user.name) = <NA> or toupper(proc.name) = <NA>").unwrap();
+        assert_eq!(unsafe_na_checks(&e).len(), 1);
     }
 
     #[test]

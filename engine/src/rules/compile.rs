@@ -3,15 +3,16 @@
 //! pass, field compilation against the registry, output validation and event-type sets.
 
 use super::collector::{Collector, SourceCatalog};
-use super::exceptions::{build_exceptions_condition, resolve_list};
+use super::exceptions::build_exceptions_condition;
 use super::result::{
     deprecated_field_desc, Context, ErrorCode, LoadResult, WarningCode, DEPRECATED_FIELDS,
 };
 use super::{LoadErr, Priority};
 use crate::output::OutputFormat;
 use engine_filter::{
-    const_value_warnings, infer_event_types, EventSet, Expr, FieldRegistry, InferOptions, Operand,
-    ParserOptions, Pos, Program, Rhs, TArg, Transformer,
+    const_value_warnings, deprecated_fields, infer_event_types, substitute_lists_used,
+    unsafe_na_checks, EventSet, Expr, FieldRegistry, InferOptions, Operand, ParserOptions, Pos,
+    Program, TArg, Transformer,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -179,104 +180,10 @@ fn err_is_unknown_type_or_field(err: &str) -> bool {
         || err.contains("unknown filter:")
 }
 
-/// Maximum number of macro substitutions in one condition (guards exponential inputs).
-const MAX_MACRO_EXPANSIONS: usize = 100_000;
-/// Maximum number of AST nodes macro substitution may add to one condition.
-const MAX_EXPANDED_NODES: usize = 100_000;
-/// Maximum depth of an expanded condition (the parser's own limit is 1000 per text).
-const MAX_EXPANDED_DEPTH: usize = 1_000;
-
-#[derive(Default)]
-struct ResolveState {
-    errors: Vec<(String, Pos)>,
-    unknown: Vec<(String, Pos)>,
-    resolved: Vec<String>,
-    expansions: usize,
-    nodes: usize,
-    aborted: bool,
-}
-
-/// (nodes, depth) of an expression; callers only pass trees already bounded in depth.
-fn size_and_depth(e: &Expr) -> (usize, usize) {
-    match e {
-        Expr::And { children, .. } | Expr::Or { children, .. } => {
-            let mut n = 1;
-            let mut d = 0;
-            for c in children {
-                let (cn, cd) = size_and_depth(c);
-                n += cn;
-                d = d.max(cd);
-            }
-            (n, d + 1)
-        }
-        Expr::Not { child, .. } => {
-            let (n, d) = size_and_depth(child);
-            (n + 1, d + 1)
-        }
-        Expr::Macro { .. } | Expr::Check(_) => (1, 1),
-    }
-}
-
-fn resolve(
-    e: &mut Expr,
-    macros: &HashMap<&str, &Expr>,
-    path: &mut Vec<String>,
-    st: &mut ResolveState,
-    depth: usize,
-) {
-    if st.aborted {
-        return;
-    }
-    match e {
-        Expr::And { children, .. } | Expr::Or { children, .. } => {
-            for c in children.iter_mut() {
-                resolve(c, macros, path, st, depth + 1);
-            }
-        }
-        Expr::Not { child, .. } => resolve(child, macros, path, st, depth + 1),
-        Expr::Check(_) => {}
-        Expr::Macro { pos, name } => {
-            let pos = *pos;
-            match macros.get(name.as_str()) {
-                Some(body) => {
-                    if path.iter().any(|p| p == name) {
-                        st.errors
-                            .push((format!("reference loop in macro '{name}'"), pos));
-                        st.unknown.push((name.clone(), pos));
-                        return;
-                    }
-                    // Guards against inputs that expand exponentially or very deep
-                    // (macro bodies here are already expanded).
-                    let (nodes, body_depth) = size_and_depth(body);
-                    st.expansions += 1;
-                    st.nodes += nodes;
-                    if st.expansions > MAX_MACRO_EXPANSIONS
-                        || st.nodes > MAX_EXPANDED_NODES
-                        || depth + body_depth > MAX_EXPANDED_DEPTH
-                    {
-                        st.errors.push((
-                            format!("expansion of macro '{name}' is too large (more than {MAX_EXPANDED_NODES} nodes or {MAX_EXPANDED_DEPTH} levels)"),
-                            pos,
-                        ));
-                        st.aborted = true;
-                        return;
-                    }
-                    let name = name.clone();
-                    path.push(name.clone());
-                    let mut new = (*body).clone();
-                    resolve(&mut new, macros, path, st, depth);
-                    *e = new;
-                    st.resolved.push(name);
-                    path.pop();
-                }
-                None => st.unknown.push((name.clone(), pos)),
-            }
-        }
-    }
-}
-
-/// Resolves macro references; on failure, Falco's first error (a loop, else the first
-/// undefined macro) with a condition context over `condition`.
+/// Resolves macro references with `engine_filter::resolve_macros` (Falco's order of
+/// errors: a loop before an undefined macro; expansion bounded by the default
+/// `ExpansionLimits`); errors become LOAD_ERR_VALIDATE with a condition context over
+/// `condition`. Adds the macros used (directly or not) to `used`.
 fn resolve_macros(
     ast: &mut Expr,
     visible: &HashMap<&str, &Expr>,
@@ -284,33 +191,36 @@ fn resolve_macros(
     ctx: &Context,
     used: &mut BTreeSet<String>,
 ) -> Result<(), LoadErr> {
-    let mut st = ResolveState::default();
-    resolve(ast, visible, &mut Vec::new(), &mut st, 1);
-    let first = st.errors.first().cloned().or_else(|| {
-        st.unknown
-            .first()
-            .map(|(n, p)| (format!("Undefined macro '{n}' used in filter."), *p))
-    });
-    if let Some((msg, pos)) = first {
-        return Err(LoadErr::new(
-            ErrorCode::Validate,
-            msg,
-            ctx.condition(pos.idx, pos.line as usize, pos.col as usize, condition),
-        ));
+    let lookup = |name: &str| visible.get(name).copied();
+    match engine_filter::resolve_macros(ast, &lookup) {
+        Ok((expanded, names)) => {
+            *ast = expanded;
+            used.extend(names);
+            Ok(())
+        }
+        Err(e) => {
+            let pos = e.pos();
+            Err(LoadErr::new(
+                ErrorCode::Validate,
+                e.to_string(),
+                ctx.condition(pos.idx, pos.line as usize, pos.col as usize, condition),
+            ))
+        }
     }
-    used.extend(st.resolved);
-    Ok(())
 }
 
-/// Substitutes every list (as text) and parses.
+/// Substitutes every list (as text, `engine_filter::substitute_lists_used`) and parses.
 fn parse_condition(
     condition: &str,
     lists: &mut [CompiledList],
     ctx: &Context,
 ) -> Result<Expr, LoadErr> {
-    let mut text = condition.to_string();
-    for l in lists.iter_mut() {
-        if resolve_list(&mut text, &l.name, &l.items) {
+    let (text, used) = substitute_lists_used(
+        condition,
+        lists.iter().map(|l| (l.name.as_str(), l.items.as_slice())),
+    );
+    for i in used {
+        if let Some(l) = lists.get_mut(i) {
             l.used = true;
         }
     }
@@ -323,33 +233,16 @@ fn parse_condition(
     })
 }
 
-/// The warning pass (LOAD_UNSAFE_NA_CHECK, deprecated fields in the condition).
+/// The warning pass (LOAD_UNSAFE_NA_CHECK, deprecated fields in the condition), with
+/// `engine_filter::{unsafe_na_checks, deprecated_fields}`; one warning per kind.
 fn warning_pass(ast: &Expr, ctx: &Context, res: &mut LoadResult) {
-    let mut unsafe_na = false;
-    let mut deprecated: BTreeSet<usize> = BTreeSet::new();
-    ast.walk(&mut |e| {
-        if let Expr::Check(c) = e {
-            let mut last_unsafe = false;
-            visit_operand_fields(&c.lhs, &mut |name, _, _| {
-                last_unsafe = name.starts_with("ka.") || name.starts_with("jevt.");
-                if let Some(i) = DEPRECATED_FIELDS.iter().position(|d| *d == name) {
-                    deprecated.insert(i);
-                }
-            });
-            if last_unsafe && c.op.is_equality_like() {
-                match &c.rhs {
-                    Some(Rhs::Value(v)) if v.text == "<NA>" => unsafe_na = true,
-                    Some(Rhs::List(l)) if l.items.iter().any(|v| v.text == "<NA>") => {
-                        unsafe_na = true
-                    }
-                    _ => {}
-                }
-            }
-        }
-    });
-    if unsafe_na {
+    if !unsafe_na_checks(ast).is_empty() {
         res.warn(WarningCode::UnsafeNaCheck, "", ctx);
     }
+    let deprecated: BTreeSet<usize> = deprecated_fields(ast)
+        .into_iter()
+        .filter_map(|(f, _)| DEPRECATED_FIELDS.iter().position(|d| *d == f))
+        .collect();
     for i in deprecated {
         let f = DEPRECATED_FIELDS[i];
         res.warn_deprecated(f, deprecated_field_desc(f).to_string(), ctx);

@@ -127,15 +127,9 @@ impl WarningCode {
     }
 }
 
-/// Deprecated fields detected in conditions and outputs (Falco 0.42+: enter events dropped).
-pub const DEPRECATED_FIELDS: [&str; 6] = [
-    "evt.dir",
-    "evt.latency",
-    "evt.latency.s",
-    "evt.latency.ns",
-    "evt.latency.human",
-    "evt.wait_latency",
-];
+/// Deprecated fields detected in conditions and outputs (Falco 0.42+: enter events
+/// dropped); the one list lives in `engine_filter`.
+pub use engine_filter::DEPRECATED_FIELDS;
 
 /// Description of a deprecated field (used as the message of condition warnings).
 pub fn deprecated_field_desc(f: &str) -> &'static str {
