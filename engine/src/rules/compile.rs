@@ -11,8 +11,7 @@ use super::{LoadErr, Priority};
 use crate::output::OutputFormat;
 use engine_filter::{
     const_value_warnings, deprecated_fields, infer_event_types, substitute_lists_used,
-    unsafe_na_checks, EventSet, Expr, FieldRegistry, InferOptions, Operand, ParserOptions, Pos,
-    Program, TArg, Transformer,
+    unsafe_na_checks, EventSet, Expr, FieldRegistry, InferOptions, ParserOptions, Program,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -71,10 +70,11 @@ impl SourceCatalog for Catalog<'_> {
         }
         let probe = format!("{text} exists");
         match engine_filter::parse_with(&probe, ParserOptions::falco()) {
-            Ok(Expr::Check(c)) if c.rhs.is_none() => {
+            Ok(e) if matches!(&e, Expr::Check(c) if c.rhs.is_none()) => {
                 let mut ok = true;
-                visit_operand_fields(&c.lhs, &mut |name, arg, _| {
-                    if self.registry.lookup(name, arg).is_err() {
+                // The probe has no right-hand side: these are the left-hand fields.
+                e.visit_fields(&mut |f| {
+                    if self.registry.lookup(&f.name, f.arg.as_deref()).is_err() {
                         ok = false;
                     }
                 });
@@ -148,28 +148,6 @@ pub struct CompileOutput {
 impl CompileOutput {
     pub fn rule(&self, name: &str) -> Option<&CompiledRule> {
         self.rules.iter().find(|r| r.name == name)
-    }
-}
-
-/// Calls `f(name, arg, pos)` for every field of an operand (transformer arguments included).
-pub fn visit_operand_fields(op: &Operand, f: &mut impl FnMut(&str, Option<&str>, Pos)) {
-    match op {
-        Operand::Field(fr) => f(&fr.name, fr.arg.as_deref(), fr.pos),
-        Operand::Transformer(t) => visit_transformer_fields(t, f),
-    }
-}
-
-fn visit_transformer_fields(t: &Transformer, f: &mut impl FnMut(&str, Option<&str>, Pos)) {
-    fn targ(a: &TArg, f: &mut impl FnMut(&str, Option<&str>, Pos)) {
-        match a {
-            TArg::Field(fr) => f(&fr.name, fr.arg.as_deref(), fr.pos),
-            TArg::Transformer(t) => visit_transformer_fields(t, f),
-            TArg::List(v, _) => v.iter().for_each(|x| targ(x, f)),
-            TArg::Value(_) => {}
-        }
-    }
-    for a in &t.args {
-        targ(a, f);
     }
 }
 

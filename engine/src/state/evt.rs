@@ -10,7 +10,7 @@
 use scap_abi::event::{self, Direction, EventInfo};
 
 /// Most parameters an event can carry that we index (libs master tops out at 31).
-pub const MAX_PARAMS: usize = 40;
+pub const MAX_PARAMS: usize = 32;
 
 /// One event, borrowed from a record buffer.
 #[derive(Clone, Copy, Debug)]
@@ -29,8 +29,11 @@ pub struct Evt<'a> {
     pub dump_flags: u32,
     raw: &'a [u8],
     nparams: u16,
-    /// Start offset of each parameter; `offs[nparams]` is the end of the last one.
-    offs: [u32; MAX_PARAMS + 1],
+    /// Start offset of each parameter; `offs[nparams]` is the end of the last one. Records
+    /// longer than 64 KiB (large container/plugin payloads) are `wide`: their offsets are
+    /// recomputed from the length array on access instead.
+    offs: [u16; MAX_PARAMS + 1],
+    wide: bool,
 }
 
 impl<'a> Evt<'a> {
@@ -50,8 +53,8 @@ impl<'a> Evt<'a> {
         let lens = raw.get(event::HEADER_LEN..event::HEADER_LEN + w * np as usize)?;
         let mut off = event::HEADER_LEN + w * np as usize;
         let mut got = 0usize;
-        let mut offs = [0u32; MAX_PARAMS + 1];
-        offs[0] = off as u32;
+        let mut offs = [0u16; MAX_PARAMS + 1];
+        offs[0] = off as u16;
         if large {
             for c in lens.chunks_exact(4).take(n) {
                 let l = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize;
@@ -60,7 +63,7 @@ impl<'a> Evt<'a> {
                 }
                 off += l;
                 got += 1;
-                offs[got] = off as u32;
+                offs[got] = off as u16;
             }
         } else {
             for c in lens.chunks_exact(2).take(n) {
@@ -70,10 +73,11 @@ impl<'a> Evt<'a> {
                 }
                 off += l;
                 got += 1;
-                offs[got] = off as u32;
+                offs[got] = off as u16;
             }
         }
-        Some(Evt { num, ts, tid, ty, cpu, dump_flags, raw, nparams: got as u16, offs })
+        let wide = raw.len() > u16::MAX as usize;
+        Some(Evt { num, ts, tid, ty, cpu, dump_flags, raw, nparams: got as u16, offs, wide })
     }
 
     /// The whole record.
@@ -102,7 +106,28 @@ impl<'a> Evt<'a> {
         if i >= self.nparams as usize {
             return None;
         }
+        if self.wide {
+            return self.param_slow(i);
+        }
         self.raw.get(self.offs[i] as usize..self.offs[i + 1] as usize)
+    }
+
+    fn param_slow(&self, i: usize) -> Option<&'a [u8]> {
+        let np = u32::from_le_bytes(self.raw.get(22..26)?.try_into().ok()?) as usize;
+        let w = if matches!(self.ty, 322 | 324 | 402) { 4 } else { 2 };
+        let lens = self.raw.get(event::HEADER_LEN..event::HEADER_LEN + w * np)?;
+        let len_at = |j: usize| -> usize {
+            if w == 4 {
+                u32::from_le_bytes([lens[j * 4], lens[j * 4 + 1], lens[j * 4 + 2], lens[j * 4 + 3]]) as usize
+            } else {
+                u16::from_le_bytes([lens[j * 2], lens[j * 2 + 1]]) as usize
+            }
+        };
+        let mut off = event::HEADER_LEN + w * np;
+        for j in 0..i {
+            off += len_at(j);
+        }
+        self.raw.get(off..off + len_at(i))
     }
     /// Parameter `i` as a little-endian i64 (8 bytes), u32/u16/u8 widened.
     #[inline]
