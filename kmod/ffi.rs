@@ -123,7 +123,8 @@ extern "C" {
     pub(crate) fn harrier_now_ns() -> u64;
     pub(crate) fn harrier_syscall_nr(regs: *mut PtRegs) -> c_long;
     pub(crate) fn harrier_syscall_regs(regs: *mut PtRegs, args: *mut c_ulong) -> c_long;
-    pub(crate) fn harrier_in_exec_syscall() -> c_int;
+    pub(crate) fn harrier_exec_syscall_nr() -> c_long;
+    pub(crate) fn harrier_bprm_filename(bprm: *mut c_void) -> *const c_char;
     pub(crate) fn harrier_task_is_kthread(t: *mut TaskStruct) -> c_int;
     pub(crate) fn harrier_task_tid(t: *mut TaskStruct) -> c_long;
 

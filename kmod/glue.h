@@ -51,7 +51,9 @@ unsigned int harrier_nr_cpu_ids(void);
 u64 harrier_now_ns(void);
 long harrier_syscall_nr(struct pt_regs *regs);
 long harrier_syscall_regs(struct pt_regs *regs, unsigned long args[6]);
-int harrier_in_exec_syscall(void);
+long harrier_exec_syscall_nr(void);
+struct linux_binprm;
+const char *harrier_bprm_filename(struct linux_binprm *bprm);
 int harrier_task_is_kthread(struct task_struct *t);
 long harrier_task_tid(struct task_struct *t);
 

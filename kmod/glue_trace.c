@@ -6,6 +6,7 @@
  * Kernel tracepoint structs are not exported to modules: they are found by name with
  * for_each_kernel_tracepoint() and registered with tracepoint_probe_register().
  */
+#include <linux/binfmts.h>
 #include <linux/compat.h>
 #include <linux/moduleparam.h>
 #include <linux/preempt.h>
@@ -85,14 +86,20 @@ long harrier_syscall_regs(struct pt_regs *regs, unsigned long args[6])
 	return syscall_get_nr(current, regs);
 }
 
-/* Whether the current task is inside an execve/execveat syscall (sched_process_exec
- * also fires for kernel_execve() of init and user-mode helpers, which have no syscall
- * exit event). */
-int harrier_in_exec_syscall(void)
+/* The syscall number when the current task is inside an execve/execveat syscall, else 0
+ * (sched_process_exec also fires for kernel_execve() of init and user-mode helpers,
+ * which have no syscall events). */
+long harrier_exec_syscall_nr(void)
 {
 	long nr = syscall_get_nr(current, task_pt_regs(current));
 
-	return nr == __NR_execve || nr == __NR_execveat;
+	return nr == __NR_execve || nr == __NR_execveat ? nr : 0;
+}
+
+/* The kernel's copy of the path being executed (sched_process_exec). */
+const char *harrier_bprm_filename(struct linux_binprm *bprm)
+{
+	return bprm->filename;
 }
 
 /* Whether `t` is a kernel thread. */

@@ -98,11 +98,27 @@ fn syscall_event(regs: *mut PtRegs, nr: c_long, ret: i64, exit: bool) {
         return; // compat syscall (other numbering)
     }
     let (e, x) = syscall::event_pair(nr as u32);
-    let id = if exit { x } else { e };
     // SAFETY: `current` is valid in a syscall probe.
     let tid = unsafe { ffi::harrier_task_tid(ffi::harrier_current()) } as i64;
+    if nr == NR_EXECVE || nr == NR_EXECVEAT {
+        // The path argument of an exec often sits on a page the task has not touched
+        // since fork (not readable with faults disabled). So the enter event is written
+        // when the kernel has read the path itself: by sched_process_exec for a
+        // successful exec (from its kernel copy), or here at the exit of a failed one
+        // (the page is now resident), right before the exit event.
+        if !exit {
+            return;
+        }
+        if ret < 0 {
+            emit(st, tid, e, nr as u32, args, 0, crate::fillers::fill);
+        }
+    }
+    let id = if exit { x } else { e };
     emit(st, tid, id, nr as u32, args, ret, crate::fillers::fill);
 }
+
+const NR_EXECVE: c_long = 59;
+const NR_EXECVEAT: c_long = 322;
 
 unsafe extern "C" fn probe_sys_enter(_data: *mut c_void, regs: *mut PtRegs, id: c_long) {
     syscall_event(regs, id, 0, false);
@@ -150,20 +166,41 @@ unsafe extern "C" fn probe_process_exec(
     _data: *mut c_void,
     p: *mut TaskStruct,
     _old_pid: c_int,
-    _bprm: *mut c_void,
+    bprm: *mut c_void,
 ) {
     let Some(st) = state::get() else { return };
     if !st.capturing.load(Ordering::Relaxed) {
         return;
     }
-    // Execs by syscalls are reported by their sys_exit; kernel_execve() (init, user-mode
-    // helpers) has none, so it is reported here as a successful execve exit.
-    // SAFETY: reads the current task's saved syscall number.
-    if unsafe { ffi::harrier_in_exec_syscall() } != 0 {
-        return;
-    }
     // SAFETY: `p` is the current task, valid for the probe's duration.
     let tid = unsafe { ffi::harrier_task_tid(p) } as i64;
+    // SAFETY: reads the current task's saved syscall number.
+    let nr = unsafe { ffi::harrier_exec_syscall_nr() };
+    // SAFETY: `bprm` is the probe's binprm; its filename is a NUL-terminated kernel string
+    // that lives until the exec completes.
+    let path = unsafe { core::ffi::CStr::from_ptr(ffi::harrier_bprm_filename(bprm)) }.to_bytes();
+    let path = &path[..path.len().min(crate::fillers::MAX_PATH - 1)];
+    if nr == NR_EXECVE || nr == NR_EXECVEAT {
+        // The enter event of a successful exec syscall (see syscall_event), wanted only if
+        // the syscall is in the interest mask.
+        if !st.wants(nr as usize) {
+            return;
+        }
+        let id = if nr == NR_EXECVE { 292 } else { 330 };
+        emit(st, tid, id, nr as u32, [0; 6], 0, |c, id| {
+            if id == 330 {
+                // dirfd and flags are gone with the old registers; the path is resolved
+                c.w.push_i64(-100)?;
+                c.w.push_str_nul(path)?;
+                c.w.push_u32(0)
+            } else {
+                c.w.push_str_nul(path)
+            }
+        });
+        return;
+    }
+    // kernel_execve() (init, user-mode helpers) has no syscall events: reported here as
+    // a successful execve exit.
     emit(st, tid, 293, 59, [0; 6], 0, |c, _| proc::fill_exec_exit(c));
 }
 

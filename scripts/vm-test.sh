@@ -128,10 +128,15 @@ expect "accept tuple" '^accept < workload .*tuple=127.0.0.1:[0-9]+->127.0.0.1:77
 expect "TCP payload" '^write < workload .*data=ping-harrier'
 expect "failing open (ENOENT)" '^openat < workload .*fd=-2\(ENOENT\).*name=/harrier/does-not-exist'
 expect "failing kill (ESRCH)" '^kill < workload .*res=-3\(ESRCH\)'
+expect "failing exec: enter with the path" '^execve > workload .*filename=/harrier/no-such-binary'
+expect "failing exec: exit (ENOENT)" '^execve < workload .*res=-2\(ENOENT\)'
 expect "generic syscall events (named by PPM_SC)" '^(arch_prctl|set_tid_address|rt_sigaction|wait4) > '
 nprocs=$(grep -Ec '^execve < true ' "$WORK/sysdig.txt" || true)
 nexit=$(grep -Ec '^procexit > true ' "$WORK/sysdig.txt" || true)
 nclone=$(grep -Ec '^clone < workload .*res=[1-9]' "$WORK/sysdig.txt" || true)
+nenter=$(grep -Ec '^execve > workload .*filename=/bin/true' "$WORK/sysdig.txt" || true)
+if [[ $nenter -ge 50 ]]; then pass "exec enter events carry the path ($nenter of /bin/true)"
+else fail "only $nenter exec enter events with filename=/bin/true (want >= 50)"; fi
 if [[ $nprocs -ge 50 && $nexit -ge 50 && $nclone -ge 50 ]]; then
     pass "many short processes: $nclone clones, $nprocs execs, $nexit exits"
 else fail "short processes: $nclone clones, $nprocs execs of true, $nexit exits (want >= 50)"; fi

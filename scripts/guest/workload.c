@@ -5,7 +5,8 @@
  *
  *   workload files DIR   open/write/read/close DIR/harrier-file.txt ("harrier-data-42")
  *   workload tcp PORT    TCP server + client on 127.0.0.1:PORT, "ping-harrier" each way
- *   workload fail        open("/harrier/does-not-exist") -> ENOENT, kill(999999, 0) -> ESRCH
+ *   workload fail        open("/harrier/does-not-exist") -> ENOENT, kill(999999, 0) -> ESRCH,
+ *                      execve("/harrier/no-such-binary") -> ENOENT
  *   workload exec        execve("/bin/echo", {"echo", "harrier-arg-1", "--harrier-flag=2"})
  *   workload procs N     N short processes: fork + exec /bin/true, waited for
  *   workload getppid N   N getppid() syscalls; prints "getppid ns_per_call=X"
@@ -99,6 +100,9 @@ static void fail(void)
 		die("expected ENOENT");
 	if (kill(999999, 0) == 0 || errno != ESRCH)
 		die("expected ESRCH");
+	char *argv[] = { "no-such-binary", NULL };
+	if (execve("/harrier/no-such-binary", argv, argv + 1) == 0 || errno != ENOENT)
+		die("expected ENOENT from execve");
 }
 
 static void procs(int n)
