@@ -36,9 +36,10 @@ if ! cmp -s "$tmp/harrier_abi.h" "$probe/harrier_abi.h"; then
     fi
 fi
 
-# 2. the object (relative source path: it is recorded in .BTF.ext line info)
-(cd "$probe" && "$CLANG" -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_x86 -I. \
-    -c harrier.bpf.c -o "$tmp/harrier.bpf.o")
+# 2. the object. BTF line info records source paths: map the checkout's directory to "."
+#    so that every clone builds the same bytes.
+(cd "$probe" && "$CLANG" -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_x86 \
+    -fdebug-prefix-map="$probe"=. -I. -c harrier.bpf.c -o "$tmp/harrier.bpf.o")
 "$STRIP" -g "$tmp/harrier.bpf.o"
 if [ "$mode" = "--update" ]; then
     cp "$tmp/harrier.bpf.o" "$probe/harrier.bpf.o"
