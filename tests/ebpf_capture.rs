@@ -97,6 +97,20 @@ fn read_events(path: &Path) -> Vec<Ev> {
 
 const MARKER: &str = "harrier_ebpf_marker";
 
+/// Creates `<cgroup2 mount>/<name>` and returns it with its `cgroup.procs`, or `None`
+/// when there is no cgroup2 mount or it is not writable.
+fn cgroup2_child(name: &str) -> Option<(PathBuf, PathBuf)> {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").ok()?;
+    let mnt = mounts.lines().find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f.get(2) == Some(&"cgroup2")).then(|| PathBuf::from(f.get(1).copied().unwrap_or("")))
+    })?;
+    let dir = mnt.join(name);
+    std::fs::create_dir(&dir).ok()?;
+    let procs = dir.join("cgroup.procs");
+    procs.exists().then_some((dir, procs))
+}
+
 #[test]
 fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
     if let Err(why) = harrier_ebpf::availability() {
@@ -114,6 +128,16 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
               c=socket.socket(); c.connect(('127.0.0.1',port)); a,_=s.accept()\n\
               c.sendall(b'ping-harrier-ebpf'); a.recv(100); a.sendall(b'pong-harrier-ebpf'); c.recv(100)\n";
     std::fs::write(dir.join("tcp.py"), py).expect("write tcp.py");
+    // A child cgroup on the unified (v2) hierarchy, when this host lets us make one: the
+    // exec inside it must carry its path in the cgroups parameter.
+    let cgroup = cgroup2_child(&format!("harrier-ebpf-{}", std::process::id()));
+    let cg_line = match &cgroup {
+        Some((_, procs)) => format!(
+            "/bin/sh -c 'echo $$ > {}; exec /bin/echo cgroup_marker_ebpf' > /dev/null\n",
+            procs.display()
+        ),
+        None => String::new(),
+    };
     std::fs::write(
         &script,
         format!(
@@ -123,6 +147,7 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
              /bin/cat /nonexistent/harrier_ebpf_missing 2> /dev/null\n\
              /usr/bin/python3 {d}/tcp.py {d}/port\n\
              i=0; while [ $i -lt 20 ]; do /bin/true; i=$((i+1)); done\n\
+             {cg_line}\
              exit 0\n",
             f = file.display(),
             d = dir.display()
@@ -224,6 +249,23 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
         by(4).any(|e| e.tid == cat_tid) && by(5).any(|e| e.tid == cat_tid),
         "close enter and exit"
     );
+
+    // the cgroup path, when a child cgroup could be made
+    match &cgroup {
+        Some((dir, _)) => {
+            let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let ex = by(293)
+                .find(|e| e.str(1) == "/bin/echo" && e.p(2) == b"cgroup_marker_ebpf\0")
+                .expect("execve of the echo in the child cgroup");
+            assert_eq!(
+                ex.str(14),
+                format!("cpuset=/{name}"),
+                "cgroups of a process in a child cgroup"
+            );
+            let _ = std::fs::remove_dir(dir);
+        }
+        None => println!("ebpf_capture: no writable cgroup2 hierarchy, cgroup path not checked"),
+    }
 
     // the failing syscall
     assert!(
