@@ -746,3 +746,26 @@ fn append_output_from_config() {
         "{o}"
     );
 }
+
+#[test]
+fn upstream_falco_rules_on_the_demo() {
+    // Falco's own stable rules, loaded unchanged, raise their alerts on our demo capture.
+    let rules = root().join("../shared/rules-upstream/falco_rules.yaml");
+    let out = replay(&[
+        &demo(),
+        "--rules",
+        rules.to_str().expect("p"),
+        "--json",
+        "-q",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got = count_by_rule(&json_alerts(&out));
+    let want: BTreeMap<String, u64> = [
+        ("Read sensitive file untrusted", 1),
+        ("Run shell untrusted", 1),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(got, want);
+}
