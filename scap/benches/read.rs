@@ -44,24 +44,52 @@ impl Rng {
 }
 
 const URLS: &[&str] = &[
-    "/", "/index.html", "/about", "/login", "/api/v1/users", "/api/v1/orders", "/static/app.js",
-    "/static/style.css", "/img/logo.png", "/favicon.ico", "/api/v1/health", "/docs/intro",
-    "/search?q=linux", "/cart", "/checkout", "/api/v1/items/42",
+    "/",
+    "/index.html",
+    "/about",
+    "/login",
+    "/api/v1/users",
+    "/api/v1/orders",
+    "/static/app.js",
+    "/static/style.css",
+    "/img/logo.png",
+    "/favicon.ico",
+    "/api/v1/health",
+    "/docs/intro",
+    "/search?q=linux",
+    "/cart",
+    "/checkout",
+    "/api/v1/items/42",
 ];
 const QUERIES: &[&str] = &[
     "SELECT id, name FROM users WHERE id = $1",
     "SELECT * FROM orders WHERE user_id = $1 ORDER BY created DESC LIMIT 20",
     "UPDATE sessions SET last_seen = now() WHERE token = $1",
     "INSERT INTO events (kind, payload) VALUES ($1, $2)",
-    "BEGIN", "COMMIT", "SELECT 1",
+    "BEGIN",
+    "COMMIT",
+    "SELECT 1",
 ];
 const CMDS: &[(&str, &str)] = &[
-    ("/usr/bin/ls", "-la\0/var/log\0"), ("/usr/bin/cat", "/etc/hostname\0"),
-    ("/usr/bin/grep", "-r\0ERROR\0/var/log/app\0"), ("/usr/bin/date", "+%s\0"),
-    ("/usr/bin/logrotate", "/etc/logrotate.conf\0"), ("/usr/bin/curl", "-s\0http://127.0.0.1/health\0"),
+    ("/usr/bin/ls", "-la\0/var/log\0"),
+    ("/usr/bin/cat", "/etc/hostname\0"),
+    ("/usr/bin/grep", "-r\0ERROR\0/var/log/app\0"),
+    ("/usr/bin/date", "+%s\0"),
+    ("/usr/bin/logrotate", "/etc/logrotate.conf\0"),
+    ("/usr/bin/curl", "-s\0http://127.0.0.1/health\0"),
 ];
-const LIBS: &[&str] = &["/etc/ld.so.cache", "/lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/libpcre2-8.so.0", "/lib/x86_64-linux-gnu/libselinux.so.1"];
-const CONFIGS: &[&str] = &["/srv/app/config.yaml", "/srv/app/.env", "/etc/ssl/certs/ca-certificates.crt", "/srv/app/templates/base.html"];
+const LIBS: &[&str] = &[
+    "/etc/ld.so.cache",
+    "/lib/x86_64-linux-gnu/libc.so.6",
+    "/lib/x86_64-linux-gnu/libpcre2-8.so.0",
+    "/lib/x86_64-linux-gnu/libselinux.so.1",
+];
+const CONFIGS: &[&str] = &[
+    "/srv/app/config.yaml",
+    "/srv/app/.env",
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/srv/app/templates/base.html",
+];
 const COMMS: &[&str] = &["nginx", "postgres", "cron", "python3"];
 
 /// Role of a thread: 0 web server, 1 database, 2 cron/shell, 3 python app.
@@ -70,14 +98,19 @@ fn role(t: u64) -> usize {
 }
 
 fn pseudo_content(url: &str) -> Vec<u8> {
-    let mut v = format!("<!DOCTYPE html><html><head><title>{url}</title></head><body><h1>").into_bytes();
+    let mut v =
+        format!("<!DOCTYPE html><html><head><title>{url}</title></head><body><h1>").into_bytes();
     v.truncate(80);
     v
 }
 
 /// Writes the synthetic capture with about `n` events; returns the event count written.
 fn generate(path: &Path, n: u64, compression: Compression) -> u64 {
-    let opts = WriterOptions { compression, flush_interval: None, level: None };
+    let opts = WriterOptions {
+        compression,
+        flush_interval: None,
+        level: None,
+    };
     let mut w = CaptureWriter::create(path, opts).expect("create");
     w.machine_info(&MachineInfo {
         num_cpus: 2,
@@ -112,7 +145,11 @@ fn generate(path: &Path, n: u64, compression: Compression) -> u64 {
             tid: tid_of(t),
             fd: 3,
             ino: 100 + t,
-            info: FdInfo::File { open_flags: 2, name: b"/var/log/app.log", dev: Some(0x803) },
+            info: FdInfo::File {
+                open_flags: 2,
+                name: b"/var/log/app.log",
+                dev: Some(0x803),
+            },
         }];
         w.fd_list(tid_of(t), &fds).unwrap();
     }
@@ -123,17 +160,40 @@ fn generate(path: &Path, n: u64, compression: Compression) -> u64 {
     let mut batch: Vec<EventBuilder> = Vec::new();
     // Working sets as large as a real server's: 3000 URLs, 1000 clients, 400 data pages.
     // Their strings recur far apart (beyond gzip's 32 KiB window, within zstd's).
-    const SECTIONS: &[&str] = &["api/v1/users", "api/v1/orders", "static/js", "static/css", "img", "docs", "blog", "products", "api/v2/items", "account", "search", "media"];
+    const SECTIONS: &[&str] = &[
+        "api/v1/users",
+        "api/v1/orders",
+        "static/js",
+        "static/css",
+        "img",
+        "docs",
+        "blog",
+        "products",
+        "api/v2/items",
+        "account",
+        "search",
+        "media",
+    ];
     let urls: Vec<String> = (0..3000u64)
         .map(|i| {
             let r = Rng(i * 0x9E37_79B9 + 7).next();
-            format!("/{}/{}{}", SECTIONS[(r % 12) as usize], URLS[(r >> 8) as usize % URLS.len()].trim_start_matches('/'), r % 100_000)
+            format!(
+                "/{}/{}{}",
+                SECTIONS[(r % 12) as usize],
+                URLS[(r >> 8) as usize % URLS.len()].trim_start_matches('/'),
+                r % 100_000
+            )
         })
         .collect();
     let clients: Vec<[u8; 4]> = (0..1000u64)
         .map(|i| {
             let r = Rng(i * 0x2545_F491 + 3).next();
-            [(10 + r % 180) as u8, (r >> 8) as u8, (r >> 16) as u8, (r >> 24) as u8]
+            [
+                (10 + r % 180) as u8,
+                (r >> 8) as u8,
+                (r >> 16) as u8,
+                (r >> 24) as u8,
+            ]
         })
         .collect();
     let v4 = |a: [u8; 4], p: u16| std::net::SocketAddrV4::new(a.into(), p);
@@ -153,9 +213,15 @@ fn generate(path: &Path, n: u64, compression: Compression) -> u64 {
         match role(t) {
             0 => {
                 let url = urls[(r >> 8) as usize % urls.len()].as_str();
-                let client = v4(clients[(r >> 24) as usize % clients.len()], 32768 + (r >> 40) as u16 % 28000);
+                let client = v4(
+                    clients[(r >> 24) as usize % clients.len()],
+                    32768 + (r >> 40) as u16 % 28000,
+                );
                 let local = v4([10, 0, 0, 1], 80);
-                let tuple = Param::Socktuple(scap::event::SockTuple::Inet { src: client, dst: local });
+                let tuple = Param::Socktuple(scap::event::SockTuple::Inet {
+                    src: client,
+                    dst: local,
+                });
                 let req = format!("GET {url} HTTP/1.1\r\nHost: example.com\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n");
                 let req = &req.as_bytes()[..req.len().min(80)];
                 let file = format!("/var/www/html{url}");
@@ -170,7 +236,13 @@ fn generate(path: &Path, n: u64, compression: Compression) -> u64 {
                     ev(ids::READ_E).fd(12).u32(1024),
                     ev(ids::READ_X).i64(req.len() as i64).bytes(req),
                     ev(ids::OPENAT_E).fd(-100).str(&file).u32(0x1001).u32(0),
-                    ev(ids::OPENAT_X).fd(13).fd(-100).str(&file).u32(0x1001).u32(0).u32(0x803),
+                    ev(ids::OPENAT_X)
+                        .fd(13)
+                        .fd(-100)
+                        .str(&file)
+                        .u32(0x1001)
+                        .u32(0)
+                        .u32(0x803),
                     ev(ids::READ_E).fd(13).u32(4096),
                     ev(ids::READ_X).i64(512 + url.len() as i64).bytes(&body),
                     ev(ids::WRITE_E).fd(12).u32(512),
@@ -187,8 +259,14 @@ fn generate(path: &Path, n: u64, compression: Compression) -> u64 {
                 let q = QUERIES[(r >> 8) as usize % QUERIES.len()];
                 let peer = v4([10, 0, 0, 5], 50000 + (t as u16));
                 let local = v4([10, 0, 0, 2], 5432);
-                let tuple = Param::Socktuple(scap::event::SockTuple::Inet { src: peer, dst: local });
-                let page = format!("/var/lib/postgresql/15/main/base/16384/{}", 16000 + (r >> 20) % 400);
+                let tuple = Param::Socktuple(scap::event::SockTuple::Inet {
+                    src: peer,
+                    dst: local,
+                });
+                let page = format!(
+                    "/var/lib/postgresql/15/main/base/16384/{}",
+                    16000 + (r >> 20) % 400
+                );
                 batch.extend([
                     ev(ids::RECVFROM_E).fd(9).u32(8192),
                     ev(ids::RECVFROM_X).i64(q.len() as i64).bytes(&q.as_bytes()[..q.len().min(80)]).param(&tuple),
@@ -209,25 +287,74 @@ fn generate(path: &Path, n: u64, compression: Compression) -> u64 {
                 let child = (tid + 100_000 + (r >> 24) % 100_000) as i64;
                 let comm = cmd.rsplit('/').next().unwrap_or(cmd);
                 let clone_x = |b: EventBuilder, res: i64| {
-                    b.i64(res).str("/bin/sh").bytes(b"-c\0run-parts /etc/cron.hourly\0").i64(tid as i64)
-                        .i64(tid as i64).i64(1).str("/").i64(1024).u64(0).u64(120).u32(2400).u32(900)
-                        .u32(0).str("sh").bytes(b"cpuset=/\0").u32(0x0120_0011).u32(0).u32(0)
-                        .i64(child).i64(child)
+                    b.i64(res)
+                        .str("/bin/sh")
+                        .bytes(b"-c\0run-parts /etc/cron.hourly\0")
+                        .i64(tid as i64)
+                        .i64(tid as i64)
+                        .i64(1)
+                        .str("/")
+                        .i64(1024)
+                        .u64(0)
+                        .u64(120)
+                        .u32(2400)
+                        .u32(900)
+                        .u32(0)
+                        .str("sh")
+                        .bytes(b"cpuset=/\0")
+                        .u32(0x0120_0011)
+                        .u32(0)
+                        .u32(0)
+                        .i64(child)
+                        .i64(child)
                 };
                 batch.extend([ev(ids::CLONE_E), clone_x(ev(ids::CLONE_X), child)]);
                 batch.extend([
                     ev(ids::EXECVE_E).str(cmd),
-                    ev(ids::EXECVE_X).i64(0).str(cmd).bytes(args.as_bytes()).i64(tid as i64)
-                        .i64(tid as i64).i64(1).str("").u64(1024).u64(0).u64(210).u32(5600).u32(1200)
-                        .u32(0).str(comm).bytes(b"cpuset=/\0").bytes(b"PATH=/usr/bin:/bin\0HOME=/root\0SHELL=/bin/sh\0")
-                        .i32(0).i64(tid as i64).i32(-1).u32(0),
+                    ev(ids::EXECVE_X)
+                        .i64(0)
+                        .str(cmd)
+                        .bytes(args.as_bytes())
+                        .i64(tid as i64)
+                        .i64(tid as i64)
+                        .i64(1)
+                        .str("")
+                        .u64(1024)
+                        .u64(0)
+                        .u64(210)
+                        .u32(5600)
+                        .u32(1200)
+                        .u32(0)
+                        .str(comm)
+                        .bytes(b"cpuset=/\0")
+                        .bytes(b"PATH=/usr/bin:/bin\0HOME=/root\0SHELL=/bin/sh\0")
+                        .i32(0)
+                        .i64(tid as i64)
+                        .i32(-1)
+                        .u32(0),
                 ]);
                 for lib in LIBS {
                     batch.extend([
                         ev(ids::OPENAT_E).fd(-100).str(lib).u32(0x1001).u32(0),
-                        ev(ids::OPENAT_X).fd(3).fd(-100).str(lib).u32(0x1001).u32(0).u32(0x801),
-                        ev(ids::MMAP_E).u64(0).u64(2_000_000).u32(5).u32(0x802).fd(3).u64(0),
-                        ev(ids::MMAP_X).u64(0x7f3a_2c00_0000).u32(7000).u32(1400).u32(0),
+                        ev(ids::OPENAT_X)
+                            .fd(3)
+                            .fd(-100)
+                            .str(lib)
+                            .u32(0x1001)
+                            .u32(0)
+                            .u32(0x801),
+                        ev(ids::MMAP_E)
+                            .u64(0)
+                            .u64(2_000_000)
+                            .u32(5)
+                            .u32(0x802)
+                            .fd(3)
+                            .u64(0),
+                        ev(ids::MMAP_X)
+                            .u64(0x7f3a_2c00_0000)
+                            .u32(7000)
+                            .u32(1400)
+                            .u32(0),
                         ev(ids::CLOSE_E).fd(3),
                         ev(ids::CLOSE_X).i64(0),
                     ]);
@@ -238,8 +365,14 @@ fn generate(path: &Path, n: u64, compression: Compression) -> u64 {
                 let conf = CONFIGS[(r >> 8) as usize % CONFIGS.len()];
                 let redis = v4([10, 0, 0, 7], 6379);
                 let local = v4([10, 0, 0, 3], 41000 + (r >> 40) as u16 % 1000);
-                let tuple = Param::Socktuple(scap::event::SockTuple::Inet { src: local, dst: redis });
-                let key = format!("*2\r\n$3\r\nGET\r\n$12\r\nsession:{:04}\r\n", (r >> 12) % 5000);
+                let tuple = Param::Socktuple(scap::event::SockTuple::Inet {
+                    src: local,
+                    dst: redis,
+                });
+                let key = format!(
+                    "*2\r\n$3\r\nGET\r\n$12\r\nsession:{:04}\r\n",
+                    (r >> 12) % 5000
+                );
                 batch.extend([
                     ev(ids::SYSCALL_E).u16(4).u16(4), // stat, as a generic event
                     ev(ids::SYSCALL_X).u16(4),
@@ -281,7 +414,9 @@ fn read_decode(path: &Path) -> (u64, u64) {
                         Param::Charbuf(s) | Param::Fspath(s) | Param::Bytebuf(s) => s.len() as u64,
                         Param::Fsrelpath { path, .. } => path.len() as u64,
                         Param::Socktuple(_) | Param::Sockaddr(_) => 7,
-                        other => other.as_u64().unwrap_or_else(|| other.as_i64().unwrap_or(1) as u64),
+                        other => other
+                            .as_u64()
+                            .unwrap_or_else(|| other.as_i64().unwrap_or(1) as u64),
                     });
                 }
             }
@@ -329,7 +464,12 @@ fn sysdig_time(file: &Path) -> Option<(f64, f64)> {
     for _ in 0..3 {
         let c = cpu_seconds(libc::RUSAGE_CHILDREN);
         let t = Instant::now();
-        let st = Command::new(&sysdig).arg("-r").arg(file).arg("evt.num=0").output().ok()?;
+        let st = Command::new(&sysdig)
+            .arg("-r")
+            .arg(file)
+            .arg("evt.num=0")
+            .output()
+            .ok()?;
         if !st.status.success() {
             eprintln!("sysdig failed: {}", String::from_utf8_lossy(&st.stderr));
             return None;
@@ -345,6 +485,29 @@ fn size(p: &Path) -> u64 {
 }
 
 fn main() {
+    // Profiling aid: `BENCH_READ_ONLY=FILE` only reads+decodes FILE 5 times.
+    if let Ok(f) = std::env::var("BENCH_READ_ONLY") {
+        let (t, c, n) = best_of(5, || read_decode(Path::new(&f)).0);
+        println!(
+            "read+decode {n} events: {:.2} M/s wall, {:.2} M/s cpu",
+            n as f64 / t / 1e6,
+            n as f64 / c / 1e6
+        );
+        let (t, c, n) = best_of(5, || {
+            let mut r = CaptureReader::open(&f).expect("open");
+            let mut n = 0u64;
+            while let Ok(Some(e)) = r.next_event() {
+                n += black_box(e.ts()) & 1 | 1;
+            }
+            n
+        });
+        println!(
+            "read only   {n} events: {:.2} M/s wall, {:.2} M/s cpu",
+            n as f64 / t / 1e6,
+            n as f64 / c / 1e6
+        );
+        return;
+    }
     let n: u64 = std::env::args()
         .skip(1)
         .find(|a| !a.starts_with('-'))
@@ -358,10 +521,16 @@ fn main() {
 
     let t = Instant::now();
     let written = generate(&plain, n, Compression::None);
-    println!("generated {written} events (plain) in {:.2} s", t.elapsed().as_secs_f64());
+    println!(
+        "generated {written} events (plain) in {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
     generate(&zst, n, Compression::Zstd);
-    println!("generated {written} events (zstd) in {:.2} s", t.elapsed().as_secs_f64());
+    println!(
+        "generated {written} events (zstd) in {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
 
     let (tp, cp, np) = best_of(3, || read_decode(&plain).0);
     let (tz, cz, nz) = best_of(3, || read_decode(&zst).0);
@@ -369,8 +538,16 @@ fn main() {
     assert_eq!(nz, written);
     let m = |n: u64, t: f64| n as f64 / t / 1e6;
     println!("rates in M events/s, per wall second / per CPU second:");
-    println!("ours   read+decode plain (mmap): {:7.2} / {:7.2}", m(np, tp), m(np, cp));
-    println!("ours   read+decode zstd        : {:7.2} / {:7.2}", m(nz, tz), m(nz, cz));
+    println!(
+        "ours   read+decode plain (mmap): {:7.2} / {:7.2}",
+        m(np, tp),
+        m(np, cp)
+    );
+    println!(
+        "ours   read+decode zstd        : {:7.2} / {:7.2}",
+        m(nz, tz),
+        m(nz, cz)
+    );
 
     let sysdig = std::env::var("SYSDIG").unwrap_or_else(|_| "/usr/bin/sysdig".into());
     let gz_ok = Command::new(&sysdig)
@@ -384,7 +561,11 @@ fn main() {
         .unwrap_or(false);
     match sysdig_time(&plain) {
         Some((ts, cs)) => {
-            println!("sysdig -r plain evt.num=0      : {:7.2} / {:7.2}", m(written, ts), m(written, cs));
+            println!(
+                "sysdig -r plain evt.num=0      : {:7.2} / {:7.2}",
+                m(written, ts),
+                m(written, cs)
+            );
             println!(
                 "ours/sysdig (CPU): plain {:.1}x, zstd {:.1}x; (wall): plain {:.1}x, zstd {:.1}x  (target >= 10x)",
                 cs / cp,
@@ -397,7 +578,11 @@ fn main() {
     }
     if gz_ok {
         if let Some((tg, cg)) = sysdig_time(&sysdig_gz) {
-            println!("sysdig -r gzip  evt.num=0      : {:7.2} / {:7.2}", m(written, tg), m(written, cg));
+            println!(
+                "sysdig -r gzip  evt.num=0      : {:7.2} / {:7.2}",
+                m(written, tg),
+                m(written, cg)
+            );
         }
     } else {
         let _ = std::fs::remove_file(&sysdig_gz);

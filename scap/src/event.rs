@@ -614,6 +614,7 @@ impl<'a> SockTuple<'a> {
 impl<'a> Param<'a> {
     /// Decodes `b` as a value of type `ty` (`aux` supplies DYN sub-types and FSRELPATH
     /// dirfd indexes). Never fails: malformed fixed-width values come back as `Raw`.
+    #[inline]
     pub fn decode(ty: ParamType, aux: ParamAux, b: &'a [u8]) -> Param<'a> {
         use ParamType as T;
         if b.is_empty() {

@@ -47,11 +47,11 @@
 
 pub mod codec;
 pub mod event;
+pub mod file;
+pub mod fuzz;
 pub mod render;
 #[allow(unsafe_code)]
 pub mod ring;
-pub mod file;
-pub mod fuzz;
 pub mod text;
 
 pub use event::{EventBuilder, EventError, EventRef, Param};

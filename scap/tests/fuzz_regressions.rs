@@ -6,7 +6,11 @@ use std::path::Path;
 
 fn files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut v: Vec<_> = std::fs::read_dir(dir)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
@@ -35,7 +39,10 @@ fn samples_through_the_fuzz_entry_points() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/scap");
     let samples = files(&dir);
     assert!(samples.len() >= 5);
-    for f in samples.iter().filter(|p| p.extension().is_some_and(|e| e == "scap")) {
+    for f in samples
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "scap"))
+    {
         let data = std::fs::read(f).unwrap();
         assert!(scap::fuzz::read_capture(&data) > 100, "{}", f.display());
     }

@@ -59,7 +59,13 @@ fn u16_length_overflow_is_an_error() {
     let big = vec![0u8; 70_000];
     let mut w = EventWriter::new(&mut buf, 1, 1, ids::WRITE_X, 2).unwrap();
     w.push_i64(70_000).unwrap();
-    assert_eq!(w.push_bytes(&big), Err(EncodeError::ParamTooLong { index: 1, len: 70_000 }));
+    assert_eq!(
+        w.push_bytes(&big),
+        Err(EncodeError::ParamTooLong {
+            index: 1,
+            len: 70_000
+        })
+    );
     assert!(w.finish().is_err());
 }
 
@@ -93,10 +99,19 @@ fn param_count_is_enforced() {
     let mut buf = [0u8; 64];
     let mut w = EventWriter::new(&mut buf, 0, 0, ids::CLOSE_E, 1).unwrap();
     w.push_i64(1).unwrap();
-    assert_eq!(w.push_i64(2), Err(EncodeError::TooManyParams { declared: 1 }));
+    assert_eq!(
+        w.push_i64(2),
+        Err(EncodeError::TooManyParams { declared: 1 })
+    );
     let mut buf = [0u8; 64];
     let w = EventWriter::new(&mut buf, 0, 0, ids::CLOSE_E, 1).unwrap();
-    assert_eq!(w.finish(), Err(EncodeError::MissingParams { declared: 1, pushed: 0 }));
+    assert_eq!(
+        w.finish(),
+        Err(EncodeError::MissingParams {
+            declared: 1,
+            pushed: 0
+        })
+    );
     let mut buf = [0u8; 64];
     assert_eq!(
         EventWriter::new(&mut buf, 0, 0, 9999, 0).unwrap_err(),
@@ -115,7 +130,10 @@ fn sticky_error_is_reported_by_finish() {
     let _ = w.push_i64(5);
     let _ = w.push_bytes(&[1; 64]); // does not fit
     let _ = w.push_bytes(&[]); // would fit, but the record is already broken
-    assert!(matches!(w.finish(), Err(EncodeError::BufferTooSmall { .. })));
+    assert!(matches!(
+        w.finish(),
+        Err(EncodeError::BufferTooSmall { .. })
+    ));
 }
 
 #[test]

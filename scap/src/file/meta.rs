@@ -133,7 +133,13 @@ impl MachineInfo {
         let end = host.iter().position(|&c| c == 0).unwrap_or(128);
         let hostname = String::from_utf8_lossy(&host[..end]).into_owned();
         let reserved = [r.u64()?, r.u64()?, r.u64()?, r.u64()?];
-        Some(MachineInfo { num_cpus, memory_size_bytes, max_pid, hostname, reserved })
+        Some(MachineInfo {
+            num_cpus,
+            memory_size_bytes,
+            max_pid,
+            hostname,
+            reserved,
+        })
     }
 
     /// Encodes the 180-byte MI body.
@@ -251,7 +257,10 @@ impl<'a> ProcEntry<'a> {
         } else {
             (Reader::new(b), None)
         };
-        let mut e = ProcEntry { version, ..Default::default() };
+        let mut e = ProcEntry {
+            version,
+            ..Default::default()
+        };
         e.tid = r.i64()?;
         e.pid = r.i64()?;
         e.ptid = r.i64()?;
@@ -513,14 +522,19 @@ impl<'a> FdEntry<'a> {
         use fd_type::*;
         let info = match ty {
             FILE | DIRECTORY | FIFO | EVENT | UNSUPPORTED | SIGNALFD | EVENTPOLL | INOTIFY
-            | TIMERFD | NETLINK | BPF | USERFAULTFD | IOURING | MEMFD | PIDFD => {
-                FdInfo::Named { ty, name: r.str16()? }
-            }
+            | TIMERFD | NETLINK | BPF | USERFAULTFD | IOURING | MEMFD | PIDFD => FdInfo::Named {
+                ty,
+                name: r.str16()?,
+            },
             FILE_V2 => {
                 let open_flags = r.u32()?;
                 let name = r.str16()?;
                 let dev = if v2 { r.u32() } else { None };
-                FdInfo::File { open_flags, name, dev }
+                FdInfo::File {
+                    open_flags,
+                    name,
+                    dev,
+                }
             }
             IPV4_SOCK => FdInfo::Ipv4Sock {
                 sip: r.array()?,
@@ -536,15 +550,26 @@ impl<'a> FdEntry<'a> {
                 dport: r.u16()?,
                 l4proto: r.u8()?,
             },
-            IPV4_SERVSOCK => {
-                FdInfo::Ipv4ServSock { ip: r.array()?, port: r.u16()?, l4proto: r.u8()? }
-            }
-            IPV6_SERVSOCK => {
-                FdInfo::Ipv6ServSock { ip: r.array()?, port: r.u16()?, l4proto: r.u8()? }
-            }
-            UNIX_SOCK => FdInfo::UnixSock { source: r.u64()?, dest: r.u64()?, path: r.str16()? },
+            IPV4_SERVSOCK => FdInfo::Ipv4ServSock {
+                ip: r.array()?,
+                port: r.u16()?,
+                l4proto: r.u8()?,
+            },
+            IPV6_SERVSOCK => FdInfo::Ipv6ServSock {
+                ip: r.array()?,
+                port: r.u16()?,
+                l4proto: r.u8()?,
+            },
+            UNIX_SOCK => FdInfo::UnixSock {
+                source: r.u64()?,
+                dest: r.u64()?,
+                path: r.str16()?,
+            },
             UNKNOWN => FdInfo::Unknown,
-            _ if v2 => FdInfo::Other { ty, payload: r.rest() },
+            _ if v2 => FdInfo::Other {
+                ty,
+                payload: r.rest(),
+            },
             _ => return None,
         };
         Some((FdEntry { tid, fd, ino, info }, total.unwrap_or(r.pos())))
@@ -564,19 +589,35 @@ impl<'a> FdEntry<'a> {
         };
         match self.info {
             FdInfo::Named { name, .. } => s16(out, name),
-            FdInfo::File { open_flags, name, dev } => {
+            FdInfo::File {
+                open_flags,
+                name,
+                dev,
+            } => {
                 out.extend_from_slice(&open_flags.to_le_bytes());
                 s16(out, name);
                 out.extend_from_slice(&dev.unwrap_or(0).to_le_bytes());
             }
-            FdInfo::Ipv4Sock { sip, dip, sport, dport, l4proto } => {
+            FdInfo::Ipv4Sock {
+                sip,
+                dip,
+                sport,
+                dport,
+                l4proto,
+            } => {
                 out.extend_from_slice(&sip);
                 out.extend_from_slice(&dip);
                 out.extend_from_slice(&sport.to_le_bytes());
                 out.extend_from_slice(&dport.to_le_bytes());
                 out.push(l4proto);
             }
-            FdInfo::Ipv6Sock { sip, dip, sport, dport, l4proto } => {
+            FdInfo::Ipv6Sock {
+                sip,
+                dip,
+                sport,
+                dport,
+                l4proto,
+            } => {
                 out.extend_from_slice(&sip);
                 out.extend_from_slice(&dip);
                 out.extend_from_slice(&sport.to_le_bytes());
@@ -651,14 +692,26 @@ impl<'a> Interface<'a> {
                 let netmask = r.array()?;
                 let bcast = r.array()?;
                 let linkspeed = if ty == 1 { Some(r.u64()?) } else { None };
-                Some(Interface::V4 { name: r.take(namelen)?, addr, netmask, bcast, linkspeed })
+                Some(Interface::V4 {
+                    name: r.take(namelen)?,
+                    addr,
+                    netmask,
+                    bcast,
+                    linkspeed,
+                })
             }
             2 | 4 => {
                 let addr = r.array()?;
                 let netmask = r.array()?;
                 let bcast = r.array()?;
                 let linkspeed = if ty == 2 { Some(r.u64()?) } else { None };
-                Some(Interface::V6 { name: r.take(namelen)?, addr, netmask, bcast, linkspeed })
+                Some(Interface::V6 {
+                    name: r.take(namelen)?,
+                    addr,
+                    netmask,
+                    bcast,
+                    linkspeed,
+                })
             }
             _ if declared.is_some() => None,
             _ => return None,
@@ -678,7 +731,13 @@ impl<'a> Interface<'a> {
         let start = out.len();
         out.extend_from_slice(&[0; 4]);
         match *self {
-            Interface::V4 { name, addr, netmask, bcast, linkspeed } => {
+            Interface::V4 {
+                name,
+                addr,
+                netmask,
+                bcast,
+                linkspeed,
+            } => {
                 out.extend_from_slice(&(if linkspeed.is_some() { 1u16 } else { 3 }).to_le_bytes());
                 out.extend_from_slice(&(name.len().min(1023) as u16).to_le_bytes());
                 out.extend_from_slice(&addr);
@@ -689,7 +748,13 @@ impl<'a> Interface<'a> {
                 }
                 out.extend_from_slice(&name[..name.len().min(1023)]);
             }
-            Interface::V6 { name, addr, netmask, bcast, linkspeed } => {
+            Interface::V6 {
+                name,
+                addr,
+                netmask,
+                bcast,
+                linkspeed,
+            } => {
                 out.extend_from_slice(&(if linkspeed.is_some() { 2u16 } else { 4 }).to_le_bytes());
                 out.extend_from_slice(&(name.len().min(1023) as u16).to_le_bytes());
                 out.extend_from_slice(&addr);
@@ -759,7 +824,10 @@ impl<'a> UserListEntry<'a> {
                 homedir: r.str16()?,
                 shell: r.str16()?,
             })),
-            1 => Some(UserListEntry::Group(Group { gid: r.u32()?, name: r.str16()? })),
+            1 => Some(UserListEntry::Group(Group {
+                gid: r.u32()?,
+                name: r.str16()?,
+            })),
             _ if v2 => None,
             _ => return None,
         };
@@ -889,25 +957,76 @@ mod tests {
     #[test]
     fn fdl_il_ul_round_trips() {
         let entries = [
-            FdInfo::File { open_flags: 3, name: b"/tmp/x", dev: Some(0x803) },
-            FdInfo::Named { ty: fd_type::DIRECTORY, name: b"/" },
-            FdInfo::Ipv4Sock { sip: [1, 2, 3, 4], dip: [5, 6, 7, 8], sport: 1, dport: 2, l4proto: 2 },
-            FdInfo::Ipv6Sock { sip: [1; 16], dip: [2; 16], sport: 1, dport: 2, l4proto: 3 },
-            FdInfo::Ipv4ServSock { ip: [0; 4], port: 80, l4proto: 2 },
-            FdInfo::Ipv6ServSock { ip: [0; 16], port: 80, l4proto: 2 },
-            FdInfo::UnixSock { source: 1, dest: 2, path: b"/run/s" },
-            FdInfo::Named { ty: fd_type::PIDFD, name: b"pidfd" },
+            FdInfo::File {
+                open_flags: 3,
+                name: b"/tmp/x",
+                dev: Some(0x803),
+            },
+            FdInfo::Named {
+                ty: fd_type::DIRECTORY,
+                name: b"/",
+            },
+            FdInfo::Ipv4Sock {
+                sip: [1, 2, 3, 4],
+                dip: [5, 6, 7, 8],
+                sport: 1,
+                dport: 2,
+                l4proto: 2,
+            },
+            FdInfo::Ipv6Sock {
+                sip: [1; 16],
+                dip: [2; 16],
+                sport: 1,
+                dport: 2,
+                l4proto: 3,
+            },
+            FdInfo::Ipv4ServSock {
+                ip: [0; 4],
+                port: 80,
+                l4proto: 2,
+            },
+            FdInfo::Ipv6ServSock {
+                ip: [0; 16],
+                port: 80,
+                l4proto: 2,
+            },
+            FdInfo::UnixSock {
+                source: 1,
+                dest: 2,
+                path: b"/run/s",
+            },
+            FdInfo::Named {
+                ty: fd_type::PIDFD,
+                name: b"pidfd",
+            },
             FdInfo::Unknown,
         ];
         for (i, info) in entries.into_iter().enumerate() {
-            let e = FdEntry { tid: 5, fd: i as i64, ino: 99, info };
+            let e = FdEntry {
+                tid: 5,
+                fd: i as i64,
+                ino: 99,
+                info,
+            };
             let mut b = Vec::new();
             e.encode_v2(&mut b);
             assert_eq!(FdEntry::decode(5, true, &b), Some((e, b.len())));
         }
         let ifs = [
-            Interface::V4 { name: b"lo", addr: [127, 0, 0, 1], netmask: [255, 0, 0, 0], bcast: [127, 0, 0, 1], linkspeed: None },
-            Interface::V6 { name: b"eth0", addr: [1; 16], netmask: [2; 16], bcast: [3; 16], linkspeed: Some(1000) },
+            Interface::V4 {
+                name: b"lo",
+                addr: [127, 0, 0, 1],
+                netmask: [255, 0, 0, 0],
+                bcast: [127, 0, 0, 1],
+                linkspeed: None,
+            },
+            Interface::V6 {
+                name: b"eth0",
+                addr: [1; 16],
+                netmask: [2; 16],
+                bcast: [3; 16],
+                linkspeed: Some(1000),
+            },
         ];
         for i in ifs {
             let mut b = Vec::new();
@@ -915,8 +1034,17 @@ mod tests {
             assert_eq!(Interface::decode(true, &b), Some((Some(i), b.len())));
         }
         let us = [
-            UserListEntry::User(User { uid: 0, gid: 0, name: b"root", homedir: b"/root", shell: b"/bin/bash" }),
-            UserListEntry::Group(Group { gid: 0, name: b"root" }),
+            UserListEntry::User(User {
+                uid: 0,
+                gid: 0,
+                name: b"root",
+                homedir: b"/root",
+                shell: b"/bin/bash",
+            }),
+            UserListEntry::Group(Group {
+                gid: 0,
+                name: b"root",
+            }),
         ];
         for u in us {
             let mut b = Vec::new();

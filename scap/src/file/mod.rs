@@ -6,8 +6,8 @@ mod reader;
 pub mod writer;
 
 pub use meta::{
-    block, fd_type, FdEntry, FdInfo, Group, Interface, MachineInfo, ProcEntry, SectionHeader,
-    User, UserListEntry,
+    block, fd_type, FdEntry, FdInfo, Group, Interface, MachineInfo, ProcEntry, SectionHeader, User,
+    UserListEntry,
 };
 pub use reader::{CaptureReader, Compression, ErrorKind, Event, ReadError, ReadStats, Record};
 pub use writer::{CaptureWriter, CopyError, WriteError, WriterOptions};

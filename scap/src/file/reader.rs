@@ -124,7 +124,11 @@ impl fmt::Display for ReadError {
             f,
             "byte offset {}{} (block {}, event {}): {}",
             self.offset,
-            if self.decompressed { " of the decompressed stream" } else { "" },
+            if self.decompressed {
+                " of the decompressed stream"
+            } else {
+                ""
+            },
             self.block,
             self.event,
             self.kind
@@ -167,10 +171,10 @@ impl<'a> Deref for Event<'a> {
 pub enum Record<'a> {
     /// A section header: a new section starts; state from earlier sections is void.
     Section(SectionHeader),
-    /// Machine info.
-    MachineInfo(MachineInfo),
-    /// One thread of a process-list block.
-    Proc(ProcEntry<'a>),
+    /// Machine info (boxed: metadata is rare, and it keeps `Record` small to move).
+    MachineInfo(Box<MachineInfo>),
+    /// One thread of a process-list block (boxed, as above).
+    Proc(Box<ProcEntry<'a>>),
     /// One fd of an fd-list block.
     Fd(FdEntry<'a>),
     /// One network interface.
@@ -233,9 +237,16 @@ struct Block {
 
 enum Action {
     Section(SectionHeader),
-    Mi(MachineInfo),
+    Mi(Box<MachineInfo>),
     Entry(ListKind, usize, usize),
-    Event { start: usize, end: usize, cpuid: u16, flags: u32, block: Block, scratch: bool },
+    Event {
+        start: usize,
+        end: usize,
+        cpuid: u16,
+        flags: u32,
+        block: Block,
+        scratch: bool,
+    },
 }
 
 /// Reads a capture file record by record with bounded memory.
@@ -442,7 +453,13 @@ impl CaptureReader {
             Some(c) => c.1 += 1,
             None => self.block_counts.push((ty, 1)),
         }
-        Ok(Some(Block { ty, total, offset, start, end }))
+        Ok(Some(Block {
+            ty,
+            total,
+            offset,
+            start,
+            end,
+        }))
     }
 
     /// Checks the trailer of a metadata block; returns the body without it.
@@ -451,7 +468,10 @@ impl CaptureReader {
         if trailer != b.total {
             return Err(self.err_at(
                 b.offset,
-                ErrorKind::TrailerMismatch { header: b.total, trailer },
+                ErrorKind::TrailerMismatch {
+                    header: b.total,
+                    trailer,
+                },
             ));
         }
         Ok((b.start, b.end - 4))
@@ -465,10 +485,16 @@ impl CaptureReader {
         let data = self.data();
         let b = data.get(ls.pos..ls.end).unwrap_or(&[]);
         let (size, skip, what) = match ls.kind {
-            ListKind::Pl(v) => (ProcEntry::decode(v, b).map(|(_, n)| n), false, "process-list entry"),
-            ListKind::Fdl { v2, tid } => {
-                (FdEntry::decode(tid, v2, b).map(|(_, n)| n), false, "fd-list entry")
-            }
+            ListKind::Pl(v) => (
+                ProcEntry::decode(v, b).map(|(_, n)| n),
+                false,
+                "process-list entry",
+            ),
+            ListKind::Fdl { v2, tid } => (
+                FdEntry::decode(tid, v2, b).map(|(_, n)| n),
+                false,
+                "fd-list entry",
+            ),
             ListKind::Il(v2) => match Interface::decode(v2, b) {
                 Some((e, n)) => (Some(n), e.is_none(), "interface-list entry"),
                 None => (None, false, "interface-list entry"),
@@ -480,7 +506,10 @@ impl CaptureReader {
         };
         match size {
             Some(n) if n > 0 && n <= b.len() => {
-                self.list = Some(ListState { pos: ls.pos + n, ..ls });
+                self.list = Some(ListState {
+                    pos: ls.pos + n,
+                    ..ls
+                });
                 if skip {
                     self.stats.skipped_entries += 1;
                     Ok(None)
@@ -522,10 +551,19 @@ impl CaptureReader {
                 SHB => {
                     let (s, e) = self.meta_body(b)?;
                     let body = self.data().get(s..e).unwrap_or(&[]);
-                    let (Some(magic), Some(major), Some(minor), Some(slen)) =
-                        (le_u32(body, 0), le_u16(body, 4), le_u16(body, 6), le_u64(body, 8))
-                    else {
-                        return Err(self.err_at(b.offset, ErrorKind::BadBlockLength { ty: b.ty, len: b.total }));
+                    let (Some(magic), Some(major), Some(minor), Some(slen)) = (
+                        le_u32(body, 0),
+                        le_u16(body, 4),
+                        le_u16(body, 6),
+                        le_u64(body, 8),
+                    ) else {
+                        return Err(self.err_at(
+                            b.offset,
+                            ErrorKind::BadBlockLength {
+                                ty: b.ty,
+                                len: b.total,
+                            },
+                        ));
                     };
                     if magic != BYTE_ORDER_MAGIC {
                         return Err(self.err_at(b.offset, ErrorKind::BadMagic(magic)));
@@ -548,12 +586,20 @@ impl CaptureReader {
                 MI | MI_INT => {
                     let (s, e) = self.meta_body(b)?;
                     if e - s < MI_BODY_LEN {
-                        return Err(self.err_at(b.offset, ErrorKind::BadBlockLength { ty: b.ty, len: b.total }));
+                        return Err(self.err_at(
+                            b.offset,
+                            ErrorKind::BadBlockLength {
+                                ty: b.ty,
+                                len: b.total,
+                            },
+                        ));
                     }
                     let mi = MachineInfo::decode(&self.data()[s..e]);
                     match mi {
-                        Some(mi) => return Ok(Some(Action::Mi(mi))),
-                        None => return Err(self.err_at(b.offset, ErrorKind::Malformed("machine info"))),
+                        Some(mi) => return Ok(Some(Action::Mi(Box::new(mi)))),
+                        None => {
+                            return Err(self.err_at(b.offset, ErrorKind::Malformed("machine info")))
+                        }
                     }
                 }
                 FDL_V1 | FDL_V1_INT | FDL_V2 => {
@@ -562,15 +608,27 @@ impl CaptureReader {
                         return Err(self.err_at(b.offset, ErrorKind::Malformed("fd-list header")));
                     };
                     let v2 = b.ty == FDL_V2;
-                    self.list = Some(ListState { kind: ListKind::Fdl { v2, tid }, pos: s + 8, end: e });
+                    self.list = Some(ListState {
+                        kind: ListKind::Fdl { v2, tid },
+                        pos: s + 8,
+                        end: e,
+                    });
                 }
                 IL_V1 | IL_V1_INT | IL_V2 => {
                     let (s, e) = self.meta_body(b)?;
-                    self.list = Some(ListState { kind: ListKind::Il(b.ty == IL_V2), pos: s, end: e });
+                    self.list = Some(ListState {
+                        kind: ListKind::Il(b.ty == IL_V2),
+                        pos: s,
+                        end: e,
+                    });
                 }
                 UL_V1 | UL_V1_INT | UL_V2 => {
                     let (s, e) = self.meta_body(b)?;
-                    self.list = Some(ListState { kind: ListKind::Ul(b.ty == UL_V2), pos: s, end: e });
+                    self.list = Some(ListState {
+                        kind: ListKind::Ul(b.ty == UL_V2),
+                        pos: s,
+                        end: e,
+                    });
                 }
                 EV_V2 | EV_V2_LARGE | EVF_V2 | EVF_V2_LARGE | EV_V1 | EV_V1_INT | EVF_V1 => {
                     let with_flags = matches!(b.ty, EVF_V2 | EVF_V2_LARGE | EVF_V1);
@@ -580,10 +638,20 @@ impl CaptureReader {
                     let body = data.get(b.start..b.end).unwrap_or(&[]);
                     let min = hdr + 4 + if v1 { HEADER_LEN_V1 } else { HEADER_LEN };
                     if body.len() < min {
-                        return Err(self.err_at(b.offset, ErrorKind::BadBlockLength { ty: b.ty, len: b.total }));
+                        return Err(self.err_at(
+                            b.offset,
+                            ErrorKind::BadBlockLength {
+                                ty: b.ty,
+                                len: b.total,
+                            },
+                        ));
                     }
                     let cpuid = le_u16(body, 0).unwrap_or(0);
-                    let flags = if with_flags { le_u32(body, 2).unwrap_or(0) } else { 0 };
+                    let flags = if with_flags {
+                        le_u32(body, 2).unwrap_or(0)
+                    } else {
+                        0
+                    };
                     let rec_start = b.start + hdr;
                     let rec_end = b.end - 4;
                     let ty = le_u16(data, rec_start + abi_event::hdr::TYPE).unwrap_or(u16::MAX);
@@ -594,7 +662,14 @@ impl CaptureReader {
                     if v1 {
                         self.convert_v1(rec_start, rec_end, b)?;
                         let end = self.scratch.len();
-                        return Ok(Some(Action::Event { start: 0, end, cpuid, flags, block: b, scratch: true }));
+                        return Ok(Some(Action::Event {
+                            start: 0,
+                            end,
+                            cpuid,
+                            flags,
+                            block: b,
+                            scratch: true,
+                        }));
                     }
                     return Ok(Some(Action::Event {
                         start: rec_start,
@@ -608,7 +683,11 @@ impl CaptureReader {
                 _ => {
                     if let Some(v) = pl_version(b.ty) {
                         let (s, e) = self.meta_body(b)?;
-                        self.list = Some(ListState { kind: ListKind::Pl(v), pos: s, end: e });
+                        self.list = Some(ListState {
+                            kind: ListKind::Pl(v),
+                            pos: s,
+                            end: e,
+                        });
                     } else {
                         self.stats.unknown_blocks += 1;
                     }
@@ -689,22 +768,31 @@ impl CaptureReader {
                 };
                 let b = &self.data()[s..e];
                 let rec = match kind {
-                    ListKind::Pl(v) => ProcEntry::decode(v, b).map(|(p, _)| Record::Proc(p)),
+                    ListKind::Pl(v) => {
+                        ProcEntry::decode(v, b).map(|(p, _)| Record::Proc(Box::new(p)))
+                    }
                     ListKind::Fdl { v2, tid } => {
                         FdEntry::decode(tid, v2, b).map(|(f, _)| Record::Fd(f))
                     }
-                    ListKind::Il(v2) => {
-                        Interface::decode(v2, b).and_then(|(i, _)| i).map(Record::Interface)
-                    }
-                    ListKind::Ul(v2) => {
-                        UserListEntry::decode(v2, b).and_then(|(u, _)| u).map(Record::User)
-                    }
+                    ListKind::Il(v2) => Interface::decode(v2, b)
+                        .and_then(|(i, _)| i)
+                        .map(Record::Interface),
+                    ListKind::Ul(v2) => UserListEntry::decode(v2, b)
+                        .and_then(|(u, _)| u)
+                        .map(Record::User),
                 };
                 rec.map(Some).ok_or(unreachable_err)
             }
-            Action::Event { start, end, cpuid, flags, block, scratch } => {
-                self.event_record(start, end, cpuid, flags, block, scratch).map(|e| e.map(Record::Event))
-            }
+            Action::Event {
+                start,
+                end,
+                cpuid,
+                flags,
+                block,
+                scratch,
+            } => self
+                .event_record(start, end, cpuid, flags, block, scratch)
+                .map(|e| e.map(Record::Event)),
         }
     }
 
@@ -733,7 +821,14 @@ impl CaptureReader {
             self.data().get(start..end)
         };
         match EventRef::parse(bytes.unwrap_or(&[])) {
-            Ok(event) => Ok(Some(Event { event, cpuid, flags, num, offset: block.offset, block_type: block.ty })),
+            Ok(event) => Ok(Some(Event {
+                event,
+                cpuid,
+                flags,
+                num,
+                offset: block.offset,
+                block_type: block.ty,
+            })),
             Err(e) => {
                 // `done` is a Cell so the reader can be finished while `self` is borrowed.
                 self.done.set(true);
@@ -749,7 +844,14 @@ impl CaptureReader {
         loop {
             match self.advance()? {
                 None => return Ok(None),
-                Some(Action::Event { start, end, cpuid, flags, block, scratch }) => {
+                Some(Action::Event {
+                    start,
+                    end,
+                    cpuid,
+                    flags,
+                    block,
+                    scratch,
+                }) => {
                     return self.event_record(start, end, cpuid, flags, block, scratch);
                 }
                 Some(_) => continue,
@@ -784,7 +886,10 @@ fn slice_block(data: &[u8], offset: u64, expect_shb: bool) -> Result<BlockSpan, 
         return Ok(None);
     }
     if left < 8 {
-        return Err(ErrorKind::Truncated { needed: 8, have: left as u64 });
+        return Err(ErrorKind::Truncated {
+            needed: 8,
+            have: left as u64,
+        });
     }
     let ty = le_u32(data, at).unwrap_or(0);
     if expect_shb && ty != block::SHB {
@@ -795,20 +900,30 @@ fn slice_block(data: &[u8], offset: u64, expect_shb: bool) -> Result<BlockSpan, 
         return Err(ErrorKind::BadBlockLength { ty, len: total });
     }
     if total as usize > left {
-        return Err(ErrorKind::Truncated { needed: total as u64, have: left as u64 });
+        return Err(ErrorKind::Truncated {
+            needed: total as u64,
+            have: left as u64,
+        });
     }
     Ok(Some((ty, total, at + 8, at + total as usize)))
 }
 
 /// Reads the next block of a stream into `buf`: (type, total, 0, body length).
-fn stream_block(r: &mut dyn Read, buf: &mut Vec<u8>, expect_shb: bool) -> Result<BlockSpan, ErrorKind> {
+fn stream_block(
+    r: &mut dyn Read,
+    buf: &mut Vec<u8>,
+    expect_shb: bool,
+) -> Result<BlockSpan, ErrorKind> {
     let mut hdr = [0u8; 8];
     let n = read_full(r, &mut hdr)?;
     if n == 0 {
         return Ok(None);
     }
     if n < 8 {
-        return Err(ErrorKind::Truncated { needed: 8, have: n as u64 });
+        return Err(ErrorKind::Truncated {
+            needed: 8,
+            have: n as u64,
+        });
     }
     let ty = u32::from_le_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
     if expect_shb && ty != block::SHB {
@@ -824,7 +939,10 @@ fn stream_block(r: &mut dyn Read, buf: &mut Vec<u8>, expect_shb: bool) -> Result
     // more than the stream holds.
     let got = read_capped(r, buf, want)?;
     if (got as u64) < want {
-        return Err(ErrorKind::Truncated { needed: total as u64, have: got as u64 + 8 });
+        return Err(ErrorKind::Truncated {
+            needed: total as u64,
+            have: got as u64 + 8,
+        });
     }
     Ok(Some((ty, total, 0, want as usize)))
 }
@@ -850,7 +968,10 @@ fn read_capped(r: &mut dyn Read, buf: &mut Vec<u8>, want: u64) -> io::Result<usi
 struct FailingReader(Option<io::Error>);
 impl Read for FailingReader {
     fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-        Err(self.0.take().unwrap_or_else(|| io::Error::other("decoder failed")))
+        Err(self
+            .0
+            .take()
+            .unwrap_or_else(|| io::Error::other("decoder failed")))
     }
 }
 

@@ -216,7 +216,8 @@ impl CaptureWriter {
     /// a new section (after which metadata may follow).
     pub fn section_header(&mut self) -> Result<(), WriteError> {
         self.begin_block();
-        self.blk.extend_from_slice(&block::BYTE_ORDER_MAGIC.to_le_bytes());
+        self.blk
+            .extend_from_slice(&block::BYTE_ORDER_MAGIC.to_le_bytes());
         self.blk.extend_from_slice(&1u16.to_le_bytes());
         self.blk.extend_from_slice(&2u16.to_le_bytes());
         self.blk.extend_from_slice(&(-1i64).to_le_bytes());
@@ -298,7 +299,12 @@ impl CaptureWriter {
     }
 
     /// Writes an already validated event view.
-    pub fn event_ref(&mut self, ev: &EventRef<'_>, cpuid: u16, flags: u32) -> Result<(), WriteError> {
+    pub fn event_ref(
+        &mut self,
+        ev: &EventRef<'_>,
+        cpuid: u16,
+        flags: u32,
+    ) -> Result<(), WriteError> {
         let rec = ev.as_bytes();
         let hdr = if flags != 0 { 6 } else { 2 };
         let body = hdr + rec.len();
