@@ -446,21 +446,101 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 /// Broken-down UTC time of `ns` since the epoch: (y, m, d, H, M, S, nanos).
 pub fn utc_parts(ns: u64) -> (i64, u32, u32, u32, u32, u32, u32) {
-    let secs = (ns / 1_000_000_000) as i64;
-    let nanos = (ns % 1_000_000_000) as u32;
+    secs_parts((ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as u32)
+}
+
+fn secs_parts(secs: i64, nanos: u32) -> (i64, u32, u32, u32, u32, u32, u32) {
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400) as u32;
     let (y, m, d) = civil_from_days(days);
     (y, m, d, sod / 3600, (sod / 60) % 60, sod % 60, nanos)
 }
 
-/// `HH:MM:SS.nnnnnnnnn` (Falco prints local time; we print UTC, the zone of our hosts and CI).
-pub fn format_time_short(ns: u64) -> String {
-    let (_, _, _, h, mi, s, n) = utc_parts(ns);
-    format!("{h:02}:{mi:02}:{s:02}.{n:09}")
+/// The local time zone, resolved as glibc's `localtime_r` resolves it for sysdig and Falco
+/// (`%evt.time` and `%evt.datetime` are local time, falco-rules.md §6.2): `TZ` if set (an
+/// IANA name or `:name` from the zoneinfo database, an absolute TZif path, or a POSIX TZ
+/// string such as `EST5EDT,M3.2.0,M11.1.0`; empty = UTC), else `/etc/localtime`, else UTC.
+/// Resolving reads files once; [`LocalZone::offset_secs`] is a search over the zone's
+/// transitions and rules, without allocation (safe for the per-event path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalZone(jiff::tz::TimeZone);
+
+impl LocalZone {
+    /// UTC.
+    pub fn utc() -> LocalZone {
+        LocalZone(jiff::tz::TimeZone::UTC)
+    }
+
+    /// The zone a process with environment `TZ = tz` (`None`: unset) uses. Unknown names
+    /// fall back to UTC, as glibc does.
+    pub fn from_tz(tz: Option<&str>) -> LocalZone {
+        use jiff::tz::TimeZone;
+        let tzif = |path: &str| {
+            std::fs::read(path)
+                .ok()
+                .and_then(|b| TimeZone::tzif(path, &b).ok())
+        };
+        let zone = match tz {
+            None => tzif("/etc/localtime"),
+            Some("") => None,
+            Some(v) => {
+                let name = v.strip_prefix(':').unwrap_or(v);
+                if name.starts_with('/') {
+                    tzif(name)
+                } else {
+                    TimeZone::get(name)
+                        .ok()
+                        .or_else(|| TimeZone::posix(name).ok())
+                }
+            }
+        };
+        LocalZone(zone.unwrap_or(TimeZone::UTC))
+    }
+
+    /// This process's zone (from `TZ` at first use), shared.
+    pub fn system() -> &'static LocalZone {
+        static ZONE: std::sync::OnceLock<LocalZone> = std::sync::OnceLock::new();
+        ZONE.get_or_init(|| LocalZone::from_tz(std::env::var("TZ").ok().as_deref()))
+    }
+
+    /// UTC offset in seconds at `secs` since the epoch.
+    pub fn offset_secs(&self, secs: i64) -> i64 {
+        match jiff::Timestamp::from_second(secs) {
+            Ok(ts) => i64::from(self.0.to_offset(ts).seconds()),
+            Err(_) => 0,
+        }
+    }
+
+    /// Broken-down local time of `ns` since the epoch: (y, m, d, H, M, S, nanos).
+    pub fn parts(&self, ns: u64) -> (i64, u32, u32, u32, u32, u32, u32) {
+        let secs = (ns / 1_000_000_000) as i64;
+        secs_parts(
+            secs + self.offset_secs(secs),
+            (ns % 1_000_000_000) as u32,
+        )
+    }
+
+    /// Appends `HH:MM:SS.nnnnnnnnn` (`evt.time`) in this zone.
+    pub fn write_time(&self, ns: u64, out: &mut impl std::fmt::Write) {
+        let (_, _, _, h, mi, s, n) = self.parts(ns);
+        let _ = write!(out, "{h:02}:{mi:02}:{s:02}.{n:09}");
+    }
+
+    /// Appends `YYYY-MM-DD HH:MM:SS.nnnnnnnnn` (`evt.datetime`) in this zone.
+    pub fn write_datetime(&self, ns: u64, out: &mut impl std::fmt::Write) {
+        let (y, mo, d, h, mi, s, n) = self.parts(ns);
+        let _ = write!(out, "{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{n:09}");
+    }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+0000`.
+/// `HH:MM:SS.nnnnnnnnn` in the process's local zone ([`LocalZone::system`]), as Falco.
+pub fn format_time_short(ns: u64) -> String {
+    let mut s = String::with_capacity(18);
+    LocalZone::system().write_time(ns, &mut s);
+    s
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+0000` (always UTC, as Falco).
 pub fn format_time_iso8601(ns: u64) -> String {
     let (y, mo, d, h, mi, s, n) = utc_parts(ns);
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{n:09}+0000")
@@ -474,12 +554,9 @@ pub fn format_time_json(ns: u64) -> String {
 
 fn write_abstime(name: &str, ns: u64, out: &mut String) {
     match name {
-        "evt.time" => out.push_str(&format_time_short(ns)),
+        "evt.time" => LocalZone::system().write_time(ns, out),
         "evt.time.iso8601" => out.push_str(&format_time_iso8601(ns)),
-        "evt.datetime" => {
-            let (y, mo, d, h, mi, s, n) = utc_parts(ns);
-            let _ = write!(out, "{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{n:09}");
-        }
+        "evt.datetime" => LocalZone::system().write_datetime(ns, out),
         _ => {
             let _ = write!(out, "{ns}");
         }
@@ -496,6 +573,9 @@ pub struct AlertOptions {
     pub json_include_tags_property: bool,
     /// `hostname` (env `FALCO_HOSTNAME`, else the host name).
     pub hostname: String,
+    /// Zone of the `<time>` of text alerts without `time_format_iso_8601` (default: the
+    /// process's local zone, as Falco).
+    pub zone: LocalZone,
 }
 
 impl Default for AlertOptions {
@@ -507,6 +587,7 @@ impl Default for AlertOptions {
             json_include_output_fields_property: true,
             json_include_tags_property: true,
             hostname: default_hostname(),
+            zone: LocalZone::system().clone(),
         }
     }
 }
@@ -542,7 +623,9 @@ impl Alert {
         let t = if opts.time_format_iso_8601 {
             format_time_iso8601(self.time_ns)
         } else {
-            format_time_short(self.time_ns)
+            let mut t = String::with_capacity(18);
+            opts.zone.write_time(self.time_ns, &mut t);
+            t
         };
         format!("{t}: {} {}", self.priority.name(), self.message)
     }
@@ -737,6 +820,7 @@ mod tests {
         );
         let short = AlertOptions {
             hostname: "h".into(),
+            zone: LocalZone::from_tz(Some("UTC0")),
             json_include_output_property: false,
             json_include_tags_property: false,
             json_include_message_property: true,
@@ -759,6 +843,43 @@ mod tests {
             "2016-08-04T16:17:57.881781397+0000"
         );
         assert_eq!(format_time_json(ns), "2016-08-04T16:17:57.881781397Z");
-        assert_eq!(format_time_short(ns), "16:17:57.881781397");
+        // Local time (TZ given explicitly): fixed offsets, and a zone with DST rules.
+        let utc = LocalZone::from_tz(Some(""));
+        assert_eq!(utc, LocalZone::utc());
+        let time = |z: &LocalZone, ns: u64| {
+            let mut s = String::new();
+            z.write_time(ns, &mut s);
+            s
+        };
+        assert_eq!(time(&utc, ns), "16:17:57.881781397");
+        let ist = LocalZone::from_tz(Some("IST-5:30"));
+        assert_eq!(time(&ist, ns), "21:47:57.881781397");
+        let us = LocalZone::from_tz(Some("EST5EDT,M3.2.0,M11.1.0"));
+        assert_eq!(time(&us, ns), "12:17:57.881781397", "EDT in August");
+        let jan = 1_704_110_400_000_000_123; // 2024-01-01T12:00:00Z
+        assert_eq!(time(&us, jan), "07:00:00.000000123", "EST in January");
+        let mut s = String::new();
+        us.write_datetime(jan - 13 * 3_600_000_000_000, &mut s);
+        assert_eq!(s, "2023-12-31 18:00:00.000000123", "date of the local day");
+        // Before the epoch's local midnight and unknown names (UTC, as glibc).
+        assert_eq!(time(&ist, 0), "05:30:00.000000000");
+        assert_eq!(time(&LocalZone::from_tz(Some("Not/AZone")), 0), "00:00:00.000000000");
+        let west = LocalZone::from_tz(Some("XST10"));
+        assert_eq!(time(&west, 0), "14:00:00.000000000");
+        // The alert line uses the zone of its options.
+        let a = Alert {
+            time_ns: ns,
+            rule: "r".into(),
+            priority: Priority::Warning,
+            source: "syscall".into(),
+            tags: BTreeSet::new(),
+            message: "m".into(),
+            output_fields: Map::new(),
+        };
+        let opts = AlertOptions {
+            zone: ist,
+            ..AlertOptions::default()
+        };
+        assert_eq!(a.text(&opts), "21:47:57.881781397: Warning m");
     }
 }

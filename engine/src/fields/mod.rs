@@ -494,18 +494,13 @@ pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool 
             true
         }
         F::EvtTime | F::EvtDatetime => {
-            let ts = e.ts;
-            let secs = (ts / 1_000_000_000) as i64;
-            let ns = ts % 1_000_000_000;
-            let tod = secs.rem_euclid(86400);
+            // Local time, as sysdig and Falco (localtime_r); no allocation.
+            let (y, m, d, hh, mm, ss, ns) = crate::output::LocalZone::system().parts(e.ts);
             out.push_with(|v| {
-                let mut s = String::new();
                 if f == F::EvtDatetime {
-                    let (y, m, d) = civil(secs.div_euclid(86400));
-                    let _ = write!(s, "{y:04}-{m:02}-{d:02} ");
+                    let _ = std::io::Write::write_fmt(v, format_args!("{y:04}-{m:02}-{d:02} "));
                 }
-                let _ = write!(s, "{:02}:{:02}:{:02}.{:09}", tod / 3600, tod / 60 % 60, tod % 60, ns);
-                v.extend_from_slice(s.as_bytes());
+                let _ = std::io::Write::write_fmt(v, format_args!("{hh:02}:{mm:02}:{ss:02}.{ns:09}"));
             });
             true
         }
@@ -1486,19 +1481,6 @@ fn render_args(c: &Ctx<'_>, out: &mut String) {
         out.push('=');
         render_arg(c, i, out, true);
     }
-}
-
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// Appends the text rendering of extracted values (sysdig's output conventions; several
