@@ -479,6 +479,34 @@ impl Capture {
     /// The next event, with metadata of new sections loaded into `st` (a new SHB resets
     /// it). `None` at EOF.
     pub fn next<'s>(&'s mut self, st: &mut State) -> Result<Option<Evt<'s>>, CaptureError> {
+        // Fast path: a whole EV_V2 block of a known type already in the window.
+        if self.pending.is_none() && self.in_events && self.end - self.pos >= 36 {
+            let p = self.pos;
+            let ty = le32(&self.buf, p);
+            let len = le32(&self.buf, p + 4) as usize;
+            if ty == 0x216 && len >= 36 && len <= self.end - p {
+                let rs = p + 10;
+                let elen = le32(&self.buf, rs + 16) as usize;
+                let etype = u16::from_le_bytes([self.buf[rs + 20], self.buf[rs + 21]]);
+                let known = if self.skip_newer_events {
+                    (etype as usize) < scap_abi::event::EVENTS_E5C53D64.len()
+                } else {
+                    scap_abi::event::info(etype).is_some()
+                };
+                if known && elen >= 26 && rs + elen <= p + len {
+                    let cpu = u16::from_le_bytes([self.buf[p + 8], self.buf[p + 9]]);
+                    self.off = self.base + p as u64;
+                    self.pos += len;
+                    self.nevts += 1;
+                    let num = self.nevts;
+                    let off = self.off;
+                    return match Evt::parse(&self.buf[rs..rs + elen], num, cpu, 0) {
+                        Some(e) => Ok(Some(e)),
+                        None => Err(CaptureError::Format { path: self.path.clone(), offset: off, msg: format!("malformed event (event {num})") }),
+                    };
+                }
+            }
+        }
         loop {
             let Some((ty, len)) = self.read_hdr()? else { return Ok(None) };
             if !is_event_block(ty) {

@@ -587,10 +587,23 @@ pub fn concatenate_paths(out: &mut String, dir: &[u8], path: &[u8]) {
     }
     let mut t = std::mem::take(out).into_bytes();
     t.clear();
-    if !path.is_empty() && path[0] != b'/' {
+    let relative = !path.is_empty() && path[0] != b'/';
+    if relative {
         t.extend_from_slice(dir);
     }
-    copy_and_sanitize(&mut t, 0, path);
+    // Fast path: nothing to normalise (printable, no "//", no "/." segment, no leading
+    // '.', no trailing '/', and a directory that ends with '/').
+    let simple = !path.is_empty()
+        && path[0] != b'.'
+        && path[path.len() - 1] != b'/'
+        && (!relative || dir.last() == Some(&b'/'))
+        && path.iter().all(|&c| (0x20..0x7f).contains(&c))
+        && !path.windows(2).any(|w| w[0] == b'/' && (w[1] == b'/' || w[1] == b'.'));
+    if simple {
+        t.extend_from_slice(path);
+    } else {
+        copy_and_sanitize(&mut t, 0, path);
+    }
     // Every byte is printable ASCII ('.' replaces the others) or comes from `dir`, which
     // is produced by this function: the buffer is valid UTF-8.
     *out = match String::from_utf8(t) {

@@ -119,23 +119,15 @@ impl State {
     /// Second half of [`State::process`]: the event's parser.
     pub fn parse(&mut self, e: &Evt<'_>) {
         let ty = e.ty;
-        // Remember the fd name to detect changes.
-        let mut s = std::mem::take(&mut self.old_name);
-        s.clear();
-        let had_fd = if let Some(f) = self.cur_fd() {
-            s.push_str(&f.name);
-            true
-        } else {
-            false
-        };
-        self.old_name = s;
+        // Remember a fingerprint of the fd name to detect changes.
+        let before = self.cur_fd().map(|f| name_fingerprint(&f.name));
         let kind = self.kinds.get(ty as usize).copied().unwrap_or(Kind::Other);
         self.dispatch(kind, e);
         if e.dump_flags & 1 != 0 {
             self.cur.filtered_out = true;
         }
         self.cur.fd_name_changed = match self.cur_fd() {
-            Some(f) => !had_fd || f.name != self.old_name,
+            Some(f) => before != Some(name_fingerprint(&f.name)),
             None => false,
         };
     }
@@ -1461,6 +1453,15 @@ impl State {
         }
         true
     }
+}
+
+/// A cheap fingerprint of an fd name (length + FNV-1a), to detect renames without copying.
+fn name_fingerprint(s: &str) -> (usize, u64) {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in s.as_bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (s.len(), h)
 }
 
 /// The fd parameter a newer-libs exit event carries (the first parameter named `fd` after
