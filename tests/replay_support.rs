@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 /// The workspace root.
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("workspace root")
@@ -17,7 +17,7 @@ pub fn root() -> PathBuf {
 }
 
 /// The `replay` binary of the same profile as this test, built once per test process.
-pub fn replay_bin() -> PathBuf {
+pub(crate) fn replay_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let exe = std::env::current_exe().expect("test executable");
@@ -48,7 +48,7 @@ pub fn replay_bin() -> PathBuf {
 }
 
 /// A fresh temporary directory for one test.
-pub fn tmpdir(name: &str) -> PathBuf {
+pub(crate) fn tmpdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("harrier-replay-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("tmpdir");
@@ -56,7 +56,7 @@ pub fn tmpdir(name: &str) -> PathBuf {
 }
 
 /// Run replay with arguments.
-pub fn replay(args: &[&str]) -> Output {
+pub(crate) fn replay(args: &[&str]) -> Output {
     Command::new(replay_bin())
         .args(args)
         .current_dir(root())
@@ -65,7 +65,7 @@ pub fn replay(args: &[&str]) -> Output {
 }
 
 /// Every stdout line that is a JSON object, parsed (panics on invalid JSON).
-pub fn json_alerts(out: &Output) -> Vec<serde_json::Value> {
+pub(crate) fn json_alerts(out: &Output) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|l| l.starts_with('{'))
@@ -74,7 +74,7 @@ pub fn json_alerts(out: &Output) -> Vec<serde_json::Value> {
 }
 
 /// Alerts per rule name.
-pub fn count_by_rule(alerts: &[serde_json::Value]) -> BTreeMap<String, u64> {
+pub(crate) fn count_by_rule(alerts: &[serde_json::Value]) -> BTreeMap<String, u64> {
     let mut m = BTreeMap::new();
     for a in alerts {
         let r = a["rule"].as_str().expect("rule key").to_string();
@@ -84,6 +84,6 @@ pub fn count_by_rule(alerts: &[serde_json::Value]) -> BTreeMap<String, u64> {
 }
 
 /// stderr as text.
-pub fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
