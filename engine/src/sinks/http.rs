@@ -27,11 +27,10 @@ impl HttpUrl {
     /// Parse an `http://` URL.
     pub fn parse(url: &str) -> Result<Self, SinkError> {
         let bad = |why: &str| SinkError::Config(format!("http_output.url `{url}`: {why}"));
-        let rest = if let Some(r) = url.strip_prefix("http://") {
-            r
-        } else if url.starts_with("https://") {
-            return Err(bad("https is not supported (no TLS); use http://"));
-        } else {
+        let Some(rest) = url.strip_prefix("http://") else {
+            if url.starts_with("https://") {
+                return Err(bad("https is not supported (no TLS); use http://"));
+            }
             return Err(bad("expected http://host[:port]/path"));
         };
         let (authority, path) = match rest.find(['/', '?']) {
