@@ -135,11 +135,7 @@ fn run_inner(flags: Flags) -> Result<u8, Fail> {
         None => None,
     };
     let mut sinks = build_sinks(&cfg).map_err(error)?;
-    let progress = match flags.progress.as_str() {
-        "always" => true,
-        "never" => false,
-        _ => std::io::stderr().is_terminal(),
-    };
+    let progress = flags.progress != "never" && std::io::stderr().is_terminal();
     let opts = EvalOptions {
         files: flags.files.clone(),
         from,

@@ -337,8 +337,10 @@ impl Run<'_> {
     fn tick(&self, bytes: u64) {
         if let Some(pb) = &self.pb {
             pb.set_position(self.nread);
+            let secs = pb.elapsed().as_secs_f64().max(1e-3);
             pb.set_message(format!(
-                "{} read, {} alerts",
+                "({}/s), {} read, {} alerts",
+                indicatif::HumanCount((self.nread as f64 / secs) as u64),
                 indicatif::HumanBytes(bytes),
                 self.out.alerts()
             ));
@@ -366,7 +368,7 @@ pub(crate) fn evaluate(
         let pb = indicatif::ProgressBar::new_spinner();
         pb.set_style(
             indicatif::ProgressStyle::with_template(
-                "{spinner} {elapsed_precise} {pos} events ({per_sec}) {msg}",
+                "{spinner} {elapsed_precise} {human_pos} events {msg}",
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );

@@ -128,9 +128,10 @@ pub(crate) struct Flags {
           value_names = ["FORMAT", "FILTER"])]
     pub(crate) print: Vec<String>,
 
-    /// Progress bar on stderr: auto (when stderr is a terminal), always, never.
+    /// Progress bar on stderr (bytes read, events/s, alerts so far): auto (drawn only when
+    /// stderr is a terminal) or never.
     #[arg(long, value_name = "WHEN", default_value = "auto",
-          value_parser = ["auto", "always", "never"])]
+          value_parser = ["auto", "never"])]
     pub(crate) progress: String,
 
     /// Do not print the end-of-run summary lines (Events detected, rule counts).
