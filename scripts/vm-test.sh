@@ -14,7 +14,8 @@
 #      arguments, a clean dmesg (no WARNING/BUG/Oops/lockdep/leak), and print the figures.
 #
 # Env: HARRIER_CACHE (kernel cache, default /var/cache/harrier), HARRIER_VM_TIMEOUT
-#      (seconds, default 1500), HARRIER_SKIP_APT=1.
+#      (seconds, default 1500), HARRIER_SKIP_APT=1, HARRIER_VM_PREBUILT=1 (reuse the
+#      target/release capture and scap instead of building them: for module iterations).
 # Exit status: 0 when every check passed.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,7 +38,11 @@ if [[ ${HARRIER_SKIP_APT:-0} != 1 ]] && ! command -v sysdig >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q sysdig >&2
 fi
 log "capture + scap (release; the guest gets them with their shared-library closure)"
-(cd "$ROOT" && cargo build -q --release -p harrier-tools --bin capture --bin scap)
+if [[ ${HARRIER_VM_PREBUILT:-0} == 1 && -x $ROOT/target/release/capture && -x $ROOT/target/release/scap ]]; then
+    log "HARRIER_VM_PREBUILT=1: using the existing target/release binaries"
+else
+    (cd "$ROOT" && cargo build -q --release -p harrier-tools --bin capture --bin scap)
+fi
 BIN=$ROOT/target/release
 rm -rf "$WORK"; mkdir -p "$WORK/initramfs" "$SHARE"
 gcc -static -O2 -Wall -o "$WORK/workload" "$ROOT/scripts/guest/workload.c"
