@@ -58,7 +58,7 @@ impl kernel::Module for Harrier {
         }
         let st = state::get().ok_or(EINVAL)?;
         pr_info!(
-            "harrier: loaded, {} rings of {} KiB, api {}.{}.{}\n",
+            "loaded, {} rings of {} KiB, api {}.{}.{}\n",
             st.rings.len(),
             st.data_size >> 10,
             abi::API_VERSION.major,
@@ -77,6 +77,6 @@ impl Drop for Harrier {
         let errs = probes::ENCODE_ERRORS.load(core::sync::atomic::Ordering::Relaxed);
         let last = probes::LAST_BAD_ID.load(core::sync::atomic::Ordering::Relaxed);
         state::destroy();
-        pr_info!("harrier: unloaded, {} encode errors (last event id {})\n", errs, last);
+        pr_info!("unloaded, {} encode errors (last event id {})\n", errs, last);
     }
 }

@@ -236,7 +236,7 @@ pub(crate) fn register() -> Result {
             unsafe { ffi::tracepoint_probe_register(tp, p.func, core::ptr::null_mut()) }
         };
         if err != 0 {
-            pr_err!("harrier: cannot register probe #{}: {}\n", i, err);
+            pr_err!("cannot register probe #{}: {}\n", i, err);
             for q in &ps[..i] {
                 // SAFETY: `q` was registered above on the same tracepoint.
                 unsafe { ffi::tracepoint_probe_unregister(find(q.name), q.func, core::ptr::null_mut()) };

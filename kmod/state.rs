@@ -47,11 +47,11 @@ pub(crate) fn create() -> Result {
     };
     let data_size = kb.checked_mul(1024).ok_or(EINVAL)?;
     if !data_size.is_power_of_two() || !(MIN_DATA_SIZE..=MAX_DATA_SIZE).contains(&data_size) {
-        pr_err!("harrier: bufsize_kb={} must be a power of two in 64..=1048576\n", kb);
+        pr_err!("bufsize_kb={} must be a power of two in 64..=1048576\n", kb);
         return Err(EINVAL);
     }
     if snaplen == 0 || snaplen > crate::abi::ring::MAX_SNAPLEN {
-        pr_err!("harrier: snaplen={} out of range\n", snaplen);
+        pr_err!("snaplen={} out of range\n", snaplen);
         return Err(EINVAL);
     }
     let mut rings = KVec::with_capacity(ncpus as usize, GFP_KERNEL)?;
