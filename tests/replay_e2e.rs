@@ -153,7 +153,7 @@ fn shared_samples_replay_with_default_rules() {
         ("libs_e2e_test_ipv6_client.scap", 0),
         ("libs_sinsp_test_sample.scap", 0),
     ];
-    let dir = root().join("../shared/scap-samples");
+    let dir = root().join("tests/fixtures/scap");
     for (name, n) in expect {
         let p = dir.join(name);
         let out = replay(&[p.to_str().expect("path"), "--json", "-q"]);
@@ -194,7 +194,7 @@ fn dump_mode_matches_sysdig() {
     let fmt = "%evt.num %evt.type %evt.dir %proc.name %proc.pid %proc.pname %fd.name %container.id %user.name";
     for cap in [
         root().join("tests/fixtures/demo.scap"),
-        root().join("../shared/scap-samples/libs_e2e_curl_google.scap"),
+        root().join("tests/fixtures/scap/libs_e2e_curl_google.scap"),
     ] {
         let c = cap.to_str().expect("path");
         let ours = replay(&[c, "-p", fmt]);
@@ -750,7 +750,7 @@ fn append_output_from_config() {
 #[test]
 fn upstream_falco_rules_on_the_demo() {
     // Falco's own stable rules, loaded unchanged, raise their alerts on our demo capture.
-    let rules = root().join("../shared/rules-upstream/falco_rules.yaml");
+    let rules = root().join("engine/tests/data/rules/upstream/falco_rules.yaml");
     let out = replay(&[
         &demo(),
         "--rules",

@@ -16,7 +16,7 @@ use std::process::Command;
 
 const CAPTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/scap-samples/libs_e2e_curl_google.scap"
+    "/../tests/fixtures/scap/libs_e2e_curl_google.scap"
 );
 
 /// (rule name, condition); every rule prints `%evt.num %proc.name %fd.name`.

@@ -841,13 +841,13 @@ fn user_and_group_names_equal_sysdig() {
     }
 }
 
-/// Real captures written by libscap (`/work/shared/scap-samples`): every event whose shown
+/// Real captures written by libscap (`tests/fixtures/scap`, copies of the shared samples): every event whose shown
 /// parameters need no state (no fd, pid, path, uid/gid or fd-list parameter) renders exactly
 /// as sysdig renders it.
 #[test]
 fn real_samples_stateless_events_equal_sysdig() {
     use scap::file::{CaptureReader, Record};
-    let dir = std::path::Path::new("/work/shared/scap-samples");
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/scap"));
     let stateless = |ev: &EventRef<'_>| {
         let Some(e) = event::info_e5c53d64(ev.ty()) else {
             return false;
