@@ -1,6 +1,8 @@
-//! Replays the fuzz regression inputs (`scap/tests/fuzz-regressions/{reader,event}/*`,
-//! crashes found by `cargo fuzz run scap_reader|scap_event`, kept after the fix) and the
-//! seed corpus through the same entry points the fuzz targets use. Must never panic.
+//! Replays the fuzz regression inputs (`scap/tests/fuzz-regressions/{reader,event}/*`:
+//! crash inputs of `cargo fuzz run scap_reader|scap_event`, kept after their fix, and small
+//! coverage-rich inputs from the fuzzers' corpora) and the real samples through the same
+//! entry points the fuzz targets use. Must never panic. This also makes the targets'
+//! code paths runnable without nightly.
 
 use std::path::Path;
 
