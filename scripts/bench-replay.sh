@@ -5,7 +5,8 @@
 # little (output redirected), in the same run. Prints events/s and peak RSS for both.
 #
 #   scripts/bench-replay.sh [EVENTS]        (default 1000000; best of RUNS=3 runs each)
-# Honours CARGO_TARGET_DIR (binaries) and BENCH_DIR (where the capture is kept).
+# Honours CARGO_TARGET_DIR (binaries), BENCH_DIR (where the capture is kept) and
+# BENCH_NO_BUILD=1 (use the binaries already built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
@@ -15,7 +16,7 @@ mkdir -p "$DIR"
 command -v sysdig >/dev/null || { echo "sysdig not installed (apt-get install -y sysdig)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time missing (apt-get install -y time)" >&2; exit 1; }
 
-cargo build --release -q -p replay --bins
+[ "${BENCH_NO_BUILD:-0}" = 1 ] || cargo build --release -q -p replay --bins
 BIN="${CARGO_TARGET_DIR:-target}/release"
 F="$DIR/replay-bench-$N.scap"
 if [ ! -s "$F" ]; then
