@@ -13,6 +13,8 @@
 //!   thread's child count): it prints `gid + (nchilds << 32)`. We print the gid; the
 //!   formats below leave `group.gid` out and `group_gid_quirk` checks the relation.
 //! * `evt.category` of generic events comes from a syscall table we do not carry; left out.
+//! * Fields newer than 0.29.3 (`fd.nameraw`, `fs.path.*`, `proc.is_exe_upper_layer`, ...) do
+//!   not exist there (sysdig reads `%fd.nameraw` as `%fd.name` + "raw"); covered by unit tests.
 //! * `libs_sinsp_test_sample.scap` has the newer (libs >= 0.10) PL_V9 tail; sysdig 0.29.3
 //!   reads `loginuid` from the wrong offset and has no `tty` (`-420151296` / `0`), we read
 //!   the real values. `user.loginuid` and `proc.tty` are compared on the other files and
@@ -27,7 +29,7 @@ use harrier_integration::{scap_sample, scap_samples, scratch_dir, sysdig_print, 
 const MAIN: &str = "%evt.num %evt.type %evt.dir %proc.name %proc.pid %proc.ppid %proc.pname %proc.cmdline %proc.exepath %user.name %fd.num %fd.name %fd.type %fd.typechar %fd.sip %fd.sport %fd.cip %fd.cport %container.id %container.name %container.image";
 
 /// Further fields sysdig 0.29.3 has.
-const EXTRA: &str = "%evt.num %thread.tid %proc.exe %proc.args %proc.cwd %proc.sid %proc.vpid %thread.vtid %user.uid %proc.nthreads %proc.nchilds %proc.apid[2] %proc.aname[2] %proc.pcmdline %evt.res %evt.rawres %evt.failed %evt.cpu %fd.directory %fd.filename %fd.l4proto %fd.sockfamily %fd.is_server %fd.connected %fd.lip %fd.rip %fd.lport %fd.rport %proc.vpgid %container.image.repository %container.image.tag %container.type %evt.is_open_read %evt.is_open_write";
+const EXTRA: &str = "%evt.num %thread.tid %proc.exe %proc.args %proc.cwd %proc.sid %proc.vpid %thread.vtid %user.uid %proc.nthreads %proc.nchilds %proc.apid[2] %proc.aname[2] %proc.pcmdline %evt.res %evt.rawres %evt.failed %evt.cpu %fd.directory %fd.filename %fd.l4proto %fd.sockfamily %fd.is_server %fd.connected %fd.lip %fd.rip %fd.lport %fd.rport %proc.vpgid %container.image.repository %container.image.tag %container.type %evt.is_open_read %evt.is_open_write %fd.name_changed %proc.exeline %proc.loginshellid";
 
 /// Fields sysdig misreads on new-layout process lists (see the module comment).
 const PL_TAIL: &str = "%evt.num %user.loginuid %proc.tty";

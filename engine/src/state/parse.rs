@@ -119,15 +119,19 @@ impl State {
     /// Second half of [`State::process`]: the event's parser.
     pub fn parse(&mut self, e: &Evt<'_>) {
         let ty = e.ty;
-        // Remember a fingerprint of the fd name to detect changes.
-        let before = self.cur_fd().map(|f| name_fingerprint(&f.name));
         let kind = self.kinds.get(ty as usize).copied().unwrap_or(Kind::Other);
+        // Only these parsers rename an existing fd; the others create fds (a new fd counts
+        // as renamed, as in libsinsp where a fresh fdinfo has an empty old name).
+        let renames = matches!(kind, Kind::BindX | Kind::ConnectE | Kind::ConnectX | Kind::RwX | Kind::SendtoE);
+        let before = if renames { self.cur_fd().map(|f| name_fingerprint(&f.name)) } else { None };
         self.dispatch(kind, e);
         if e.dump_flags & 1 != 0 {
             self.cur.filtered_out = true;
         }
         self.cur.fd_name_changed = match self.cur_fd() {
-            Some(f) => before != Some(name_fingerprint(&f.name)),
+            Some(f) if renames => before != Some(name_fingerprint(&f.name)),
+            // A fresh fdinfo's old name is empty; dup/fcntl copy the old name along.
+            Some(f) => kind_creates(kind) && !matches!(kind, Kind::DupX | Kind::FcntlX) && !f.name.is_empty(),
             None => false,
         };
     }
@@ -1453,6 +1457,29 @@ impl State {
         }
         true
     }
+}
+
+/// Parsers that create (or replace) an fd.
+fn kind_creates(k: Kind) -> bool {
+    matches!(
+        k,
+        Kind::OpenX
+            | Kind::CreatX
+            | Kind::OpenatOldX
+            | Kind::Openat2X
+            | Kind::SocketX
+            | Kind::AcceptX
+            | Kind::PipeX
+            | Kind::SocketpairX
+            | Kind::EventfdX
+            | Kind::SignalfdX
+            | Kind::TimerfdX
+            | Kind::InotifyX
+            | Kind::DupX
+            | Kind::FcntlX
+            | Kind::MemfdX
+            | Kind::PidfdX
+    )
 }
 
 /// A cheap fingerprint of an fd name (length + FNV-1a), to detect renames without copying.

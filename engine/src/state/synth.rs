@@ -33,6 +33,8 @@ pub struct Synth {
     w: CaptureWriter,
     /// Current timestamp (ns); every event advances it.
     pub ts: u64,
+    /// Events written so far.
+    pub count: u64,
     buf: Vec<u8>,
 }
 
@@ -133,12 +135,13 @@ impl Synth {
                 .collect();
             w.fd_list(p.tid as u64, &list)?;
         }
-        Ok(Synth { w, ts: 1_700_000_000_000_000_000, buf: Vec::with_capacity(4096) })
+        Ok(Synth { w, ts: 1_700_000_000_000_000_000, count: 0, buf: Vec::with_capacity(4096) })
     }
 
     /// Writes one event built by `f`.
     pub fn ev(&mut self, tid: i64, ty: u16, f: impl FnOnce(EventBuilder) -> EventBuilder) -> R<()> {
         self.ts += 1000;
+        self.count += 1;
         let b = f(EventBuilder::new(self.ts, tid as u64, ty));
         self.buf.clear();
         b.build_into(&mut self.buf).map_err(|e| err(format!("{e:?}")))?;
@@ -148,6 +151,7 @@ impl Synth {
     /// Writes a state-only event (EVF with flag 1).
     pub fn ev_state_only(&mut self, tid: i64, ty: u16, f: impl FnOnce(EventBuilder) -> EventBuilder) -> R<()> {
         self.ts += 1000;
+        self.count += 1;
         let b = f(EventBuilder::new(self.ts, tid as u64, ty));
         self.buf.clear();
         b.build_into(&mut self.buf).map_err(|e| err(format!("{e:?}")))?;
@@ -541,8 +545,7 @@ pub fn realistic(path: &str, n: u64) -> R<()> {
     }
     let mut k: u64 = 0;
     let mut next_child = 10_000i64;
-    let mut written: u64 = 40;
-    while written < n {
+    while s.count < n {
         k += 1;
         let w = (k % 8) as i64;
         let tid = 100 + w;
@@ -553,13 +556,11 @@ pub fn realistic(path: &str, n: u64) -> R<()> {
                 s.read(tid, fd, 512)?;
                 s.read(tid, fd, 0)?;
                 s.close(tid, fd, 0)?;
-                written += 8;
             }
             6 => {
                 s.open(tid, &format!("/var/log/app-{w}.log"), o::WRONLY | o::CREAT, fd)?;
                 s.write(tid, fd, 128)?;
                 s.close(tid, fd, 0)?;
-                written += 6;
             }
             7 => {
                 s.socket(tid, 2, 1, 0, fd)?;
@@ -567,7 +568,6 @@ pub fn realistic(path: &str, n: u64) -> R<()> {
                 s.write(tid, fd, 200)?;
                 s.read(tid, fd, 1000)?;
                 s.close(tid, fd, 0)?;
-                written += 10;
             }
             8 => {
                 s.socket(tid, 2, 2, 0, fd)?;
@@ -575,7 +575,6 @@ pub fn realistic(path: &str, n: u64) -> R<()> {
                 s.ev(tid, 30, |b| b.fd(fd).u32(40).bytes(&t))?;
                 s.ev(tid, 31, |b| b.i64(40).bytes(b"q"))?;
                 s.close(tid, fd, 0)?;
-                written += 6;
             }
             _ => {
                 let c = next_child;
@@ -585,7 +584,6 @@ pub fn realistic(path: &str, n: u64) -> R<()> {
                 s.open(c, "/etc/ld.so.cache", o::RDONLY | o::CLOEXEC, 3)?;
                 s.close(c, 3, 0)?;
                 s.ev(c, 186, |b| b.i64(0).i64(0).u8(0).u8(0))?;
-                written += 13;
             }
         }
     }
