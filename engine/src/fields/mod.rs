@@ -350,6 +350,65 @@ impl FieldSource for Ctx<'_> {
     }
 }
 
+/// The state as scap's parameter renderer sees it (fd names, cwd, comms, user names).
+struct StateResolver<'a> {
+    st: &'a State,
+    t: Option<&'a Thread>,
+}
+
+impl scap::render::Resolver for StateResolver<'_> {
+    fn has_thread(&self) -> bool {
+        self.t.is_some()
+    }
+    fn fd(&self, fdn: i64) -> Option<scap::render::FdName<'_>> {
+        let t = self.t?;
+        let f = self.st.get_fd(t.tid, fdn)?;
+        let l4 = match f.ty {
+            FdType::Ipv4Sock | FdType::Ipv6Sock | FdType::Ipv4ServSock | FdType::Ipv6ServSock => match f.l4proto() {
+                fd::l4::TCP => Some(b't'),
+                fd::l4::UDP => Some(b'u'),
+                fd::l4::ICMP => Some(b'i'),
+                fd::l4::RAW => Some(b'r'),
+                _ => None,
+            },
+            _ => None,
+        };
+        Some(scap::render::FdName { typechar: f.ty.typechar(), l4, name: &f.name })
+    }
+    fn cwd(&self) -> &str {
+        self.t.and_then(|t| std::str::from_utf8(self.st.cwd_of(t)).ok()).unwrap_or("")
+    }
+    fn thread_comm(&self, tid: i64) -> Option<&str> {
+        self.st.threads.get(&tid).and_then(|t| std::str::from_utf8(&t.comm).ok())
+    }
+    fn user_name(&self, uid: u32) -> Option<&str> {
+        self.st.users.get(&uid).map(|u| u.name.as_str())
+    }
+    fn group_name(&self, gid: u32) -> Option<&str> {
+        self.st.groups.get(&gid).map(|g| g.name.as_str())
+    }
+}
+
+thread_local! {
+    static RENDERER: std::cell::RefCell<scap::render::Renderer> = std::cell::RefCell::new(scap::render::Renderer::new());
+}
+
+/// Renders with scap's sysdig-compatible parameter renderer; `f` appends to `out`.
+fn with_renderer(
+    c: &Ctx<'_>,
+    out: &mut Values,
+    f: impl FnOnce(&mut scap::render::Renderer, &scap::EventRef<'_>, &dyn scap::render::Resolver, &mut Vec<u8>) -> bool,
+) -> bool {
+    let Ok(ev) = scap::EventRef::parse(c.evt.raw()) else { return false };
+    let r = StateResolver { st: c.st, t: c.st.cur_thread() };
+    RENDERER.with(|cell| {
+        let Ok(mut rd) = cell.try_borrow_mut() else { return false };
+        let mut ok = false;
+        out.push_with(|v| ok = f(&mut rd, &ev, &r, v));
+        ok
+    })
+}
+
 fn push_blist(v: &mut Vec<u8>, l: &[Box<[u8]>]) {
     for (i, a) in l.iter().enumerate() {
         if i > 0 {
@@ -547,14 +606,10 @@ pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool 
             out.push_str("syscall");
             true
         }
-        F::EvtArgs | F::EvtInfo => {
-            let mut s = std::mem::take(&mut c.tmp);
-            s.clear();
-            render_args(c, &mut s);
-            out.push_str(&s);
-            c.tmp = s;
+        F::EvtArgs | F::EvtInfo => with_renderer(c, out, |rd, ev, r, v| {
+            rd.args(ev, r, v);
             true
-        }
+        }),
         F::EvtArg | F::EvtRawarg => {
             let Some(i) = param_index(e, arg) else { return false };
             let Some(p) = e.param(i) else { return false };
@@ -575,12 +630,8 @@ pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool 
                 }
                 return true;
             }
-            let mut s = std::mem::take(&mut c.tmp);
-            s.clear();
-            render_arg(c, i, &mut s, false);
-            out.push_str(&s);
-            c.tmp = s;
-            true
+            let _ = p;
+            with_renderer(c, out, |rd, ev, r, v| rd.arg_at(ev, i, r, v))
         }
         F::EvtBuffer | F::EvtBuflen => {
             let idx = match e.ty {
@@ -611,7 +662,8 @@ pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool 
             out.push_bool(failed);
             true
         }
-        F::EvtRes | F::EvtRawres => {
+        F::EvtRes => with_renderer(c, out, |rd, ev, r, v| rd.res(ev, r, v)),
+        F::EvtRawres => {
             if e.is_enter() {
                 return false;
             }
@@ -1416,72 +1468,6 @@ pub fn errno_name(e: i64) -> &'static str {
     }
 }
 
-/// Renders one parameter in sysdig's default style (`value` or `value(resolved)`).
-fn render_arg(c: &Ctx<'_>, i: usize, out: &mut String, _in_args: bool) {
-    let e = c.evt;
-    let Some(info) = scap_abi::event::info_e5c53d64(e.ty).or_else(|| e.info()) else { return };
-    let Some(pi) = info.params.get(i) else { return };
-    let Some(p) = e.param(i) else { return };
-    use scap_abi::event::ParamType as P;
-    match pi.ty {
-        P::Charbuf | P::Fspath | P::Fsrelpath => {
-            if (pi.ty == P::Fspath || pi.ty == P::Fsrelpath) && !cstr(p).is_empty() && cstr(p)[0] != b'/' {
-                let dirfd = match pi.aux {
-                    scap_abi::event::ParamAux::DirFd(d) => e.p_i64(d as usize).unwrap_or(-100),
-                    _ => -100,
-                };
-                let dir = dirfd_dir_ro(c, cstr(p), dirfd);
-                let mut s = String::new();
-                fd::concatenate_paths(&mut s, &dir, cstr(p));
-                out.push_str(&s);
-            } else {
-                fd::push_sanitized(out, cstr(p));
-            }
-        }
-        P::Bytebuf => {
-            for &b in p {
-                out.push(if (0x20..0x7f).contains(&b) { b as char } else { '.' });
-            }
-        }
-        P::Fd => {
-            let v = e.p_i64(i).unwrap_or(0);
-            let _ = write!(out, "{v}");
-            if let Some(t) = c.st.cur_thread() {
-                if let Some(f) = c.st.get_fd(t.tid, v) {
-                    let _ = write!(out, "(<{}>{})", f.ty.typechar() as char, f.name);
-                }
-            }
-        }
-        P::Errno => {
-            let v = e.p_i64(i).unwrap_or(0);
-            let _ = write!(out, "{v}");
-            if v < 0 {
-                let _ = write!(out, "({})", errno_name(-v));
-            }
-        }
-        P::Pid | P::Int64 | P::Int32 | P::Int16 | P::Int8 => {
-            let _ = write!(out, "{}", e.p_i64(i).unwrap_or(0));
-        }
-        P::Sockaddr => fd::render_sockaddr(p, out),
-        P::Socktuple => fd::render_socktuple(p, out),
-        _ => {
-            let _ = write!(out, "{}", e.p_u64(i).unwrap_or(0));
-        }
-    }
-}
-
-fn render_args(c: &Ctx<'_>, out: &mut String) {
-    let e = c.evt;
-    let Some(info) = scap_abi::event::info_e5c53d64(e.ty).or_else(|| e.info()) else { return };
-    for (i, pi) in info.params.iter().enumerate().take(e.nparams()) {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(pi.name);
-        out.push('=');
-        render_arg(c, i, out, true);
-    }
-}
 
 /// Appends the text rendering of extracted values (sysdig's output conventions; several
 /// values are joined by spaces, as Falco renders ancestor lists).
