@@ -104,6 +104,9 @@ fn check_all(files: &[std::path::PathBuf]) {
     assert!(lines > 0, "nothing compared");
 }
 
+/// Parameter rendering over our state (scap::render with engine::fields' resolver).
+const ARGS: &str = "*%evt.num %evt.type %evt.dir %evt.args | %evt.res | %evt.arg.fd | %evt.arg[0] | %evt.arg.name";
+
 #[test]
 fn samples_match_sysdig() {
     let files: Vec<_> = scap_samples()
@@ -112,6 +115,8 @@ fn samples_match_sysdig() {
         .collect();
     assert!(files.len() >= 4, "samples missing");
     check_all(&files);
+    let failures: Vec<String> = files.iter().filter_map(|f| same(f, ARGS, None).err()).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
