@@ -304,8 +304,13 @@ fn rawarg_type(arg: &FieldArg) -> FieldType {
 /// Resolves IP addresses to names offline (`fd.sip.name` & co.). Falco asks live DNS; an
 /// offline engine injects a table.
 pub trait DnsOracle: std::fmt::Debug {
-    /// The name an address is known under, if any.
+    /// The name an address is known under, if any (libsinsp's DNS cache lookup).
     fn name_of(&self, ip: IpAddr) -> Option<&str>;
+    /// Whether `name` resolves to `ip` (Falco's fallback for `fd.sip.name = NAME` when the
+    /// cache has no name for the address: resolve the right-hand side and compare).
+    fn resolves_to(&self, name: &str, ip: IpAddr) -> bool {
+        self.name_of(ip) == Some(name)
+    }
 }
 
 /// A fixed address -> name table.
@@ -318,6 +323,37 @@ pub struct StaticDns {
 impl DnsOracle for StaticDns {
     fn name_of(&self, ip: IpAddr) -> Option<&str> {
         self.entries.iter().find(|(a, _)| *a == ip).map(|(_, n)| n.as_str())
+    }
+    fn resolves_to(&self, name: &str, ip: IpAddr) -> bool {
+        self.entries.iter().any(|(a, n)| *a == ip && n == name)
+    }
+}
+
+impl StaticDns {
+    /// Parses `hosts`-style lines (`ADDRESS NAME [NAME...]`, `#` comments).
+    pub fn from_hosts(text: &str) -> StaticDns {
+        let mut entries = Vec::new();
+        for l in text.lines() {
+            let l = l.split('#').next().unwrap_or("");
+            let mut it = l.split_whitespace();
+            let Some(a) = it.next().and_then(|a| a.parse::<IpAddr>().ok()) else { continue };
+            for n in it {
+                entries.push((a, n.to_string()));
+            }
+        }
+        StaticDns { entries }
+    }
+}
+
+/// The server address of the current event's socket (for `fd.sip.name` evaluation by the
+/// condition engine through [`DnsOracle::resolves_to`]).
+pub fn server_ip(c: &Ctx<'_>) -> Option<IpAddr> {
+    let (_, f) = fd_ctx(c.st, c.evt)?;
+    let f = f?;
+    match f.ty {
+        FdType::Ipv4Sock | FdType::Ipv6Sock if !f.role_none() => Some(ip_of(f.ty, &f.sock.dip)),
+        FdType::Ipv4ServSock | FdType::Ipv6ServSock if !f.role_none() => Some(ip_of(f.ty, &f.sock.sip)),
+        _ => None,
     }
 }
 

@@ -511,6 +511,14 @@ impl State {
         }
     }
 
+    /// Loads the host's users and groups (`/etc/passwd`, `/etc/group`) for live capture.
+    pub fn load_host_users(&mut self) -> std::io::Result<()> {
+        let p = std::fs::read_to_string("/etc/passwd")?;
+        let g = std::fs::read_to_string("/etc/group").unwrap_or_default();
+        self.load_passwd(&p, &g);
+        Ok(())
+    }
+
     /// The thread of the current event (`sinsp_evt::get_thread_info`: the thread resolved
     /// at reset, or a fresh lookup by tid, which finds threads the event itself created).
     pub fn cur_thread(&self) -> Option<&Thread> {
