@@ -375,6 +375,15 @@ impl CaptureReader {
         }
     }
 
+    /// Gives back the buffer of a reader made by [`CaptureReader::from_bytes`] over plain
+    /// bytes (`None` for files and streams), e.g. to read it again shorter without a copy.
+    pub fn into_bytes(self) -> Option<Vec<u8>> {
+        match self.src {
+            Source::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
     /// Compression detected.
     pub fn compression(&self) -> Compression {
         self.compression
