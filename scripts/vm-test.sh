@@ -94,7 +94,10 @@ check_line dev_mode 600
 check_line main_capture 0
 check_line rmmod_attached refused
 check_line attached_capture 0
+check_line second_reader ebusy
 check_line rmmod 0
+check_line bad_snaplen einval
+check_line mask_capture 0
 check_line perf_capture 0
 check_line overload_capture 0
 check_line cycles 20
@@ -146,15 +149,22 @@ if [[ $nprocs -ge 50 && $nexit -ge 50 && $nclone -ge 50 ]]; then
     pass "many short processes: $nclone clones, $nprocs execs, $nexit exits"
 else fail "short processes: $nclone clones, $nprocs execs of true, $nexit exits (want >= 50)"; fi
 
+"$BIN/scap" convert "$SHARE/mask.scap" "$WORK/mask.plain.scap" --compress none
+sysdig -r "$WORK/mask.plain.scap" -p '%evt.type' 2>/dev/null | sort | uniq -c >"$WORK/mask-types.txt" || true
+types=$(awk '{print $2}' "$WORK/mask-types.txt" | sort -u | tr '\n' ' ')
+if grep -q ' openat$' "$WORK/mask-types.txt" && [[ -z $(awk '{print $2}' "$WORK/mask-types.txt" | grep -vxE 'openat|execve|procexit') ]]
+then pass "interest mask: only [$types] captured with --syscalls openat,execve"
+else fail "interest mask: captured [$types] with --syscalls openat,execve"; fi
+
 echo "== kernel log"
 if [[ -s $SHARE/dmesg.txt ]]; then
     bad=$(grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|circular locking|inconsistent lock|sleeping function called|UBSAN|corruption|RCU.*stall|harrier: unloaded, [1-9][0-9]* encode errors|unreferenced object' "$SHARE/dmesg.txt" || true)
     if [[ -z $bad ]]; then pass "dmesg clean: no warning, oops, lockdep report, leak"
     else fail "dmesg:"; echo "$bad" | head -40; fi
     clean=$(grep -c 'harrier: unloaded, 0 encode errors' "$SHARE/dmesg.txt" || true)
-    # main + attached (one load), perf, overload, 20 cycles
-    if [[ $clean == 23 ]]; then pass "23 loads, 23 unloads with 0 encode errors"
-    else fail "$clean unloads with 0 encode errors (want 23)"; fi
+    # main + attached (one load), ioctl + mask, perf, overload, 20 cycles
+    if [[ $clean == 24 ]]; then pass "24 loads, 24 unloads with 0 encode errors"
+    else fail "$clean unloads with 0 encode errors (want 24)"; fi
 else fail "no dmesg from the guest"; fi
 
 echo "== figures (guest under TCG software emulation: indicative only)"

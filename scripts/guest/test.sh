@@ -32,8 +32,20 @@ cat /mnt/capture-main.log
 READER=$!
 sleep 2
 if rmmod harrier 2>/dev/null; then log "CHECK rmmod_attached=unloaded"; else log "CHECK rmmod_attached=refused"; fi
+# a second reader is refused (one reader at a time)
+/capture --driver kmod -w /tmp/second.scap --duration 0.1 > /tmp/second.log 2>&1
+log "CHECK second_reader=$(grep -q 'Device or resource busy' /tmp/second.log && echo ebusy || echo accepted)"
 wait $READER; log "CHECK attached_capture=$?"
 rmmod harrier; log "CHECK rmmod=$?"
+
+# 2b. invalid ioctl input is rejected; the interest mask limits what is captured
+insmod /harrier.ko
+/capture --driver kmod -w /tmp/bad.scap --snaplen 70000 --duration 0.1 > /tmp/bad.log 2>&1
+log "CHECK bad_snaplen=$(grep -q 'Invalid argument' /tmp/bad.log && echo einval || echo accepted)"
+timeout 120 /capture --driver kmod -w /mnt/mask.scap --syscalls openat,execve -- /workload files /tmp \
+    > /mnt/capture-mask.log 2>&1
+log "CHECK mask_capture=$?"
+rmmod harrier
 
 # 3. getppid slowdown: module absent vs capturing everything (written to tmpfs)
 N=100000
