@@ -177,6 +177,9 @@ enum Rhs2 {
 
 #[derive(Debug)]
 struct CheckNode {
+    /// Identity of the check across programs: a hash of its canonical print (field,
+    /// argument, transformers, operator, right-hand side), for [`Scratch::share_checks`].
+    key: u64,
     lhs: Src,
     mode: Mode,
     op: Op,
@@ -200,17 +203,78 @@ pub struct Program {
     fields: Vec<String>,
 }
 
-/// Per-thread evaluation buffers: one [`Values`] per operand slot. Reuse one `Scratch`
-/// for every program evaluated on a thread.
+/// Per-thread evaluation buffers: one [`Values`] per operand slot, and the table of
+/// shared check results (see [`Scratch::share_checks`]). Reuse one `Scratch` for every
+/// program evaluated on a thread.
 #[derive(Debug, Default)]
 pub struct Scratch {
     slots: Vec<Values>,
+    memo: Memo,
+}
+
+/// Results of the checks already evaluated on the current event, keyed by
+/// `CheckNode::key`; open addressing, entries of older generations are free.
+#[derive(Debug, Default)]
+struct Memo {
+    /// 0: sharing off.
+    gen: u32,
+    last_gen: u32,
+    entries: Vec<MemoEntry>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct MemoEntry {
+    key: u64,
+    gen: u32,
+    val: bool,
+}
+
+const MEMO_SIZE: usize = 1024;
+const MEMO_PROBES: usize = 8;
+
+impl Memo {
+    /// The cached result of `key`, or where to store it (`Err(None)`: table crowded).
+    fn find(&self, key: u64) -> Result<bool, Option<usize>> {
+        let mut i = (key as usize) & (MEMO_SIZE - 1);
+        for _ in 0..MEMO_PROBES {
+            match self.entries.get(i) {
+                Some(e) if e.gen == self.gen && e.key == key => return Ok(e.val),
+                Some(e) if e.gen != self.gen => return Err(Some(i)),
+                Some(_) => i = (i + 1) & (MEMO_SIZE - 1),
+                None => return Err(None),
+            }
+        }
+        Err(None)
+    }
 }
 
 impl Scratch {
     /// Empty scratch; it grows on first use.
     pub fn new() -> Scratch {
         Scratch::default()
+    }
+
+    /// Until [`Scratch::unshare_checks`], programs evaluated with this scratch share the
+    /// results of identical checks (same canonical print), so a check that many rules
+    /// contain through the same macro is evaluated once. Call it once per event, **before**
+    /// evaluating that event's programs, and `unshare_checks` after them: results are only
+    /// valid for one event. Allocates its table on first use only.
+    pub fn share_checks(&mut self) {
+        let m = &mut self.memo;
+        if m.entries.len() != MEMO_SIZE {
+            m.entries = vec![MemoEntry::default(); MEMO_SIZE];
+        }
+        m.last_gen = m.last_gen.wrapping_add(1);
+        if m.last_gen == 0 {
+            m.entries.iter_mut().for_each(|e| *e = MemoEntry::default());
+            m.last_gen = 1;
+        }
+        m.gen = m.last_gen;
+    }
+
+    /// Ends the sharing started by [`Scratch::share_checks`].
+    pub fn unshare_checks(&mut self) {
+        self.memo.gen = 0;
     }
 }
 
@@ -224,7 +288,7 @@ impl Program {
         if scratch.slots.len() < self.n_slots {
             scratch.slots.resize_with(self.n_slots, Values::new);
         }
-        eval_node(&self.root, src, &mut scratch.slots)
+        eval_node(&self.root, src, &mut scratch.slots, &mut scratch.memo)
     }
 
     /// Evaluates with a thread-local scratch (no allocation once warmed up).
@@ -969,7 +1033,14 @@ impl Compiler<'_> {
                 Rhs2::Modifier(m, items, c.op == Op::Ne)
             }
         };
+        let key = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::hash::DefaultHasher::new();
+            Expr::Check(Box::new(c.clone())).to_string().hash(&mut h);
+            h.finish()
+        };
         Ok(CheckNode {
+            key,
             lhs,
             mode: info.mode,
             op: c.op,
@@ -995,11 +1066,25 @@ fn unreachable_rhs(pos: Pos) -> Result<(Src, OpInfo), CompileError> {
 // Evaluation
 // ---------------------------------------------------------------------------------------
 
-fn eval_node(n: &Node, src: &mut dyn FieldSource, slots: &mut [Values]) -> bool {
+fn eval_node(n: &Node, src: &mut dyn FieldSource, slots: &mut [Values], memo: &mut Memo) -> bool {
     match n {
-        Node::And(cs) => cs.iter().all(|c| eval_node(c, src, slots)),
-        Node::Or(cs) => cs.iter().any(|c| eval_node(c, src, slots)),
-        Node::Not(c) => !eval_node(c, src, slots),
+        Node::And(cs) => cs.iter().all(|c| eval_node(c, src, slots, memo)),
+        Node::Or(cs) => cs.iter().any(|c| eval_node(c, src, slots, memo)),
+        Node::Not(c) => !eval_node(c, src, slots, memo),
+        Node::Check(c) if memo.gen != 0 => match memo.find(c.key) {
+            Ok(v) => v,
+            Err(at) => {
+                let v = eval_check(c, src, slots);
+                if let Some(e) = at.and_then(|i| memo.entries.get_mut(i)) {
+                    *e = MemoEntry {
+                        key: c.key,
+                        gen: memo.gen,
+                        val: v,
+                    };
+                }
+                v
+            }
+        },
         Node::Check(c) => eval_check(c, src, slots),
     }
 }

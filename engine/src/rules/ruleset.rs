@@ -255,6 +255,8 @@ impl RuleSet {
         mut on_match: impl FnMut(&CompiledRule),
     ) -> usize {
         let mut n = 0;
+        // Rules share the results of identical checks (their common macros) on this event.
+        scratch.share_checks();
         for &i in self.candidates(code) {
             let Some(r) = self.rules.get(i as usize) else {
                 continue;
@@ -267,6 +269,7 @@ impl RuleSet {
                 }
             }
         }
+        scratch.unshare_checks();
         n
     }
 }
