@@ -462,6 +462,10 @@ fn secs_parts(secs: i64, nanos: u32) -> (i64, u32, u32, u32, u32, u32, u32) {
 /// string such as `EST5EDT,M3.2.0,M11.1.0`; empty = UTC), else `/etc/localtime`, else UTC.
 /// Resolving reads files once; [`LocalZone::offset_secs`] is a search over the zone's
 /// transitions and rules, without allocation (safe for the per-event path).
+///
+/// As libsinsp (`ts_to_string` with `gmt2local(0)`), the offset applied to an event is
+/// the zone's offset at the moment of printing, not at the event's time: sysdig 0.29.3
+/// with `TZ=America/New_York` prints an August event 5 hours behind UTC in November.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalZone(jiff::tz::TimeZone);
 
@@ -511,11 +515,20 @@ impl LocalZone {
         }
     }
 
-    /// Broken-down local time of `ns` since the epoch: (y, m, d, H, M, S, nanos).
+    /// Broken-down local time of `ns` since the epoch, with the offset in force now
+    /// (see the type's docs): (y, m, d, H, M, S, nanos).
     pub fn parts(&self, ns: u64) -> (i64, u32, u32, u32, u32, u32, u32) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        self.parts_at(ns, now)
+    }
+
+    /// [`LocalZone::parts`] as printed at `now_secs` since the epoch.
+    pub fn parts_at(&self, ns: u64, now_secs: i64) -> (i64, u32, u32, u32, u32, u32, u32) {
         let secs = (ns / 1_000_000_000) as i64;
         secs_parts(
-            secs + self.offset_secs(secs),
+            secs + self.offset_secs(now_secs),
             (ns % 1_000_000_000) as u32,
         )
     }
@@ -528,9 +541,15 @@ impl LocalZone {
 
     /// Appends `YYYY-MM-DD HH:MM:SS.nnnnnnnnn` (`evt.datetime`) in this zone.
     pub fn write_datetime(&self, ns: u64, out: &mut impl std::fmt::Write) {
-        let (y, mo, d, h, mi, s, n) = self.parts(ns);
-        let _ = write!(out, "{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{n:09}");
+        write_datetime_parts(self.parts(ns), out);
     }
+}
+
+fn write_datetime_parts(
+    (y, mo, d, h, mi, s, n): (i64, u32, u32, u32, u32, u32, u32),
+    out: &mut impl std::fmt::Write,
+) {
+    let _ = write!(out, "{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{n:09}");
 }
 
 /// `HH:MM:SS.nnnnnnnnn` in the process's local zone ([`LocalZone::system`]), as Falco.
@@ -854,16 +873,34 @@ mod tests {
         assert_eq!(time(&utc, ns), "16:17:57.881781397");
         let ist = LocalZone::from_tz(Some("IST-5:30"));
         assert_eq!(time(&ist, ns), "21:47:57.881781397");
+        // A zone with DST rules: the offset is the one in force when printing.
         let us = LocalZone::from_tz(Some("EST5EDT,M3.2.0,M11.1.0"));
-        assert_eq!(time(&us, ns), "12:17:57.881781397", "EDT in August");
-        let jan = 1_704_110_400_000_000_123; // 2024-01-01T12:00:00Z
-        assert_eq!(time(&us, jan), "07:00:00.000000123", "EST in January");
-        let mut s = String::new();
-        us.write_datetime(jan - 13 * 3_600_000_000_000, &mut s);
-        assert_eq!(s, "2023-12-31 18:00:00.000000123", "date of the local day");
+        let nov_2026 = 1_795_348_800; // 2026-11-22T12:00:00Z, EST
+        let jul_2026 = 1_783_944_000; // 2026-07-13T12:00:00Z, EDT
+        let hms = |p: (i64, u32, u32, u32, u32, u32, u32)| (p.3, p.4, p.5);
+        assert_eq!(hms(us.parts_at(ns, nov_2026)), (11, 17, 57));
+        assert_eq!(hms(us.parts_at(ns, jul_2026)), (12, 17, 57));
+        assert_eq!(us.offset_secs(jul_2026), -4 * 3600);
+        // As sysdig 0.29.3 printed them in November 2026 for libs_e2e_curl_google.scap's
+        // first event (August 2018) with TZ=IST-5:30 and TZ=EST5EDT,M3.2.0,M11.1.0
+        // (%evt.time | %evt.datetime): the EST offset, although the event is in summer.
+        let first = 1_534_527_348_514_632_619;
+        let mut b = String::new();
+        write_datetime_parts(us.parts_at(first, nov_2026), &mut b);
+        assert_eq!(b, "2018-08-17 12:35:48.514632619");
+        let mut a = String::new();
+        ist.write_time(first, &mut a);
+        assert_eq!(a, "23:05:48.514632619");
+        // The local date follows the shifted time.
+        let mut c = String::new();
+        write_datetime_parts(us.parts_at(3_600_000_000_000, nov_2026), &mut c);
+        assert_eq!(c, "1969-12-31 20:00:00.000000000");
         // Before the epoch's local midnight and unknown names (UTC, as glibc).
         assert_eq!(time(&ist, 0), "05:30:00.000000000");
-        assert_eq!(time(&LocalZone::from_tz(Some("Not/AZone")), 0), "00:00:00.000000000");
+        assert_eq!(
+            time(&LocalZone::from_tz(Some("Not/AZone")), 0),
+            "00:00:00.000000000"
+        );
         let west = LocalZone::from_tz(Some("XST10"));
         assert_eq!(time(&west, 0), "14:00:00.000000000");
         // The alert line uses the zone of its options.
