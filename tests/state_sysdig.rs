@@ -23,7 +23,9 @@
 use std::path::Path;
 
 use engine::fields::dump::{dump, DumpOptions};
-use harrier_integration::{scap_sample, scap_samples, scratch_dir, sysdig_print, SAMPLE_SYSDIG_REJECTS};
+use harrier_integration::{
+    scap_sample, scap_samples, scratch_dir, sysdig_print, SAMPLE_SYSDIG_REJECTS,
+};
 
 /// The format of the issue.
 const MAIN: &str = "%evt.num %evt.type %evt.dir %proc.name %proc.pid %proc.ppid %proc.pname %proc.cmdline %proc.exepath %user.name %fd.num %fd.name %fd.type %fd.typechar %fd.sip %fd.sport %fd.cip %fd.cport %container.id %container.name %container.image";
@@ -51,7 +53,10 @@ fn ours(file: &Path, format: &str, filter: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
     let f = file.to_str().expect("utf-8 path");
     dump(&[f], &opts, &mut out).unwrap_or_else(|e| panic!("dump {f}: {e}"));
-    String::from_utf8_lossy(&out).lines().map(str::to_owned).collect()
+    String::from_utf8_lossy(&out)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Compares; on mismatch reports the first differing lines.
@@ -64,7 +69,12 @@ fn same(file: &Path, format: &str, filter: Option<&str>) -> Result<usize, String
     if mine == theirs {
         return Ok(mine.len());
     }
-    let mut msg = format!("{} [{format}] [{filter:?}]: sysdig {} lines, ours {}\n", file.display(), theirs.len(), mine.len());
+    let mut msg = format!(
+        "{} [{format}] [{filter:?}]: sysdig {} lines, ours {}\n",
+        file.display(),
+        theirs.len(),
+        mine.len()
+    );
     let mut shown = 0;
     for i in 0..mine.len().max(theirs.len()) {
         let (a, b) = (theirs.get(i), mine.get(i));
@@ -100,12 +110,18 @@ fn check_all(files: &[std::path::PathBuf]) {
             }
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(lines > 0, "nothing compared");
 }
 
 /// Parameter rendering over our state (scap::render with engine::fields' resolver).
-const ARGS: &str = "*%evt.num %evt.type %evt.dir %evt.args | %evt.res | %evt.arg.fd | %evt.arg[0] | %evt.arg.name";
+const ARGS: &str =
+    "*%evt.num %evt.type %evt.dir %evt.args | %evt.res | %evt.arg.fd | %evt.arg[0] | %evt.arg.name";
 
 #[test]
 fn samples_match_sysdig() {
@@ -115,7 +131,10 @@ fn samples_match_sysdig() {
         .collect();
     assert!(files.len() >= 4, "samples missing");
     check_all(&files);
-    let failures: Vec<String> = files.iter().filter_map(|f| same(f, ARGS, None).err()).collect();
+    let failures: Vec<String> = files
+        .iter()
+        .filter_map(|f| same(f, ARGS, None).err())
+        .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -128,8 +147,8 @@ fn transitions_match_sysdig() {
     // The capture really exercises the transitions: spot-check lines sysdig agreed on.
     let lines = ours(&f, &format!("*{MAIN}"), None).join("\n");
     for needle in [
-        " fork < bash 300 100 bash bash -l /bin/bash alice ",          // forked child inherits from its parent
-        "/home/alice/notes/a.txt file f",                             // openat relative to cwd
+        " fork < bash 300 100 bash bash -l /bin/bash alice ", // forked child inherits from its parent
+        "/home/alice/notes/a.txt file f",                     // openat relative to cwd
         " execve < cat 300 100 bash cat /etc/passwd /bin/cat alice ", // exepath from the enter filename
         "/home/alice/proj/b.txt file f",                              // openat relative to a dirfd
         "/tmp/x.txt file f",                                          // after chdir
@@ -150,17 +169,34 @@ fn execveat_crashes_sysdig_but_not_us() {
     engine::state::synth::execveat(f.to_str().expect("path")).expect("write");
     let (ok, theirs, _) = sysdig_print(&f, &format!("*{MAIN}"), None);
     let mine = ours(&f, &format!("*{MAIN}"), None);
-    assert!(!ok, "sysdig 0.29.3 no longer crashes on execveat: move this case to the matching tests");
+    assert!(
+        !ok,
+        "sysdig 0.29.3 no longer crashes on execveat: move this case to the matching tests"
+    );
     // Everything sysdig printed before dying matches.
     assert_eq!(&mine[..theirs.len()], &theirs[..]);
-    let exec = mine.iter().find(|l| l.contains(" execveat < ")).expect("execveat exit line");
-    assert!(exec.contains(" tool 300 100 bash tool --run /home/alice/proj/tool alice "), "{exec}");
+    let exec = mine
+        .iter()
+        .find(|l| l.contains(" execveat < "))
+        .expect("execveat exit line");
+    assert!(
+        exec.contains(" tool 300 100 bash tool --run /home/alice/proj/tool alice "),
+        "{exec}"
+    );
 }
 
 #[test]
 fn comments_sample_reads_like_plain_one() {
-    let a = ours(&scap_sample("libs_e2e_curl_google.scap"), &format!("*{MAIN}"), None);
-    let b = ours(&scap_sample(SAMPLE_SYSDIG_REJECTS), &format!("*{MAIN}"), None);
+    let a = ours(
+        &scap_sample("libs_e2e_curl_google.scap"),
+        &format!("*{MAIN}"),
+        None,
+    );
+    let b = ours(
+        &scap_sample(SAMPLE_SYSDIG_REJECTS),
+        &format!("*{MAIN}"),
+        None,
+    );
     assert_eq!(a.len(), 1221);
     assert_eq!(a, b);
 }
@@ -181,7 +217,11 @@ fn group_gid_quirk() {
         let ta: Vec<&str> = a.split(' ').collect();
         let tb: Vec<&str> = b.split(' ').collect();
         assert_eq!(ta[0], tb[0]);
-        if let (Ok(sg), Ok(og), Ok(nc)) = (ta[1].parse::<u64>(), tb[1].parse::<u64>(), tb[2].parse::<u64>()) {
+        if let (Ok(sg), Ok(og), Ok(nc)) = (
+            ta[1].parse::<u64>(),
+            tb[1].parse::<u64>(),
+            tb[2].parse::<u64>(),
+        ) {
             assert_eq!(sg, og + (nc << 32), "{a} / {b}");
             checked += 1;
         }
@@ -199,8 +239,14 @@ fn new_pl_tail_loginuid() {
     assert!(ok);
     let mine = ours(&f, &fmt, None);
     assert_eq!(theirs.len(), mine.len());
-    let first_t = theirs.iter().find(|l| !l.contains("<NA>")).expect("a line with values");
-    let first_o = mine.iter().find(|l| l.starts_with(first_t.split(' ').next().unwrap_or("?"))).expect("same event");
+    let first_t = theirs
+        .iter()
+        .find(|l| !l.contains("<NA>"))
+        .expect("a line with values");
+    let first_o = mine
+        .iter()
+        .find(|l| l.starts_with(first_t.split(' ').next().unwrap_or("?")))
+        .expect("same event");
     assert!(first_t.ends_with(" -420151296 0"), "{first_t}");
     assert!(first_o.ends_with(" 1000 34817"), "{first_o}");
 }

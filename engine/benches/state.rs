@@ -52,7 +52,11 @@ fn child(file: &str, filter: &str) {
     }
     let rss = std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1).map(str::to_owned)))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+        })
         .unwrap_or_else(|| "?".into());
     println!("{n} {hits} {rss}");
 }
@@ -68,10 +72,18 @@ fn main() {
         child(&args[2], &args[3]);
         return;
     }
-    let n: u64 = std::env::var("STATE_BENCH_EVENTS").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
-    let filter = std::env::var("STATE_BENCH_FILTER")
-        .unwrap_or_else(|_| "proc.name=worker3 and evt.type=openat and fd.name contains file-3".into());
-    let runs: usize = std::env::var("STATE_BENCH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(3).max(1);
+    let n: u64 = std::env::var("STATE_BENCH_EVENTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let filter = std::env::var("STATE_BENCH_FILTER").unwrap_or_else(|_| {
+        "proc.name=worker3 and evt.type=openat and fd.name contains file-3".into()
+    });
+    let runs: usize = std::env::var("STATE_BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3)
+        .max(1);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data");
     std::fs::create_dir_all(&dir).expect("bench dir");
     let file = dir.join(format!("state-realistic-{n}.scap"));
@@ -81,7 +93,11 @@ fn main() {
         let tmp = dir.join(format!("state-realistic-{n}.scap.tmp"));
         engine::state::synth::realistic(&tmp.to_string_lossy(), n).expect("generate");
         std::fs::rename(&tmp, &file).expect("rename");
-        eprintln!("generated {} in {:.1} s", file.display(), t.elapsed().as_secs_f64());
+        eprintln!(
+            "generated {} in {:.1} s",
+            file.display(),
+            t.elapsed().as_secs_f64()
+        );
     }
     let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
     let exe = std::env::current_exe().expect("exe");
@@ -93,7 +109,10 @@ fn main() {
     let mut hits = 0u64;
     for _ in 0..runs {
         let t = Instant::now();
-        let out = Command::new(&exe).args(["--child", &file_s, &filter]).output().expect("run child");
+        let out = Command::new(&exe)
+            .args(["--child", &file_s, &filter])
+            .output()
+            .expect("run child");
         ours.push(t.elapsed().as_secs_f64());
         let s = String::from_utf8_lossy(&out.stdout);
         let f: Vec<&str> = s.split_whitespace().collect();
@@ -107,16 +126,27 @@ fn main() {
     for _ in 0..runs {
         let t = Instant::now();
         let out = if time {
-            Command::new("/usr/bin/time").args(["-f", "%M", "sysdig", "-r", &file_s, &filter]).stdout(Stdio::piped()).output()
+            Command::new("/usr/bin/time")
+                .args(["-f", "%M", "sysdig", "-r", &file_s, &filter])
+                .stdout(Stdio::piped())
+                .output()
         } else {
-            Command::new("sysdig").args(["-r", &file_s, &filter]).stdout(Stdio::piped()).output()
+            Command::new("sysdig")
+                .args(["-r", &file_s, &filter])
+                .stdout(Stdio::piped())
+                .output()
         };
         theirs.push(t.elapsed().as_secs_f64());
         match out {
             Ok(o) => {
                 sysdig_lines = String::from_utf8_lossy(&o.stdout).lines().count();
                 if time {
-                    their_rss = String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("?").trim().to_string();
+                    their_rss = String::from_utf8_lossy(&o.stderr)
+                        .lines()
+                        .last()
+                        .unwrap_or("?")
+                        .trim()
+                        .to_string();
                 }
             }
             Err(e) => {
@@ -125,12 +155,33 @@ fn main() {
             }
         }
     }
-    let (a, b) = (median(ours), if theirs.is_empty() { f64::NAN } else { median(theirs) });
-    println!("state bench: {} ({} bytes, {events} events), filter: {filter}", file.display(), size);
-    println!("  harrier  : {a:.3} s  {:>12.0} events/s  peak RSS {ours_rss} kB  ({hits} matches)", events as f64 / a);
-    println!("  sysdig   : {b:.3} s  {:>12.0} events/s  peak RSS {their_rss} kB  ({sysdig_lines} lines)", events as f64 / b);
-    println!("  speedup  : {:.2}x (target >= 4x); RSS ratio {}", b / a, match (ours_rss.parse::<f64>(), their_rss.parse::<f64>()) {
-        (Ok(x), Ok(y)) => format!("{:.2} (target <= 1)", x / y),
-        _ => "?".into(),
-    });
+    let (a, b) = (
+        median(ours),
+        if theirs.is_empty() {
+            f64::NAN
+        } else {
+            median(theirs)
+        },
+    );
+    println!(
+        "state bench: {} ({} bytes, {events} events), filter: {filter}",
+        file.display(),
+        size
+    );
+    println!(
+        "  harrier  : {a:.3} s  {:>12.0} events/s  peak RSS {ours_rss} kB  ({hits} matches)",
+        events as f64 / a
+    );
+    println!(
+        "  sysdig   : {b:.3} s  {:>12.0} events/s  peak RSS {their_rss} kB  ({sysdig_lines} lines)",
+        events as f64 / b
+    );
+    println!(
+        "  speedup  : {:.2}x (target >= 4x); RSS ratio {}",
+        b / a,
+        match (ours_rss.parse::<f64>(), their_rss.parse::<f64>()) {
+            (Ok(x), Ok(y)) => format!("{:.2} (target <= 1)", x / y),
+            _ => "?".into(),
+        }
+    );
 }

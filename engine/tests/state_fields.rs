@@ -9,17 +9,41 @@ use engine_filter::{FieldArg, FieldFlags, FieldRegistry, FieldSource, Value, Val
 #[test]
 fn registry_resolves_forms() {
     let r = Registry;
-    assert_eq!(r.lookup("proc.aname", Some("2")).unwrap().arg, FieldArg::Index(2));
-    assert!(r.lookup("proc.aname", None).unwrap().has(FieldFlags::ANY_VALUE));
-    assert_eq!(r.lookup("evt.arg.name", None).unwrap().arg, FieldArg::Name("name".into()));
-    assert_eq!(r.lookup("evt.arg", Some("0")).unwrap().arg, FieldArg::Index(0));
-    assert_eq!(r.lookup("proc.env", Some("HOME")).unwrap().arg, FieldArg::Name("HOME".into()));
-    assert!(r.lookup("fd.ip", None).unwrap().has(FieldFlags::FILTER_ONLY));
+    assert_eq!(
+        r.lookup("proc.aname", Some("2")).unwrap().arg,
+        FieldArg::Index(2)
+    );
+    assert!(r
+        .lookup("proc.aname", None)
+        .unwrap()
+        .has(FieldFlags::ANY_VALUE));
+    assert_eq!(
+        r.lookup("evt.arg.name", None).unwrap().arg,
+        FieldArg::Name("name".into())
+    );
+    assert_eq!(
+        r.lookup("evt.arg", Some("0")).unwrap().arg,
+        FieldArg::Index(0)
+    );
+    assert_eq!(
+        r.lookup("proc.env", Some("HOME")).unwrap().arg,
+        FieldArg::Name("HOME".into())
+    );
+    assert!(r
+        .lookup("fd.ip", None)
+        .unwrap()
+        .has(FieldFlags::FILTER_ONLY));
     let e = r.lookup("proc.nme", None).unwrap_err();
     assert!(e.contains("nonexistent field proc.nme"), "{e}");
     assert!(r.lookup("proc.name", Some("1")).is_err());
     let l = list_fields();
-    for f in ["fd.sip.name", "k8s.ns.name", "container.image.repository", "proc.aname", "fs.path.name"] {
+    for f in [
+        "fd.sip.name",
+        "k8s.ns.name",
+        "container.image.repository",
+        "proc.aname",
+        "fs.path.name",
+    ] {
         assert!(l.contains(f), "{f} missing from --list-fields");
     }
 }
@@ -29,22 +53,96 @@ fn stable_rule_fields_resolve() {
     // Every field the stable Falco ruleset uses (falco-rules.md §4).
     let r = Registry;
     for f in [
-        "proc.args", "proc.cmdline", "proc.name", "proc.aname", "proc.pname", "evt.type", "proc.pcmdline", "fd.name",
-        "proc.pexe", "container.image.repository", "fd.typechar", "proc.exe", "fd.directory", "thread.cap_effective",
-        "fd.num", "user.name", "fd.l4proto", "proc.cwd", "evt.res", "fd.nameraw", "evt.rawres", "proc.exepath",
-        "proc.tty", "user.uid", "fd.type", "container.id", "container.privileged", "evt.is_open_read",
-        "evt.is_open_write", "evt.num", "fd.connected", "fd.filename", "fd.ip", "fd.name_changed", "fd.net",
-        "fd.sip.name", "fd.snet", "fd.sport", "k8s.ns.name", "proc.duration", "proc.is_exe_from_memfd",
-        "proc.is_exe_upper_layer", "user.loginuid", "fd.lport", "fd.rport", "container.start_ts", "group.gid",
-        "group.name", "proc.pexepath", "proc.sname", "user.loginname", "evt.args", "fd.sip", "proc.sid", "proc.vpgid",
-        "fd.cip", "proc.env", "k8s.pod.name", "proc.vpid", "proc.is_vpgid_leader", "fd.cnet", "fd.rnet",
-        "fd.sockfamily", "thread.cap_permitted", "evt.buffer", "evt.is_open_exec", "fd.cip.name", "fd.lip.name",
-        "fd.rip.name", "container.mounts", "fd.rip", "fd.port",
+        "proc.args",
+        "proc.cmdline",
+        "proc.name",
+        "proc.aname",
+        "proc.pname",
+        "evt.type",
+        "proc.pcmdline",
+        "fd.name",
+        "proc.pexe",
+        "container.image.repository",
+        "fd.typechar",
+        "proc.exe",
+        "fd.directory",
+        "thread.cap_effective",
+        "fd.num",
+        "user.name",
+        "fd.l4proto",
+        "proc.cwd",
+        "evt.res",
+        "fd.nameraw",
+        "evt.rawres",
+        "proc.exepath",
+        "proc.tty",
+        "user.uid",
+        "fd.type",
+        "container.id",
+        "container.privileged",
+        "evt.is_open_read",
+        "evt.is_open_write",
+        "evt.num",
+        "fd.connected",
+        "fd.filename",
+        "fd.ip",
+        "fd.name_changed",
+        "fd.net",
+        "fd.sip.name",
+        "fd.snet",
+        "fd.sport",
+        "k8s.ns.name",
+        "proc.duration",
+        "proc.is_exe_from_memfd",
+        "proc.is_exe_upper_layer",
+        "user.loginuid",
+        "fd.lport",
+        "fd.rport",
+        "container.start_ts",
+        "group.gid",
+        "group.name",
+        "proc.pexepath",
+        "proc.sname",
+        "user.loginname",
+        "evt.args",
+        "fd.sip",
+        "proc.sid",
+        "proc.vpgid",
+        "fd.cip",
+        "proc.env",
+        "k8s.pod.name",
+        "proc.vpid",
+        "proc.is_vpgid_leader",
+        "fd.cnet",
+        "fd.rnet",
+        "fd.sockfamily",
+        "thread.cap_permitted",
+        "evt.buffer",
+        "evt.is_open_exec",
+        "fd.cip.name",
+        "fd.lip.name",
+        "fd.rip.name",
+        "container.mounts",
+        "fd.rip",
+        "fd.port",
     ] {
-        assert!(r.lookup(f, None).is_ok() || r.lookup(f, Some("1")).is_ok(), "{f}");
+        assert!(
+            r.lookup(f, None).is_ok() || r.lookup(f, Some("1")).is_ok(),
+            "{f}"
+        );
     }
-    for f in ["evt.arg.request", "evt.arg.target", "evt.arg.flags", "evt.arg.oldpath", "evt.arg.domain", "proc.aexepath"] {
-        assert!(r.lookup(f, None).is_ok() || r.lookup(f, Some("2")).is_ok(), "{f}");
+    for f in [
+        "evt.arg.request",
+        "evt.arg.target",
+        "evt.arg.flags",
+        "evt.arg.oldpath",
+        "evt.arg.domain",
+        "proc.aexepath",
+    ] {
+        assert!(
+            r.lookup(f, None).is_ok() || r.lookup(f, Some("2")).is_ok(),
+            "{f}"
+        );
     }
 }
 
@@ -99,8 +197,16 @@ fn ancestors_k8s_and_dns() {
         if get(c, "fd.sip", None).as_deref() == Some("93.184.216.34") {
             let ip = engine::fields::server_ip(c).expect("server ip");
             assert!(dns.resolves_to("example.com", ip));
-            let mut c2 = Ctx { st: c.st, evt: c.evt, dns: Some(&dns), tmp: String::new() };
-            assert_eq!(get(&mut c2, "fd.sip.name", None).as_deref(), Some("example.com"));
+            let mut c2 = Ctx {
+                st: c.st,
+                evt: c.evt,
+                dns: Some(&dns),
+                tmp: String::new(),
+            };
+            assert_eq!(
+                get(&mut c2, "fd.sip.name", None).as_deref(),
+                Some("example.com")
+            );
             saw_dns = true;
         }
     });
@@ -110,7 +216,10 @@ fn ancestors_k8s_and_dns() {
 #[test]
 fn users_from_passwd() {
     let mut st = State::new();
-    st.load_passwd("root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/zsh\n", "root:x:0:\nstaff:x:50:\n");
+    st.load_passwd(
+        "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/zsh\n",
+        "root:x:0:\nstaff:x:50:\n",
+    );
     assert_eq!(st.users[&1000].name, "alice");
     assert_eq!(st.users[&1000].shell, "/bin/zsh");
     assert_eq!(st.groups[&50].name, "staff");

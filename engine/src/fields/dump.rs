@@ -63,7 +63,12 @@ pub struct DumpOptions {
 impl DumpOptions {
     /// Options with a format and no filter.
     pub fn new(format: &str) -> DumpOptions {
-        DumpOptions { format: format.to_string(), filter: None, limit: None, newer_events: false }
+        DumpOptions {
+            format: format.to_string(),
+            filter: None,
+            limit: None,
+            newer_events: false,
+        }
     }
 }
 
@@ -78,12 +83,18 @@ pub struct DumpStats {
 
 /// Internal (EC_INTERNAL) events are never printed by sysdig.
 fn is_internal(ty: u16) -> bool {
-    scap_abi::event::info_e5c53d64(ty).map(|i| i.category & 256 != 0).unwrap_or(false)
+    scap_abi::event::info_e5c53d64(ty)
+        .map(|i| i.category & 256 != 0)
+        .unwrap_or(false)
         || matches!(ty, 272 | 273 | 324 | 325)
 }
 
 /// Dumps `files` in order (each with fresh state) to `out`.
-pub fn dump<W: Write>(files: &[&str], opts: &DumpOptions, out: &mut W) -> Result<DumpStats, DumpError> {
+pub fn dump<W: Write>(
+    files: &[&str],
+    opts: &DumpOptions,
+    out: &mut W,
+) -> Result<DumpStats, DumpError> {
     let fmt = Format::compile(&opts.format).map_err(DumpError::Format)?;
     let mut filter = match &opts.filter {
         Some(f) => Some(SimpleFilter::compile(f).map_err(DumpError::Filter)?),
@@ -160,7 +171,11 @@ enum Node {
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
-    Cmp { def: FieldDef, op: Op, consts: Vec<Vec<u8>> },
+    Cmp {
+        def: FieldDef,
+        op: Op,
+        consts: Vec<Vec<u8>>,
+    },
     /// `evt.type = X` / `evt.type in (...)` as a precomputed event-id set (generic events,
     /// named by their syscall, are compared by name).
     Types(engine_filter::EventSet, Box<Node>),
@@ -179,7 +194,10 @@ impl SimpleFilter {
     /// Parses and resolves a condition.
     pub fn compile(text: &str) -> Result<SimpleFilter, String> {
         let e = engine_filter::parse(text).map_err(|e| e.to_string())?;
-        Ok(SimpleFilter { root: build(&e)?, vals: Values::new() })
+        Ok(SimpleFilter {
+            root: build(&e)?,
+            vals: Values::new(),
+        })
     }
 }
 
@@ -210,7 +228,11 @@ fn build_check(c: &Check) -> Result<Node, String> {
     let consts = match &c.rhs {
         None => vec![],
         Some(Rhs::Value(v)) => vec![v.text.clone().into_bytes()],
-        Some(Rhs::List(l)) => l.items.iter().map(|v| v.text.clone().into_bytes()).collect(),
+        Some(Rhs::List(l)) => l
+            .items
+            .iter()
+            .map(|v| v.text.clone().into_bytes())
+            .collect(),
         Some(_) => return Err("field comparisons are not supported in dump filters".into()),
     };
     if def.name.as_ref() == "evt.type" && matches!(c.op, Op::Eq | Op::EqEq | Op::In) {
@@ -224,9 +246,20 @@ fn build_check(c: &Check) -> Result<Node, String> {
                 }
             }
         }
-        return Ok(Node::Types(set, Box::new(Node::Cmp { def, op: c.op, consts })));
+        return Ok(Node::Types(
+            set,
+            Box::new(Node::Cmp {
+                def,
+                op: c.op,
+                consts,
+            }),
+        ));
     }
-    Ok(Node::Cmp { def, op: c.op, consts })
+    Ok(Node::Cmp {
+        def,
+        op: c.op,
+        consts,
+    })
 }
 
 impl EventFilter for SimpleFilter {
@@ -252,7 +285,9 @@ fn eval(n: &Node, c: &mut Ctx<'_>, vals: &mut Values) -> bool {
         }
         Node::Cmp { def, op, consts } => {
             vals.clear();
-            let Some(f) = F::from_id(def.id.0) else { return false };
+            let Some(f) = F::from_id(def.id.0) else {
+                return false;
+            };
             if !extract(c, f, &def.arg, vals) {
                 return false;
             }
@@ -260,9 +295,13 @@ fn eval(n: &Node, c: &mut Ctx<'_>, vals: &mut Values) -> bool {
                 return true;
             }
             let ne = *op == Op::Ne;
-            let any = vals.iter().any(|v| consts.iter().any(|k| cmp(def.ty, *op, &v, k)));
+            let any = vals
+                .iter()
+                .any(|v| consts.iter().any(|k| cmp(def.ty, *op, &v, k)));
             if ne {
-                !vals.iter().any(|v| consts.iter().any(|k| cmp(def.ty, Op::Eq, &v, k)))
+                !vals
+                    .iter()
+                    .any(|v| consts.iter().any(|k| cmp(def.ty, Op::Eq, &v, k)))
             } else {
                 any
             }
@@ -299,7 +338,10 @@ fn cmp(ty: FieldType, op: Op, v: &Value<'_>, k: &[u8]) -> bool {
     if let Value::Ip(ip) = v {
         let ks = std::str::from_utf8(k).unwrap_or("");
         return match op {
-            Op::Eq | Op::EqEq | Op::In | Op::Ne => ks.parse::<std::net::IpAddr>().map(|x| x == *ip).unwrap_or(false),
+            Op::Eq | Op::EqEq | Op::In | Op::Ne => ks
+                .parse::<std::net::IpAddr>()
+                .map(|x| x == *ip)
+                .unwrap_or(false),
             _ => false,
         };
     }

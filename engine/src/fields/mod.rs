@@ -14,7 +14,9 @@ pub mod dump;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use engine_filter::{FieldArg, FieldDef, FieldFlags, FieldId, FieldRegistry, FieldSource, FieldType, Value, Values};
+use engine_filter::{
+    FieldArg, FieldDef, FieldFlags, FieldId, FieldRegistry, FieldSource, FieldType, Value, Values,
+};
 
 use crate::state::evt::{cstr, Evt};
 use crate::state::fd::{self, FdInfo, FdType};
@@ -52,7 +54,8 @@ pub struct FieldDesc {
 }
 
 const N: FieldFlags = FieldFlags::NONE;
-const FO: FieldFlags = FieldFlags(FieldFlags::FILTER_ONLY.0 | FieldFlags::EITHER_END.0 | FieldFlags::NO_RHS.0);
+const FO: FieldFlags =
+    FieldFlags(FieldFlags::FILTER_ONLY.0 | FieldFlags::EITHER_END.0 | FieldFlags::NO_RHS.0);
 const ANC: FieldFlags = FieldFlags(FieldFlags::NO_RHS.0 | FieldFlags::NO_TRANSFORMER.0);
 
 macro_rules! catalog {
@@ -241,7 +244,9 @@ impl Registry {
         };
         let d = &CATALOG[idx];
         let parsed = match (d.arg, arg) {
-            (ArgKind::None, Some(_)) => return Err(format!("field {base} does not accept an argument")),
+            (ArgKind::None, Some(_)) => {
+                return Err(format!("field {base} does not accept an argument"))
+            }
             (_, None) if matches!(d.arg, ArgKind::IndexRequired | ArgKind::Param) => {
                 return Err(format!("field {base} requires an argument"))
             }
@@ -268,7 +273,13 @@ impl Registry {
         if idx as u32 == F::EvtRawarg as u32 {
             ty = rawarg_type(&parsed);
         }
-        Ok(FieldDef { id: FieldId(idx as u32), arg: parsed, ty, flags, name: base.into() })
+        Ok(FieldDef {
+            id: FieldId(idx as u32),
+            arg: parsed,
+            ty,
+            flags,
+            name: base.into(),
+        })
     }
 }
 
@@ -280,7 +291,9 @@ impl FieldRegistry for Registry {
 
 fn rawarg_type(arg: &FieldArg) -> FieldType {
     use scap_abi::event::ParamType as P;
-    let FieldArg::Name(n) = arg else { return FieldType::Int64 };
+    let FieldArg::Name(n) = arg else {
+        return FieldType::Int64;
+    };
     // The first parameter with that name in the e5c53d64 table decides the type.
     for ei in scap_abi::event::EVENTS_E5C53D64.iter() {
         for p in ei.params {
@@ -288,9 +301,15 @@ fn rawarg_type(arg: &FieldArg) -> FieldType {
                 return match p.ty {
                     P::Charbuf | P::Fspath | P::Fsrelpath => FieldType::Charbuf,
                     P::Bytebuf => FieldType::Bytebuf,
-                    P::Uint8 | P::Uint16 | P::Uint32 | P::Flags8 | P::Flags16 | P::Flags32 | P::Uid | P::Gid | P::Mode => {
-                        FieldType::Uint32
-                    }
+                    P::Uint8
+                    | P::Uint16
+                    | P::Uint32
+                    | P::Flags8
+                    | P::Flags16
+                    | P::Flags32
+                    | P::Uid
+                    | P::Gid
+                    | P::Mode => FieldType::Uint32,
                     P::Uint64 | P::Reltime | P::Abstime => FieldType::Uint64,
                     P::Port => FieldType::Port,
                     _ => FieldType::Int64,
@@ -322,7 +341,10 @@ pub struct StaticDns {
 
 impl DnsOracle for StaticDns {
     fn name_of(&self, ip: IpAddr) -> Option<&str> {
-        self.entries.iter().find(|(a, _)| *a == ip).map(|(_, n)| n.as_str())
+        self.entries
+            .iter()
+            .find(|(a, _)| *a == ip)
+            .map(|(_, n)| n.as_str())
     }
     fn resolves_to(&self, name: &str, ip: IpAddr) -> bool {
         self.entries.iter().any(|(a, n)| *a == ip && n == name)
@@ -336,7 +358,9 @@ impl StaticDns {
         for l in text.lines() {
             let l = l.split('#').next().unwrap_or("");
             let mut it = l.split_whitespace();
-            let Some(a) = it.next().and_then(|a| a.parse::<IpAddr>().ok()) else { continue };
+            let Some(a) = it.next().and_then(|a| a.parse::<IpAddr>().ok()) else {
+                continue;
+            };
             for n in it {
                 entries.push((a, n.to_string()));
             }
@@ -352,7 +376,9 @@ pub fn server_ip(c: &Ctx<'_>) -> Option<IpAddr> {
     let f = f?;
     match f.ty {
         FdType::Ipv4Sock | FdType::Ipv6Sock if !f.role_none() => Some(ip_of(f.ty, &f.sock.dip)),
-        FdType::Ipv4ServSock | FdType::Ipv6ServSock if !f.role_none() => Some(ip_of(f.ty, &f.sock.sip)),
+        FdType::Ipv4ServSock | FdType::Ipv6ServSock if !f.role_none() => {
+            Some(ip_of(f.ty, &f.sock.sip))
+        }
         _ => None,
     }
 }
@@ -373,7 +399,12 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// A context for one event.
     pub fn new(st: &'a State, evt: &'a Evt<'a>) -> Ctx<'a> {
-        Ctx { st, evt, dns: None, tmp: String::new() }
+        Ctx {
+            st,
+            evt,
+            dns: None,
+            tmp: String::new(),
+        }
     }
 }
 
@@ -400,22 +431,33 @@ impl scap::render::Resolver for StateResolver<'_> {
         let t = self.t?;
         let f = self.st.get_fd(t.tid, fdn)?;
         let l4 = match f.ty {
-            FdType::Ipv4Sock | FdType::Ipv6Sock | FdType::Ipv4ServSock | FdType::Ipv6ServSock => match f.l4proto() {
-                fd::l4::TCP => Some(b't'),
-                fd::l4::UDP => Some(b'u'),
-                fd::l4::ICMP => Some(b'i'),
-                fd::l4::RAW => Some(b'r'),
-                _ => None,
-            },
+            FdType::Ipv4Sock | FdType::Ipv6Sock | FdType::Ipv4ServSock | FdType::Ipv6ServSock => {
+                match f.l4proto() {
+                    fd::l4::TCP => Some(b't'),
+                    fd::l4::UDP => Some(b'u'),
+                    fd::l4::ICMP => Some(b'i'),
+                    fd::l4::RAW => Some(b'r'),
+                    _ => None,
+                }
+            }
             _ => None,
         };
-        Some(scap::render::FdName { typechar: f.ty.typechar(), l4, name: &f.name })
+        Some(scap::render::FdName {
+            typechar: f.ty.typechar(),
+            l4,
+            name: &f.name,
+        })
     }
     fn cwd(&self) -> &str {
-        self.t.and_then(|t| std::str::from_utf8(self.st.cwd_of(t)).ok()).unwrap_or("")
+        self.t
+            .and_then(|t| std::str::from_utf8(self.st.cwd_of(t)).ok())
+            .unwrap_or("")
     }
     fn thread_comm(&self, tid: i64) -> Option<&str> {
-        self.st.threads.get(&tid).and_then(|t| std::str::from_utf8(&t.comm).ok())
+        self.st
+            .threads
+            .get(&tid)
+            .and_then(|t| std::str::from_utf8(&t.comm).ok())
     }
     fn user_name(&self, uid: u32) -> Option<&str> {
         self.st.users.get(&uid).map(|u| u.name.as_str())
@@ -433,12 +475,24 @@ thread_local! {
 fn with_renderer(
     c: &Ctx<'_>,
     out: &mut Values,
-    f: impl FnOnce(&mut scap::render::Renderer, &scap::EventRef<'_>, &dyn scap::render::Resolver, &mut Vec<u8>) -> bool,
+    f: impl FnOnce(
+        &mut scap::render::Renderer,
+        &scap::EventRef<'_>,
+        &dyn scap::render::Resolver,
+        &mut Vec<u8>,
+    ) -> bool,
 ) -> bool {
-    let Ok(ev) = scap::EventRef::parse(c.evt.raw()) else { return false };
-    let r = StateResolver { st: c.st, t: c.st.cur_thread() };
+    let Ok(ev) = scap::EventRef::parse(c.evt.raw()) else {
+        return false;
+    };
+    let r = StateResolver {
+        st: c.st,
+        t: c.st.cur_thread(),
+    };
     RENDERER.with(|cell| {
-        let Ok(mut rd) = cell.try_borrow_mut() else { return false };
+        let Ok(mut rd) = cell.try_borrow_mut() else {
+            return false;
+        };
         let mut ok = false;
         out.push_with(|v| ok = f(&mut rd, &ev, &r, v));
         ok
@@ -483,7 +537,9 @@ fn fd_ctx<'s>(st: &'s State, e: &Evt<'_>) -> Option<(&'s Thread, Option<&'s FdIn
 
 fn ip_of(ty: FdType, b: &[u8; 16]) -> IpAddr {
     match ty {
-        FdType::Ipv4Sock | FdType::Ipv4ServSock => IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3])),
+        FdType::Ipv4Sock | FdType::Ipv4ServSock => {
+            IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3]))
+        }
         _ => IpAddr::V6(Ipv6Addr::from(*b)),
     }
 }
@@ -503,14 +559,24 @@ fn fdname_from_creator(c: &Ctx<'_>, out: &mut String) -> bool {
         103 | 307 | 327 => {
             let (name, dirfd) = if e.ty == 103 {
                 // needs the enter event; libsinsp re-reads it (only possible before cleanup)
-                let Some(t) = c.st.cur_thread() else { return false };
+                let Some(t) = c.st.cur_thread() else {
+                    return false;
+                };
                 if !t.lastevent_valid {
                     return false;
                 }
-                let Some(en) = Evt::parse(&t.lastevent_data, 0, 0, 0) else { return false };
-                (en.param(1).unwrap_or(&[]).to_vec(), en.p_i64(0).unwrap_or(-100))
+                let Some(en) = Evt::parse(&t.lastevent_data, 0, 0, 0) else {
+                    return false;
+                };
+                (
+                    en.param(1).unwrap_or(&[]).to_vec(),
+                    en.p_i64(0).unwrap_or(-100),
+                )
             } else {
-                (e.param(2).unwrap_or(&[]).to_vec(), e.p_i64(1).unwrap_or(-100))
+                (
+                    e.param(2).unwrap_or(&[]).to_vec(),
+                    e.p_i64(1).unwrap_or(-100),
+                )
             };
             let sdir = dirfd_dir_ro(c, &name, dirfd);
             fd::concatenate_paths(out, &sdir, &name);
@@ -524,7 +590,9 @@ fn dirfd_dir_ro(c: &Ctx<'_>, name: &[u8], dirfd: i64) -> Vec<u8> {
     if name.first() == Some(&b'/') {
         return b".".to_vec();
     }
-    let Some(t) = c.st.cur_thread() else { return b"<UNKNOWN>".to_vec() };
+    let Some(t) = c.st.cur_thread() else {
+        return b"<UNKNOWN>".to_vec();
+    };
     if dirfd == -100 {
         return c.st.cwd_of(t).to_vec();
     }
@@ -542,7 +610,9 @@ fn dirfd_dir_ro(c: &Ctx<'_>, name: &[u8], dirfd: i64) -> Vec<u8> {
 /// sockaddr/socktuple text, or paths resolved against the cwd.
 fn render_param_simple(c: &Ctx<'_>, i: usize, out: &mut String) {
     let e = c.evt;
-    let Some(info) = scap_abi::event::info_e5c53d64(e.ty).or_else(|| e.info()) else { return };
+    let Some(info) = scap_abi::event::info_e5c53d64(e.ty).or_else(|| e.info()) else {
+        return;
+    };
     let Some(pi) = info.params.get(i) else { return };
     let Some(p) = e.param(i) else { return };
     use scap_abi::event::ParamType as P;
@@ -566,7 +636,9 @@ fn render_param_simple(c: &Ctx<'_>, i: usize, out: &mut String) {
 
 fn typechar_from_evt(ty: u16) -> u8 {
     let en = ty & !1;
-    let name = scap_abi::event::info_e5c53d64(en).map(|i| i.name).unwrap_or("");
+    let name = scap_abi::event::info_e5c53d64(en)
+        .map(|i| i.name)
+        .unwrap_or("");
     match name {
         "open" | "openat" | "openat2" | "creat" => b'f',
         "socket" | "accept" => b'4',
@@ -595,7 +667,8 @@ pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool 
                 if f == F::EvtDatetime {
                     let _ = std::io::Write::write_fmt(v, format_args!("{y:04}-{m:02}-{d:02} "));
                 }
-                let _ = std::io::Write::write_fmt(v, format_args!("{hh:02}:{mm:02}:{ss:02}.{ns:09}"));
+                let _ =
+                    std::io::Write::write_fmt(v, format_args!("{hh:02}:{mm:02}:{ss:02}.{ns:09}"));
             });
             true
         }
@@ -624,13 +697,18 @@ pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool 
                 let code = e.p_u64(0).unwrap_or(0) as u16;
                 out.push_str(scap_abi::event::ppm_sc_name(code).unwrap_or("<unknown>"));
             } else {
-                let name = scap_abi::event::info_e5c53d64(e.ty).or_else(|| e.info()).map(|i| i.name).unwrap_or("<unknown>");
+                let name = scap_abi::event::info_e5c53d64(e.ty)
+                    .or_else(|| e.info())
+                    .map(|i| i.name)
+                    .unwrap_or("<unknown>");
                 out.push_str(name);
             }
             true
         }
         F::EvtCategory => {
-            let cat = scap_abi::event::info_e5c53d64(e.ty).map(|i| i.category).unwrap_or(0);
+            let cat = scap_abi::event::info_e5c53d64(e.ty)
+                .map(|i| i.category)
+                .unwrap_or(0);
             out.push_str(category_name(cat));
             true
         }
@@ -647,7 +725,9 @@ pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool 
             true
         }),
         F::EvtArg | F::EvtRawarg => {
-            let Some(i) = param_index(e, arg) else { return false };
+            let Some(i) = param_index(e, arg) else {
+                return false;
+            };
             let Some(p) = e.param(i) else { return false };
             if f == F::EvtRawarg {
                 let info = scap_abi::event::info_e5c53d64(e.ty).or_else(|| e.info());
@@ -691,7 +771,10 @@ pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool 
             let failed = if let Some(i) = idx("res") {
                 e.p_i64(i).map(|v| v < 0).unwrap_or(false)
             } else if fl & scap_abi::event::flags::EF_CREATES_FD != 0 && !e.is_enter() {
-                idx("fd").and_then(|i| e.p_i64(i)).map(|v| v < 0).unwrap_or(false)
+                idx("fd")
+                    .and_then(|i| e.p_i64(i))
+                    .map(|v| v < 0)
+                    .unwrap_or(false)
             } else {
                 false
             };
@@ -767,14 +850,23 @@ pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool 
             true
         }
         _ if is_thread_field(f) => {
-            let Some(t) = st.cur_thread() else { return false };
+            let Some(t) = st.cur_thread() else {
+                return false;
+            };
             proc_field(c, t, f, arg, out)
         }
         // ---------------- fd
         _ if is_fd_field(f) => fd_field(c, f, out),
         // ---------------- user / group
-        F::UserUid | F::UserName | F::UserHomedir | F::UserShell | F::UserLoginuid | F::UserLoginname => {
-            let Some(t) = st.cur_thread() else { return false };
+        F::UserUid
+        | F::UserName
+        | F::UserHomedir
+        | F::UserShell
+        | F::UserLoginuid
+        | F::UserLoginname => {
+            let Some(t) = st.cur_thread() else {
+                return false;
+            };
             match f {
                 F::UserUid => {
                     out.push_u64(t.uid as u64);
@@ -805,7 +897,9 @@ pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool 
             }
         }
         F::GroupGid | F::GroupName => {
-            let Some(t) = st.cur_thread() else { return false };
+            let Some(t) = st.cur_thread() else {
+                return false;
+            };
             if f == F::GroupGid {
                 out.push_u64(t.gid as u64);
                 return true;
@@ -897,7 +991,9 @@ fn proc_field(c: &mut Ctx<'_>, t: &Thread, f: F, arg: &FieldArg, out: &mut Value
             None => return false,
         },
         F::ProcPname | F::ProcPcmdline | F::ProcPexe | F::ProcPexepath | F::ProcPvpid => {
-            let Some(p) = st.threads.get(&t.ptid) else { return false };
+            let Some(p) = st.threads.get(&t.ptid) else {
+                return false;
+            };
             match f {
                 F::ProcPname => out.push_bytes(&p.comm),
                 F::ProcPcmdline => out.push_with(|v| cmdline(v, p)),
@@ -907,7 +1003,9 @@ fn proc_field(c: &mut Ctx<'_>, t: &Thread, f: F, arg: &FieldArg, out: &mut Value
             }
         }
         F::ProcApid | F::ProcAname | F::ProcAexe | F::ProcAexepath | F::ProcAcmdline => {
-            let Some(mut mt) = ancestors(st, t) else { return false };
+            let Some(mut mt) = ancestors(st, t) else {
+                return false;
+            };
             let push = |out: &mut Values, m: &Thread| match f {
                 F::ProcApid => out.push_i64(m.pid),
                 F::ProcAname => out.push_bytes(&m.comm),
@@ -944,7 +1042,9 @@ fn proc_field(c: &mut Ctx<'_>, t: &Thread, f: F, arg: &FieldArg, out: &mut Value
             }
         }
         F::ProcLoginshellid => {
-            let Some(mt) = st.main_thread(t) else { return false };
+            let Some(mt) = st.main_thread(t) else {
+                return false;
+            };
             let mut res = None;
             let mut cur = Some(mt);
             let mut n = 0;
@@ -970,7 +1070,11 @@ fn proc_field(c: &mut Ctx<'_>, t: &Thread, f: F, arg: &FieldArg, out: &mut Value
             out.push_u64(c.evt.ts.saturating_sub(t.clone_ts));
         }
         F::ProcFdopencount => {
-            let n = st.fd_owner(t.tid).and_then(|o| st.threads.get(&o)).map(|o| o.fds.map.len()).unwrap_or(0);
+            let n = st
+                .fd_owner(t.tid)
+                .and_then(|o| st.threads.get(&o))
+                .map(|o| o.fds.map.len())
+                .unwrap_or(0);
             out.push_u64(n as u64)
         }
         F::ProcFdlimit => out.push_i64(st.main_thread(t).map(|m| m.fdlimit).unwrap_or(t.fdlimit)),
@@ -982,7 +1086,9 @@ fn proc_field(c: &mut Ctx<'_>, t: &Thread, f: F, arg: &FieldArg, out: &mut Value
             if let Some(s) = st.threads.get(&t.sid) {
                 out.push_bytes(&s.comm);
             } else {
-                let Some(mut mt) = st.main_thread(t) else { return false };
+                let Some(mut mt) = st.main_thread(t) else {
+                    return false;
+                };
                 let sid = mt.sid;
                 let mut n = 0;
                 while let Some(p) = st.threads.get(&mt.ptid) {
@@ -1004,7 +1110,9 @@ fn proc_field(c: &mut Ctx<'_>, t: &Thread, f: F, arg: &FieldArg, out: &mut Value
             out.push_i64(t.vpid)
         }
         F::ProcIsExeWritable => out.push_bool(t.exe_writable),
-        F::ProcIsExeUpperLayer | F::ProcIsExeFromMemfd | F::ProcIsContainerHealthcheck => out.push_bool(false),
+        F::ProcIsExeUpperLayer | F::ProcIsExeFromMemfd | F::ProcIsContainerHealthcheck => {
+            out.push_bool(false)
+        }
         F::ProcIsVpgidLeader => out.push_bool(t.vpgid != 0 && t.vpid == t.vpgid),
         F::ThreadVtid => {
             if t.vtid == -1 {
@@ -1031,7 +1139,9 @@ fn env_get<'a>(env: &'a [Box<[u8]>], name: &str) -> Option<&'a [u8]> {
 fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
     let st = c.st;
     let e = c.evt;
-    let Some((t, fdi)) = fd_ctx(st, e) else { return false };
+    let Some((t, fdi)) = fd_ctx(st, e) else {
+        return false;
+    };
     if f == F::FdNum {
         out.push_i64(t.lastevent_fd);
         return true;
@@ -1118,7 +1228,11 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
             }
         }
         // nameraw is stored only when it differs from the resolved name.
-        F::FdNameraw => out.push_str(if fdi.nameraw.is_empty() { &fdi.name } else { &fdi.nameraw }),
+        F::FdNameraw => out.push_str(if fdi.nameraw.is_empty() {
+            &fdi.name
+        } else {
+            &fdi.nameraw
+        }),
         F::FdType_ => out.push_str(ty.typestr()),
         F::FdTypechar => out.push_bytes(&[ty.typechar()]),
         F::FdDirectory | F::FdContainerdirectory => {
@@ -1163,43 +1277,49 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
             }
             push_ip(out, f, ip_of(ty, &s.sip));
         }
-        F::FdSip | F::FdSnet => {
-            match ty {
-                FdType::Ipv4Sock | FdType::Ipv6Sock => {
-                    if fdi.role_none() {
-                        return false;
-                    }
-                    push_ip(out, f, ip_of(ty, &s.dip));
+        F::FdSip | F::FdSnet => match ty {
+            FdType::Ipv4Sock | FdType::Ipv6Sock => {
+                if fdi.role_none() {
+                    return false;
                 }
-                FdType::Ipv4ServSock | FdType::Ipv6ServSock => {
-                    if fdi.role_none() {
-                        return false;
-                    }
-                    push_ip(out, f, ip_of(ty, &s.sip));
-                }
-                _ => return false,
+                push_ip(out, f, ip_of(ty, &s.dip));
             }
-        }
-        F::FdIp | F::FdNet => {
-            match ty {
-                FdType::Ipv4Sock | FdType::Ipv6Sock => {
-                    push_ip(out, f, ip_of(ty, &s.sip));
-                    push_ip(out, f, ip_of(ty, &s.dip));
+            FdType::Ipv4ServSock | FdType::Ipv6ServSock => {
+                if fdi.role_none() {
+                    return false;
                 }
-                FdType::Ipv4ServSock | FdType::Ipv6ServSock => push_ip(out, f, ip_of(ty, &s.sip)),
-                _ => return false,
+                push_ip(out, f, ip_of(ty, &s.sip));
             }
-        }
+            _ => return false,
+        },
+        F::FdIp | F::FdNet => match ty {
+            FdType::Ipv4Sock | FdType::Ipv6Sock => {
+                push_ip(out, f, ip_of(ty, &s.sip));
+                push_ip(out, f, ip_of(ty, &s.dip));
+            }
+            FdType::Ipv4ServSock | FdType::Ipv6ServSock => push_ip(out, f, ip_of(ty, &s.sip)),
+            _ => return false,
+        },
         F::FdLip | F::FdRip | F::FdLnet | F::FdRnet | F::FdLipName | F::FdRipName => {
             if !is_sock || fdi.role_none() {
                 return false;
             }
-            let local = if ty == FdType::Ipv4Sock { st.is_local_v4(&s.sip, t) } else { st.is_local_v6(&s.sip, t) };
-            let (l, r) = if local { (s.sip, s.dip) } else { (s.dip, s.sip) };
+            let local = if ty == FdType::Ipv4Sock {
+                st.is_local_v4(&s.sip, t)
+            } else {
+                st.is_local_v6(&s.sip, t)
+            };
+            let (l, r) = if local {
+                (s.sip, s.dip)
+            } else {
+                (s.dip, s.sip)
+            };
             let want_local = matches!(f, F::FdLip | F::FdLnet | F::FdLipName);
             let ip = ip_of(ty, if want_local { &l } else { &r });
             if matches!(f, F::FdLipName | F::FdRipName) {
-                let Some(n) = c.dns.and_then(|d| d.name_of(ip)) else { return false };
+                let Some(n) = c.dns.and_then(|d| d.name_of(ip)) else {
+                    return false;
+                };
                 out.push_str(n);
             } else {
                 push_ip(out, f, ip);
@@ -1212,7 +1332,9 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
             // libsinsp quirk: both look up the server address slot in current libs; in
             // 0.29.3 cip uses the source. We follow 0.29.3.
             let ip = ip_of(ty, if f == F::FdCipName { &s.sip } else { &s.dip });
-            let Some(n) = c.dns.and_then(|d| d.name_of(ip)) else { return false };
+            let Some(n) = c.dns.and_then(|d| d.name_of(ip)) else {
+                return false;
+            };
             out.push_str(n);
         }
         F::FdPort => match ty {
@@ -1249,8 +1371,16 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
             if !is_sock || fdi.role_none() {
                 return false;
             }
-            let local = if ty == FdType::Ipv4Sock { st.is_local_v4(&s.sip, t) } else { st.is_local_v6(&s.sip, t) };
-            let (l, r) = if local { (s.sport, s.dport) } else { (s.dport, s.sport) };
+            let local = if ty == FdType::Ipv4Sock {
+                st.is_local_v4(&s.sip, t)
+            } else {
+                st.is_local_v6(&s.sip, t)
+            };
+            let (l, r) = if local {
+                (s.sport, s.dport)
+            } else {
+                (s.dport, s.sport)
+            };
             out.push_u64(if f == F::FdLport { l } else { r } as u64);
         }
         F::FdL4proto => {
@@ -1264,7 +1394,9 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
             });
         }
         F::FdSockfamily => match ty {
-            FdType::Ipv4Sock | FdType::Ipv6Sock | FdType::Ipv4ServSock | FdType::Ipv6ServSock => out.push_str("ip"),
+            FdType::Ipv4Sock | FdType::Ipv6Sock | FdType::Ipv4ServSock | FdType::Ipv6ServSock => {
+                out.push_str("ip")
+            }
             FdType::UnixSock => out.push_str("unix"),
             _ => return false,
         },
@@ -1299,7 +1431,9 @@ fn push_ip(out: &mut Values, f: F, ip: IpAddr) {
 
 fn container_field(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool {
     let st = c.st;
-    let Some(t) = st.cur_thread() else { return false };
+    let Some(t) = st.cur_thread() else {
+        return false;
+    };
     let host = t.container_id.is_empty();
     let ci = st.container_of(t);
     let s: Option<&str> = match f {
@@ -1332,7 +1466,9 @@ fn container_field(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> b
         F::ContainerImageTag => ci.map(|c| c.imagetag.as_str()).filter(|s| !s.is_empty()),
         F::ContainerImageDigest => ci.map(|c| c.imagedigest.as_str()).filter(|s| !s.is_empty()),
         F::ContainerPrivileged => {
-            let Some(p) = ci.and_then(|c| c.privileged) else { return false };
+            let Some(p) = ci.and_then(|c| c.privileged) else {
+                return false;
+            };
             out.push_bool(p);
             return true;
         }
@@ -1356,7 +1492,11 @@ fn container_field(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> b
         F::ContainerMountDest => {
             let Some(c) = ci else { return false };
             let FieldArg::Name(d) = arg else { return false };
-            match c.mounts.iter().find(|m| glob_match(d.as_bytes(), m.1.as_bytes())) {
+            match c
+                .mounts
+                .iter()
+                .find(|m| glob_match(d.as_bytes(), m.1.as_bytes()))
+            {
                 Some(m) => Some(m.0.as_str()),
                 None => None,
             }
@@ -1416,7 +1556,10 @@ fn fs_path(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
         301 | 277 | 279 | 315 | 267 => (1, None),
         303 | 305 | 313 => (2, Some(1)),
         175 | 309 => (if f == F::FsPathTarget { 2 } else { 1 }, None),
-        177 | 319 | 311 => (if f == F::FsPathTarget { 4 } else { 2 }, Some(if f == F::FsPathTarget { 3 } else { 1 })),
+        177 | 319 | 311 => (
+            if f == F::FsPathTarget { 4 } else { 2 },
+            Some(if f == F::FsPathTarget { 3 } else { 1 }),
+        ),
         179 => (if f == F::FsPathSource { 1 } else { 2 }, None),
         181 => (if f == F::FsPathSource { 1 } else { 3 }, Some(2)),
         _ => return false,
@@ -1427,7 +1570,9 @@ fn fs_path(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
         out.push_bytes(raw);
         return true;
     }
-    if matches!(f, F::FsPathSource | F::FsPathTarget) && !matches!(e.ty, 175 | 177 | 319 | 309 | 311 | 179 | 181) {
+    if matches!(f, F::FsPathSource | F::FsPathTarget)
+        && !matches!(e.ty, 175 | 177 | 319 | 309 | 311 | 179 | 181)
+    {
         return false;
     }
     let dirfd = di.and_then(|d| e.p_i64(d)).unwrap_or(-100);
@@ -1479,20 +1624,123 @@ fn category_name(c: u32) -> &'static str {
 /// Errno names (Linux x86_64).
 pub fn errno_name(e: i64) -> &'static str {
     const T: &[&str] = &[
-        "SUCCESS", "EPERM", "ENOENT", "ESRCH", "EINTR", "EIO", "ENXIO", "E2BIG", "ENOEXEC", "EBADF", "ECHILD",
-        "EAGAIN", "ENOMEM", "EACCES", "EFAULT", "ENOTBLK", "EBUSY", "EEXIST", "EXDEV", "ENODEV", "ENOTDIR",
-        "EISDIR", "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "ETXTBSY", "EFBIG", "ENOSPC", "ESPIPE", "EROFS",
-        "EMLINK", "EPIPE", "EDOM", "ERANGE", "EDEADLK", "ENAMETOOLONG", "ENOLCK", "ENOSYS", "ENOTEMPTY",
-        "ELOOP", "E41", "ENOMSG", "EIDRM", "ECHRNG", "EL2NSYNC", "EL3HLT", "EL3RST", "ELNRNG", "EUNATCH",
-        "ENOCSI", "EL2HLT", "EBADE", "EBADR", "EXFULL", "ENOANO", "EBADRQC", "EBADSLT", "E58", "EBFONT",
-        "ENOSTR", "ENODATA", "ETIME", "ENOSR", "ENONET", "ENOPKG", "EREMOTE", "ENOLINK", "EADV", "ESRMNT",
-        "ECOMM", "EPROTO", "EMULTIHOP", "EDOTDOT", "EBADMSG", "EOVERFLOW", "ENOTUNIQ", "EBADFD", "EREMCHG",
-        "ELIBACC", "ELIBBAD", "ELIBSCN", "ELIBMAX", "ELIBEXEC", "EILSEQ", "ERESTART", "ESTRPIPE", "EUSERS",
-        "ENOTSOCK", "EDESTADDRREQ", "EMSGSIZE", "EPROTOTYPE", "ENOPROTOOPT", "EPROTONOSUPPORT",
-        "ESOCKTNOSUPPORT", "EOPNOTSUPP", "EPFNOSUPPORT", "EAFNOSUPPORT", "EADDRINUSE", "EADDRNOTAVAIL",
-        "ENETDOWN", "ENETUNREACH", "ENETRESET", "ECONNABORTED", "ECONNRESET", "ENOBUFS", "EISCONN",
-        "ENOTCONN", "ESHUTDOWN", "ETOOMANYREFS", "ETIMEDOUT", "ECONNREFUSED", "EHOSTDOWN", "EHOSTUNREACH",
-        "EALREADY", "EINPROGRESS", "ESTALE",
+        "SUCCESS",
+        "EPERM",
+        "ENOENT",
+        "ESRCH",
+        "EINTR",
+        "EIO",
+        "ENXIO",
+        "E2BIG",
+        "ENOEXEC",
+        "EBADF",
+        "ECHILD",
+        "EAGAIN",
+        "ENOMEM",
+        "EACCES",
+        "EFAULT",
+        "ENOTBLK",
+        "EBUSY",
+        "EEXIST",
+        "EXDEV",
+        "ENODEV",
+        "ENOTDIR",
+        "EISDIR",
+        "EINVAL",
+        "ENFILE",
+        "EMFILE",
+        "ENOTTY",
+        "ETXTBSY",
+        "EFBIG",
+        "ENOSPC",
+        "ESPIPE",
+        "EROFS",
+        "EMLINK",
+        "EPIPE",
+        "EDOM",
+        "ERANGE",
+        "EDEADLK",
+        "ENAMETOOLONG",
+        "ENOLCK",
+        "ENOSYS",
+        "ENOTEMPTY",
+        "ELOOP",
+        "E41",
+        "ENOMSG",
+        "EIDRM",
+        "ECHRNG",
+        "EL2NSYNC",
+        "EL3HLT",
+        "EL3RST",
+        "ELNRNG",
+        "EUNATCH",
+        "ENOCSI",
+        "EL2HLT",
+        "EBADE",
+        "EBADR",
+        "EXFULL",
+        "ENOANO",
+        "EBADRQC",
+        "EBADSLT",
+        "E58",
+        "EBFONT",
+        "ENOSTR",
+        "ENODATA",
+        "ETIME",
+        "ENOSR",
+        "ENONET",
+        "ENOPKG",
+        "EREMOTE",
+        "ENOLINK",
+        "EADV",
+        "ESRMNT",
+        "ECOMM",
+        "EPROTO",
+        "EMULTIHOP",
+        "EDOTDOT",
+        "EBADMSG",
+        "EOVERFLOW",
+        "ENOTUNIQ",
+        "EBADFD",
+        "EREMCHG",
+        "ELIBACC",
+        "ELIBBAD",
+        "ELIBSCN",
+        "ELIBMAX",
+        "ELIBEXEC",
+        "EILSEQ",
+        "ERESTART",
+        "ESTRPIPE",
+        "EUSERS",
+        "ENOTSOCK",
+        "EDESTADDRREQ",
+        "EMSGSIZE",
+        "EPROTOTYPE",
+        "ENOPROTOOPT",
+        "EPROTONOSUPPORT",
+        "ESOCKTNOSUPPORT",
+        "EOPNOTSUPP",
+        "EPFNOSUPPORT",
+        "EAFNOSUPPORT",
+        "EADDRINUSE",
+        "EADDRNOTAVAIL",
+        "ENETDOWN",
+        "ENETUNREACH",
+        "ENETRESET",
+        "ECONNABORTED",
+        "ECONNRESET",
+        "ENOBUFS",
+        "EISCONN",
+        "ENOTCONN",
+        "ESHUTDOWN",
+        "ETOOMANYREFS",
+        "ETIMEDOUT",
+        "ECONNREFUSED",
+        "EHOSTDOWN",
+        "EHOSTUNREACH",
+        "EALREADY",
+        "EINPROGRESS",
+        "ESTALE",
     ];
     match e {
         512 => "ERESTARTSYS",
@@ -1503,7 +1751,6 @@ pub fn errno_name(e: i64) -> &'static str {
         _ => T.get(e as usize).copied().unwrap_or("E?"),
     }
 }
-
 
 /// Appends the text rendering of extracted values (sysdig's output conventions; several
 /// values are joined by spaces, as Falco renders ancestor lists).
@@ -1570,7 +1817,10 @@ impl Format {
         let mut lit = Vec::new();
         let mut i = 0;
         while i < b.len() {
-            if b[i] == b'%' && i + 1 < b.len() && (b[i + 1].is_ascii_alphabetic() || b[i + 1] == b'{') {
+            if b[i] == b'%'
+                && i + 1 < b.len()
+                && (b[i + 1].is_ascii_alphabetic() || b[i + 1] == b'{')
+            {
                 let braced = b[i + 1] == b'{';
                 let mut j = if braced { i + 2 } else { i + 1 };
                 let start = j;
@@ -1607,7 +1857,10 @@ impl Format {
         if !lit.is_empty() {
             parts.push(Part::Lit(lit));
         }
-        Ok(Format { parts, all_required })
+        Ok(Format {
+            parts,
+            all_required,
+        })
     }
 
     /// Renders the format for the current event into `out` (cleared first). Returns false
@@ -1619,7 +1872,9 @@ impl Format {
                 Part::Lit(l) => out.extend_from_slice(l),
                 Part::Field(d) => {
                     vals.clear();
-                    let Some(f) = F::from_id(d.id.0) else { continue };
+                    let Some(f) = F::from_id(d.id.0) else {
+                        continue;
+                    };
                     if extract(c, f, &d.arg, vals) && !vals.is_empty() {
                         render_values(d.ty, vals, out);
                     } else {
@@ -1654,7 +1909,15 @@ pub fn list_fields() -> String {
             ArgKind::Name => "[NAME]",
             ArgKind::Param => ".NAME / [N]",
         };
-        let _ = writeln!(s, "{}{:<w$} {:<8} {}", d.name, arg, d.ty.name(), d.desc, w = 36usize.saturating_sub(d.name.len()));
+        let _ = writeln!(
+            s,
+            "{}{:<w$} {:<8} {}",
+            d.name,
+            arg,
+            d.ty.name(),
+            d.desc,
+            w = 36usize.saturating_sub(d.name.len())
+        );
     }
     s
 }

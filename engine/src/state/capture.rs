@@ -63,14 +63,19 @@ pub struct Capture {
 
 impl std::fmt::Debug for Capture {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Capture").field("path", &self.path).field("off", &self.off).finish()
+        f.debug_struct("Capture")
+            .field("path", &self.path)
+            .field("off", &self.off)
+            .finish()
     }
 }
 
 const SHB: u32 = 0x0A0D_0D0A;
 
 fn le32(b: &[u8], o: usize) -> u32 {
-    b.get(o..o + 4).map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]])).unwrap_or(0)
+    b.get(o..o + 4)
+        .map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
+        .unwrap_or(0)
 }
 
 struct Cur<'a> {
@@ -90,10 +95,12 @@ impl<'a> Cur<'a> {
         self.take(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
     }
     fn u32(&mut self) -> Option<u32> {
-        self.take(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        self.take(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
     fn u64(&mut self) -> Option<u64> {
-        self.take(8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+        self.take(8)
+            .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
     }
     fn i64(&mut self) -> Option<i64> {
         self.u64().map(|v| v as i64)
@@ -110,7 +117,10 @@ impl<'a> Cur<'a> {
 impl Capture {
     /// Opens `path` (plain or gzip, sniffed by magic).
     pub fn open(path: &str) -> Result<Capture, CaptureError> {
-        let io = |source| CaptureError::Io { path: path.to_string(), source };
+        let io = |source| CaptureError::Io {
+            path: path.to_string(),
+            source,
+        };
         let mut f = BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io)?);
         let mut magic = [0u8; 2];
         let n = {
@@ -121,7 +131,10 @@ impl Capture {
             n
         };
         let r: Box<dyn Read> = if n == 2 && magic == [0x1f, 0x8b] {
-            Box::new(BufReader::with_capacity(1 << 20, flate2::read::MultiGzDecoder::new(f)))
+            Box::new(BufReader::with_capacity(
+                1 << 20,
+                flate2::read::MultiGzDecoder::new(f),
+            ))
         } else if Self::is_zstd(&mut f) {
             // zstd (what our writer produces by default), frames concatenated.
             let d = zstd::stream::read::Decoder::with_buffer(f).map_err(io)?;
@@ -150,7 +163,9 @@ impl Capture {
     /// Does the buffered input start with the zstd frame magic?
     fn is_zstd(f: &mut BufReader<std::fs::File>) -> bool {
         use std::io::BufRead;
-        f.fill_buf().map(|b| b.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])).unwrap_or(false)
+        f.fill_buf()
+            .map(|b| b.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]))
+            .unwrap_or(false)
     }
 
     /// Bytes of (decompressed) capture consumed so far: the offset of the next block.
@@ -159,7 +174,11 @@ impl Capture {
     }
 
     fn err(&self, offset: u64, msg: impl Into<String>) -> CaptureError {
-        CaptureError::Format { path: self.path.clone(), offset, msg: msg.into() }
+        CaptureError::Format {
+            path: self.path.clone(),
+            offset,
+            msg: msg.into(),
+        }
     }
 
     /// Makes at least `n` unread bytes available (fewer only at EOF).
@@ -177,7 +196,13 @@ impl Capture {
             self.buf.resize(n.next_power_of_two(), 0);
         }
         while self.end < n {
-            let got = self.r.read(&mut self.buf[self.end..]).map_err(|e| CaptureError::Io { path: self.path.clone(), source: e })?;
+            let got = self
+                .r
+                .read(&mut self.buf[self.end..])
+                .map_err(|e| CaptureError::Io {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
             if got == 0 {
                 self.eof = true;
                 break;
@@ -225,7 +250,9 @@ impl Capture {
     /// Loads metadata blocks into `st` until the first event block (left pending).
     pub fn load_metadata(&mut self, st: &mut State) -> Result<(), CaptureError> {
         loop {
-            let Some((ty, len)) = self.read_hdr()? else { return Ok(()) };
+            let Some((ty, len)) = self.read_hdr()? else {
+                return Ok(());
+            };
             if is_event_block(ty) {
                 self.pending = Some((ty, len));
                 self.in_events = true;
@@ -241,7 +268,13 @@ impl Capture {
         }
     }
 
-    fn meta_block(&mut self, st: &mut State, ty: u32, b: &[u8], boff: u64) -> Result<(), CaptureError> {
+    fn meta_block(
+        &mut self,
+        st: &mut State,
+        ty: u32,
+        b: &[u8],
+        boff: u64,
+    ) -> Result<(), CaptureError> {
         match ty {
             SHB => {
                 if le32(b, 0) != 0x1A2B_3C4D {
@@ -272,9 +305,18 @@ impl Capture {
         let mut c = Cur { b, p: 0 };
         while c.left() >= 4 {
             let start = c.p;
-            let elen = if v >= 9 { c.u32().unwrap_or(0) as usize } else { 0 };
+            let elen = if v >= 9 {
+                c.u32().unwrap_or(0) as usize
+            } else {
+                0
+            };
             let bad = || self.err(boff, "corrupted process list entry");
-            let mut p = ProcEntry { tid: c.i64().ok_or_else(bad)?, sid: -1, vpgid: -1, ..Default::default() };
+            let mut p = ProcEntry {
+                tid: c.i64().ok_or_else(bad)?,
+                sid: -1,
+                vpgid: -1,
+                ..Default::default()
+            };
             p.pid = c.i64().ok_or_else(bad)?;
             p.ptid = c.i64().ok_or_else(bad)?;
             if v >= 6 {
@@ -345,7 +387,10 @@ impl Capture {
         let mut c = Cur { b, p: 0 };
         let tid = c.i64().ok_or_else(|| self.err(boff, "truncated fd list"))?;
         if !st.threads.contains_key(&tid) {
-            return Err(self.err(boff, format!("FD block references TID {tid}, which doesn't exist")));
+            return Err(self.err(
+                boff,
+                format!("FD block references TID {tid}, which doesn't exist"),
+            ));
         }
         while c.left() >= 4 {
             let start = c.p;
@@ -354,7 +399,8 @@ impl Capture {
             let fdn = c.i64().ok_or_else(bad)?;
             let ino = c.u64().ok_or_else(bad)?;
             let t = c.u8().ok_or_else(bad)?;
-            let ty = FdType::from_u8(t).ok_or_else(|| self.err(boff, format!("wrong fd type {t}")))?;
+            let ty =
+                FdType::from_u8(t).ok_or_else(|| self.err(boff, format!("wrong fd type {t}")))?;
             let mut f = FdInfo::new(ty);
             f.ino = ino;
             match ty {
@@ -381,7 +427,8 @@ impl Capture {
                     if f.sock.l4proto == super::fd::l4::TCP {
                         f.flags |= super::fd::role::CONNECTED;
                     }
-                    if super::fd::is_v4_mapped(&f.sock.sip) && super::fd::is_v4_mapped(&f.sock.dip) {
+                    if super::fd::is_v4_mapped(&f.sock.sip) && super::fd::is_v4_mapped(&f.sock.dip)
+                    {
                         let (s, d) = (f.sock.sip, f.sock.dip);
                         f.ty = FdType::Ipv4Sock;
                         f.sock.sip = [0; 16];
@@ -457,14 +504,27 @@ impl Capture {
             let elen = if v2 { c.u32().unwrap_or(0) as usize } else { 0 };
             let Some(kind) = c.u8() else { return };
             if kind == 0 {
-                let (Some(uid), Some(gid), Some(n), Some(h), Some(s)) = (c.u32(), c.u32(), c.str16(), c.str16(), c.str16()) else {
+                let (Some(uid), Some(gid), Some(n), Some(h), Some(s)) =
+                    (c.u32(), c.u32(), c.str16(), c.str16(), c.str16())
+                else {
                     return;
                 };
                 let ls = |x: &[u8]| String::from_utf8_lossy(x).into_owned();
-                st.add_user(User { uid, gid, name: ls(n), homedir: ls(h), shell: ls(s) });
+                st.add_user(User {
+                    uid,
+                    gid,
+                    name: ls(n),
+                    homedir: ls(h),
+                    shell: ls(s),
+                });
             } else {
-                let (Some(gid), Some(n)) = (c.u32(), c.str16()) else { return };
-                st.add_group(Group { gid, name: String::from_utf8_lossy(n).into_owned() });
+                let (Some(gid), Some(n)) = (c.u32(), c.str16()) else {
+                    return;
+                };
+                st.add_group(Group {
+                    gid,
+                    name: String::from_utf8_lossy(n).into_owned(),
+                });
             }
             if v2 {
                 let end = start + elen;
@@ -502,13 +562,19 @@ impl Capture {
                     let off = self.off;
                     return match Evt::parse(&self.buf[rs..rs + elen], num, cpu, 0) {
                         Some(e) => Ok(Some(e)),
-                        None => Err(CaptureError::Format { path: self.path.clone(), offset: off, msg: format!("malformed event (event {num})") }),
+                        None => Err(CaptureError::Format {
+                            path: self.path.clone(),
+                            offset: off,
+                            msg: format!("malformed event (event {num})"),
+                        }),
                     };
                 }
             }
         }
         loop {
-            let Some((ty, len)) = self.read_hdr()? else { return Ok(None) };
+            let Some((ty, len)) = self.read_hdr()? else {
+                return Ok(None);
+            };
             if !is_event_block(ty) {
                 if ty == SHB && self.in_events {
                     st.reset();
@@ -527,7 +593,11 @@ impl Capture {
             self.in_events = true;
             let boff = self.off;
             let (ba, bb) = self.read_body(len)?;
-            let flags_len = if ty == 0x217 || ty == 0x222 || ty == 0x208 { 4 } else { 0 };
+            let flags_len = if ty == 0x217 || ty == 0x222 || ty == 0x208 {
+                4
+            } else {
+                0
+            };
             let b = &self.buf[ba..bb];
             if b.len() < 2 + flags_len + 22 {
                 return Err(self.err(boff, "event block too short"));
@@ -536,7 +606,11 @@ impl Capture {
             let dflags = if flags_len == 4 { le32(b, 2) } else { 0 };
             let r = &b[2 + flags_len..];
             let v1 = matches!(ty, 0x204 | 0x8010_ABCD | 0x208);
-            let etype = if v1 { u16::from_le_bytes([r[20], r[21]]) } else { u16::from_le_bytes([r[20], r[21]]) };
+            let etype = if v1 {
+                u16::from_le_bytes([r[20], r[21]])
+            } else {
+                u16::from_le_bytes([r[20], r[21]])
+            };
             let known = if self.skip_newer_events {
                 (etype as usize) < scap_abi::event::EVENTS_E5C53D64.len()
             } else {
@@ -566,7 +640,11 @@ impl Capture {
                     let mut sum = 0usize;
                     for i in 0..n {
                         let o = 22 + i * w;
-                        sum += if w == 4 { le32(rec, o) as usize } else { u16::from_le_bytes([rec[o], rec[o + 1]]) as usize };
+                        sum += if w == 4 {
+                            le32(rec, o) as usize
+                        } else {
+                            u16::from_le_bytes([rec[o], rec[o + 1]]) as usize
+                        };
                     }
                     if lens_end + sum == rec.len() {
                         np = n;
@@ -593,7 +671,11 @@ impl Capture {
             let num = self.nevts;
             return match Evt::parse(&self.buf[start..stop], num, cpu, dflags) {
                 Some(e) => Ok(Some(e)),
-                None => Err(CaptureError::Format { path: self.path.clone(), offset: boff, msg: format!("malformed event (event {num})") }),
+                None => Err(CaptureError::Format {
+                    path: self.path.clone(),
+                    offset: boff,
+                    msg: format!("malformed event (event {num})"),
+                }),
             };
         }
     }
@@ -605,17 +687,24 @@ fn il(st: &mut State, b: &[u8], v2: bool) {
     while c.left() >= 4 {
         let start = c.p;
         let elen = if v2 { c.u32().unwrap_or(0) as usize } else { 0 };
-        let (Some(ty), Some(nl)) = (c.u16(), c.u16()) else { return };
+        let (Some(ty), Some(nl)) = (c.u16(), c.u16()) else {
+            return;
+        };
         match ty {
             1 | 3 => {
-                let (Some(a), Some(m), Some(_bc)) = (c.take(4), c.take(4), c.take(4)) else { return };
+                let (Some(a), Some(m), Some(_bc)) = (c.take(4), c.take(4), c.take(4)) else {
+                    return;
+                };
                 if ty == 1 && c.take(8).is_none() {
                     return;
                 }
-                st.ifaces_v4.push(([a[0], a[1], a[2], a[3]], [m[0], m[1], m[2], m[3]]));
+                st.ifaces_v4
+                    .push(([a[0], a[1], a[2], a[3]], [m[0], m[1], m[2], m[3]]));
             }
             2 | 4 => {
-                let (Some(a), Some(_m), Some(_bc)) = (c.take(16), c.take(16), c.take(16)) else { return };
+                let (Some(a), Some(_m), Some(_bc)) = (c.take(16), c.take(16), c.take(16)) else {
+                    return;
+                };
                 if ty == 2 && c.take(8).is_none() {
                     return;
                 }
@@ -635,5 +724,8 @@ fn il(st: &mut State, b: &[u8], v2: bool) {
 }
 
 fn is_event_block(ty: u32) -> bool {
-    matches!(ty, 0x204 | 0x8010_ABCD | 0x208 | 0x216 | 0x217 | 0x221 | 0x222)
+    matches!(
+        ty,
+        0x204 | 0x8010_ABCD | 0x208 | 0x216 | 0x217 | 0x221 | 0x222
+    )
 }

@@ -45,7 +45,10 @@ pub struct Container {
 impl Container {
     /// A label value.
     pub fn label(&self, k: &str) -> Option<&str> {
-        self.labels.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str())
+        self.labels
+            .iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, v)| v.as_str())
     }
     /// Type name as `container.type` shows it.
     pub fn type_name(&self) -> &'static str {
@@ -98,7 +101,11 @@ const LAYOUTS: &[(&str, &str)] = &[
 
 fn match_one(cg: &[u8], prefix: &[u8], suffix: &[u8]) -> Option<Bstr> {
     let start = rfind(cg, prefix)? + prefix.len();
-    let end = if suffix.is_empty() { cg.len() } else { rfind(cg, suffix)? };
+    let end = if suffix.is_empty() {
+        cg.len()
+    } else {
+        rfind(cg, suffix)?
+    };
     if end < start || end - start != 64 {
         return None;
     }
@@ -112,7 +119,9 @@ fn rfind(h: &[u8], n: &[u8]) -> Option<usize> {
     if n.len() > h.len() {
         return None;
     }
-    (0..=h.len() - n.len()).rev().find(|&i| &h[i..i + n.len()] == n)
+    (0..=h.len() - n.len())
+        .rev()
+        .find(|&i| &h[i..i + n.len()] == n)
 }
 
 /// Container id from `subsys=path` cgroup strings; empty for host processes.
@@ -164,7 +173,8 @@ pub fn parse_json(payload: &[u8]) -> Option<Container> {
     }
     if let Some(l) = c.get("labels").and_then(|v| v.as_object()) {
         for (k, v) in l {
-            out.labels.push((k.clone(), v.as_str().unwrap_or("").to_string()));
+            out.labels
+                .push((k.clone(), v.as_str().unwrap_or("").to_string()));
         }
         out.labels.sort();
     }
@@ -198,14 +208,28 @@ mod tests {
     fn cgroup_layouts() {
         let h = "3f2a1b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70a";
         assert_eq!(id(&format!("cpu=/docker/{h}\0")), "3f2a1b4c5d6e");
-        assert_eq!(id(&format!("cpu=/system.slice/docker-{h}.scope\0")), "3f2a1b4c5d6e");
-        assert_eq!(id(&format!("cpu=/kubepods/besteffort/pod1234/{h}\0")), "3f2a1b4c5d6e");
         assert_eq!(
-            id(&format!("cpu=/kubepods.slice/kubepods-pod1.slice/cri-containerd-{h}.scope\0")),
+            id(&format!("cpu=/system.slice/docker-{h}.scope\0")),
             "3f2a1b4c5d6e"
         );
-        assert_eq!(id(&format!("cpu=/kubepods.slice/crio-{h}.scope\0")), "3f2a1b4c5d6e");
-        assert_eq!(id(&format!("cpu=/machine.slice/libpod-{h}.scope\0")), "3f2a1b4c5d6e");
+        assert_eq!(
+            id(&format!("cpu=/kubepods/besteffort/pod1234/{h}\0")),
+            "3f2a1b4c5d6e"
+        );
+        assert_eq!(
+            id(&format!(
+                "cpu=/kubepods.slice/kubepods-pod1.slice/cri-containerd-{h}.scope\0"
+            )),
+            "3f2a1b4c5d6e"
+        );
+        assert_eq!(
+            id(&format!("cpu=/kubepods.slice/crio-{h}.scope\0")),
+            "3f2a1b4c5d6e"
+        );
+        assert_eq!(
+            id(&format!("cpu=/machine.slice/libpod-{h}.scope\0")),
+            "3f2a1b4c5d6e"
+        );
         assert_eq!(id("cpu=/user.slice\0memory=/user.slice\0"), "");
         assert_eq!(id(&format!("cpu=/docker/{}\0", &h[..63])), "");
     }

@@ -77,7 +77,18 @@ impl<'a> Evt<'a> {
             }
         }
         let wide = raw.len() > u16::MAX as usize;
-        Some(Evt { num, ts, tid, ty, cpu, dump_flags, raw, nparams: got as u16, offs, wide })
+        Some(Evt {
+            num,
+            ts,
+            tid,
+            ty,
+            cpu,
+            dump_flags,
+            raw,
+            nparams: got as u16,
+            offs,
+            wide,
+        })
     }
 
     /// The whole record.
@@ -109,16 +120,28 @@ impl<'a> Evt<'a> {
         if self.wide {
             return self.param_slow(i);
         }
-        self.raw.get(self.offs[i] as usize..self.offs[i + 1] as usize)
+        self.raw
+            .get(self.offs[i] as usize..self.offs[i + 1] as usize)
     }
 
     fn param_slow(&self, i: usize) -> Option<&'a [u8]> {
         let np = u32::from_le_bytes(self.raw.get(22..26)?.try_into().ok()?) as usize;
-        let w = if matches!(self.ty, 322 | 324 | 402) { 4 } else { 2 };
-        let lens = self.raw.get(event::HEADER_LEN..event::HEADER_LEN + w * np)?;
+        let w = if matches!(self.ty, 322 | 324 | 402) {
+            4
+        } else {
+            2
+        };
+        let lens = self
+            .raw
+            .get(event::HEADER_LEN..event::HEADER_LEN + w * np)?;
         let len_at = |j: usize| -> usize {
             if w == 4 {
-                u32::from_le_bytes([lens[j * 4], lens[j * 4 + 1], lens[j * 4 + 2], lens[j * 4 + 3]]) as usize
+                u32::from_le_bytes([
+                    lens[j * 4],
+                    lens[j * 4 + 1],
+                    lens[j * 4 + 2],
+                    lens[j * 4 + 3],
+                ]) as usize
             } else {
                 u16::from_le_bytes([lens[j * 2], lens[j * 2 + 1]]) as usize
             }
@@ -249,7 +272,9 @@ pub fn kind_of(ty: u16) -> Kind {
     let np = info.params.len() as u8;
     let exit = ty & 1 == 1;
     match (info.name, exit) {
-        ("clone" | "fork" | "vfork" | "clone3", true) => Kind::CloneX(if info.name == "clone3" { 20 } else { np }),
+        ("clone" | "fork" | "vfork" | "clone3", true) => {
+            Kind::CloneX(if info.name == "clone3" { 20 } else { np })
+        }
         ("execve", true) => Kind::ExecveX(match ty {
             13 => 8,
             155 => 13,
@@ -291,12 +316,11 @@ pub fn kind_of(ty: u16) -> Kind {
         ("setgid", true) => Kind::SetgidX,
         ("setresuid", true) => Kind::SetresuidX,
         ("setresgid", true) => Kind::SetresgidX,
-        ("read" | "write" | "recv" | "send" | "recvfrom" | "recvmsg" | "sendto" | "sendmsg"
-        | "readv" | "writev" | "pread" | "pwrite" | "preadv" | "pwritev", true)
-            if ty < 336 =>
-        {
-            Kind::RwX
-        }
+        (
+            "read" | "write" | "recv" | "send" | "recvfrom" | "recvmsg" | "sendto" | "sendmsg"
+            | "readv" | "writev" | "pread" | "pwrite" | "preadv" | "pwritev",
+            true,
+        ) if ty < 336 => Kind::RwX,
         ("sendto", false) => Kind::SendtoE,
         ("memfd_create", true) => Kind::MemfdX,
         ("pidfd_open" | "pidfd_getfd", true) => Kind::PidfdX,

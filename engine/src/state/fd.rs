@@ -206,7 +206,10 @@ pub struct FdInfo {
 impl FdInfo {
     /// An fd of type `ty` with an empty name.
     pub fn new(ty: FdType) -> FdInfo {
-        FdInfo { ty, ..Default::default() }
+        FdInfo {
+            ty,
+            ..Default::default()
+        }
     }
     /// Neither client nor server.
     pub fn role_none(&self) -> bool {
@@ -598,7 +601,9 @@ pub fn concatenate_paths(out: &mut String, dir: &[u8], path: &[u8]) {
         && path[path.len() - 1] != b'/'
         && (!relative || dir.last() == Some(&b'/'))
         && path.iter().all(|&c| (0x20..0x7f).contains(&c))
-        && !path.windows(2).any(|w| w[0] == b'/' && (w[1] == b'/' || w[1] == b'.'));
+        && !path
+            .windows(2)
+            .any(|w| w[0] == b'/' && (w[1] == b'/' || w[1] == b'.'));
     if simple {
         t.extend_from_slice(path);
     } else {

@@ -267,14 +267,26 @@ impl State {
         if self.threads.len() < self.max_threads {
             return true;
         }
-        let target = self.max_threads.saturating_sub((self.max_threads / 16).max(1));
-        let closed: Vec<i64> = self.threads.values().filter(|t| t.flags & thread::cl::CLOSED != 0 && t.nchilds == 0).map(|t| t.tid).collect();
+        let target = self
+            .max_threads
+            .saturating_sub((self.max_threads / 16).max(1));
+        let closed: Vec<i64> = self
+            .threads
+            .values()
+            .filter(|t| t.flags & thread::cl::CLOSED != 0 && t.nchilds == 0)
+            .map(|t| t.tid)
+            .collect();
         for t in closed {
             self.threads.remove(&t);
             self.evicted_threads += 1;
         }
         if self.threads.len() > target {
-            let mut by_age: Vec<(u64, i64)> = self.threads.values().filter(|t| t.nchilds == 0 && t.tid != self.cur.tid).map(|t| (t.lastaccess_ts, t.tid)).collect();
+            let mut by_age: Vec<(u64, i64)> = self
+                .threads
+                .values()
+                .filter(|t| t.nchilds == 0 && t.tid != self.cur.tid)
+                .map(|t| (t.lastaccess_ts, t.tid))
+                .collect();
             by_age.sort_unstable();
             let n = self.threads.len() - target;
             for (_, tid) in by_age.into_iter().take(n) {
@@ -291,7 +303,10 @@ impl State {
         let dead: Vec<i64> = self
             .threads
             .values()
-            .filter(|t| t.flags & thread::cl::CLOSED != 0 || now_ns > t.lastaccess_ts.saturating_add(timeout_ns))
+            .filter(|t| {
+                t.flags & thread::cl::CLOSED != 0
+                    || now_ns > t.lastaccess_ts.saturating_add(timeout_ns)
+            })
             .map(|t| t.tid)
             .collect();
         let n = dead.len();
@@ -352,7 +367,11 @@ impl State {
                 if !zs && !zd {
                     return;
                 }
-                let other: [u8; 4] = if zs { [d[0], d[1], d[2], d[3]] } else { [s[0], s[1], s[2], s[3]] };
+                let other: [u8; 4] = if zs {
+                    [d[0], d[1], d[2], d[3]]
+                } else {
+                    [s[0], s[1], s[2], s[3]]
+                };
                 let newaddr = self.infer_v4(other);
                 if newaddr == other && f.sock.sport == f.sock.dport {
                     return;
@@ -409,7 +428,11 @@ impl State {
             return *a;
         }
         let and = |x: [u8; 4], m: [u8; 4]| [x[0] & m[0], x[1] & m[1], x[2] & m[2], x[3] & m[3]];
-        if let Some((a, _)) = self.ifaces_v4.iter().find(|(a, m)| and(*a, *m) == and(d, *m)) {
+        if let Some((a, _)) = self
+            .ifaces_v4
+            .iter()
+            .find(|(a, m)| and(*a, *m) == and(d, *m))
+        {
             return *a;
         }
         if let Some((a, _)) = self.ifaces_v4.iter().find(|(a, _)| *a != [127, 0, 0, 1]) {
@@ -505,7 +528,10 @@ impl State {
             let f: Vec<&str> = l.split(':').collect();
             if f.len() >= 3 {
                 if let Ok(gid) = f[2].parse() {
-                    self.add_group(Group { gid, name: f[0].into() });
+                    self.add_group(Group {
+                        gid,
+                        name: f[0].into(),
+                    });
                 }
             }
         }

@@ -29,7 +29,10 @@ fn type_facts() -> &'static [(u32, bool)] {
             .map(|ty| {
                 let i = event::info_e5c53d64(ty).or_else(|| event::info(ty));
                 let fl = i.map(|i| i.flags).unwrap_or(0);
-                let res = i.and_then(|i| i.params.first()).map(|p| p.name == "res" || p.name == "fd").unwrap_or(false);
+                let res = i
+                    .and_then(|i| i.params.first())
+                    .map(|p| p.name == "res" || p.name == "fd")
+                    .unwrap_or(false);
                 (fl, res)
             })
             .collect()
@@ -122,8 +125,15 @@ impl State {
         let kind = self.kinds.get(ty as usize).copied().unwrap_or(Kind::Other);
         // Only these parsers rename an existing fd; the others create fds (a new fd counts
         // as renamed, as in libsinsp where a fresh fdinfo has an empty old name).
-        let renames = matches!(kind, Kind::BindX | Kind::ConnectE | Kind::ConnectX | Kind::RwX | Kind::SendtoE);
-        let before = if renames { self.cur_fd().map(|f| name_fingerprint(&f.name)) } else { None };
+        let renames = matches!(
+            kind,
+            Kind::BindX | Kind::ConnectE | Kind::ConnectX | Kind::RwX | Kind::SendtoE
+        );
+        let before = if renames {
+            self.cur_fd().map(|f| name_fingerprint(&f.name))
+        } else {
+            None
+        };
         self.dispatch(kind, e);
         if e.dump_flags & 1 != 0 {
             self.cur.filtered_out = true;
@@ -131,7 +141,11 @@ impl State {
         self.cur.fd_name_changed = match self.cur_fd() {
             Some(f) if renames => before != Some(name_fingerprint(&f.name)),
             // A fresh fdinfo's old name is empty; dup/fcntl copy the old name along.
-            Some(f) => kind_creates(kind) && !matches!(kind, Kind::DupX | Kind::FcntlX) && !f.name.is_empty(),
+            Some(f) => {
+                kind_creates(kind)
+                    && !matches!(kind, Kind::DupX | Kind::FcntlX)
+                    && !f.name.is_empty()
+            }
             None => false,
         };
     }
@@ -168,7 +182,10 @@ impl State {
     }
 
     fn reset_evt(&mut self, e: &Evt<'_>) {
-        self.cur = Cur { tid: e.tid, ..Cur::default() };
+        self.cur = Cur {
+            tid: e.tid,
+            ..Cur::default()
+        };
         let ty = e.ty;
         let fl = eflags(ty);
         let kind = self.kinds.get(ty as usize).copied().unwrap_or(Kind::Other);
@@ -192,7 +209,9 @@ impl State {
             if fl & EF_USES_FD != 0 {
                 lfd = e.p_i64(0).unwrap_or(-1);
             }
-            let Some(t) = self.threads.get_mut(&tid) else { return };
+            let Some(t) = self.threads.get_mut(&tid) else {
+                return;
+            };
             t.lastevent_fd = lfd;
             t.lastevent_type = ty;
             t.lastaccess_ts = e.ts;
@@ -209,7 +228,9 @@ impl State {
                 }
             }
         } else {
-            let Some(t) = self.threads.get_mut(&tid) else { return };
+            let Some(t) = self.threads.get_mut(&tid) else {
+                return;
+            };
             t.lastaccess_ts = e.ts;
             if ty == t.lastevent_type.wrapping_add(1) {
                 t.lastevent_valid = true;
@@ -285,7 +306,9 @@ impl State {
         if !self.cur.has_thread {
             return false;
         }
-        let Some(t) = self.threads.get_mut(&exit.tid) else { return false };
+        let Some(t) = self.threads.get_mut(&exit.tid) else {
+            return false;
+        };
         if !t.lastevent_valid || t.lastevent_data.len() < event::HEADER_LEN {
             return false;
         }
@@ -302,7 +325,11 @@ impl State {
     fn add_fd_cur(&mut self, fd: i64, fdi: FdInfo) {
         let tid = self.cur.tid;
         let Some(o) = self.fd_owner(tid) else { return };
-        let ok = self.threads.get_mut(&o).map(|t| t.fds.add(fd, fdi)).unwrap_or(false);
+        let ok = self
+            .threads
+            .get_mut(&o)
+            .map(|t| t.fds.add(fd, fdi))
+            .unwrap_or(false);
         if let Some(t) = self.threads.get_mut(&tid) {
             t.lastevent_fd = fd;
         }
@@ -343,7 +370,12 @@ impl State {
             return;
         }
         let owner = self.fd_owner(tid);
-        match owner.and_then(|o| self.threads.get(&o).and_then(|t| t.fds.get(dirfd)).map(|f| (o, f))) {
+        match owner.and_then(|o| {
+            self.threads
+                .get(&o)
+                .and_then(|t| t.fds.get(dirfd))
+                .map(|f| (o, f))
+        }) {
             None => out.extend_from_slice(b"<UNKNOWN>"),
             Some((o, f)) => {
                 out.extend_from_slice(f.name.as_bytes());
@@ -363,7 +395,9 @@ impl State {
                 self.store_event(e);
             }
             Kind::RwX => self.parse_rw_exit(e),
-            Kind::OpenX | Kind::CreatX | Kind::OpenatOldX | Kind::Openat2X => self.parse_open_exit(kind, e),
+            Kind::OpenX | Kind::CreatX | Kind::OpenatOldX | Kind::Openat2X => {
+                self.parse_open_exit(kind, e)
+            }
             Kind::CloneX(v) => self.parse_clone_exit(v, e),
             Kind::ExecveX(v) => self.parse_execve_exit(v, e),
             Kind::ProcExit => {
@@ -378,7 +412,11 @@ impl State {
                 if e.p_i64(0).unwrap_or(-1) < 0 || !self.cur.has_thread {
                     return;
                 }
-                let (f1, f2, ino) = (e.p_i64(1).unwrap_or(-1), e.p_i64(2).unwrap_or(-1), e.p_u64(3).unwrap_or(0));
+                let (f1, f2, ino) = (
+                    e.p_i64(1).unwrap_or(-1),
+                    e.p_i64(2).unwrap_or(-1),
+                    e.p_u64(3).unwrap_or(0),
+                );
                 for f in [f1, f2] {
                     let mut fdi = FdInfo::new(FdType::Fifo);
                     fdi.ino = ino;
@@ -394,7 +432,11 @@ impl State {
                 if !self.cur.has_thread {
                     return;
                 }
-                let lfd = self.threads.get(&e.tid).map(|t| t.lastevent_fd).unwrap_or(-1);
+                let lfd = self
+                    .threads
+                    .get(&e.tid)
+                    .map(|t| t.lastevent_fd)
+                    .unwrap_or(-1);
                 let o = self.fd_owner(e.tid);
                 self.cur.fd = None;
                 if let Some(o) = o {
@@ -410,7 +452,10 @@ impl State {
                     if self.cur.fd.is_none() || !self.cur.has_thread {
                         return;
                     }
-                    let canceled = self.cur_fd().map(|f| f.flags & role::CLOSE_CANCELED != 0).unwrap_or(false);
+                    let canceled = self
+                        .cur_fd()
+                        .map(|f| f.flags & role::CLOSE_CANCELED != 0)
+                        .unwrap_or(false);
                     if canceled {
                         if let Some(f) = self.cur_fd_mut() {
                             f.flags &= !role::CLOSE_CANCELED;
@@ -419,7 +464,11 @@ impl State {
                             self.erase_fd(e.tid, CANCELED_FD_NUMBER);
                         }
                     } else {
-                        let lfd = self.threads.get(&e.tid).map(|t| t.lastevent_fd).unwrap_or(-1);
+                        let lfd = self
+                            .threads
+                            .get(&e.tid)
+                            .map(|t| t.lastevent_fd)
+                            .unwrap_or(-1);
                         self.erase_fd(e.tid, lfd);
                     }
                 } else if let Some(f) = self.cur_fd_mut() {
@@ -481,7 +530,9 @@ impl State {
                 let src = match self.cur_fd() {
                     Some(f) => Some(f.clone()),
                     // Newer layouts (dup2/dup3/dup_1 exits): oldfd is parameter 1.
-                    None if e.nparams() >= 2 => e.p_i64(1).and_then(|o| self.get_fd(e.tid, o)).cloned(),
+                    None if e.nparams() >= 2 => {
+                        e.p_i64(1).and_then(|o| self.get_fd(e.tid, o)).cloned()
+                    }
                     None => None,
                 };
                 let Some(src) = src else { return };
@@ -492,9 +543,16 @@ impl State {
                 if fdn < 0 || !self.cur.has_thread {
                     return;
                 }
-                let mut fdi = FdInfo::new(if kind == Kind::MemfdX { FdType::Memfd } else { FdType::Pidfd });
+                let mut fdi = FdInfo::new(if kind == Kind::MemfdX {
+                    FdType::Memfd
+                } else {
+                    FdType::Pidfd
+                });
                 if kind == Kind::MemfdX {
-                    fdi.name = format!("memfd:{}", String::from_utf8_lossy(e.p_str(1).unwrap_or(&[])));
+                    fdi.name = format!(
+                        "memfd:{}",
+                        String::from_utf8_lossy(e.p_str(1).unwrap_or(&[]))
+                    );
                 }
                 self.add_fd_cur(fdn, fdi);
             }
@@ -502,13 +560,28 @@ impl State {
                 if e.p_i64(0).unwrap_or(-1) < 0 || !self.cur.has_thread {
                     return;
                 }
-                let (first, last, flags) = (e.p_u32(1).unwrap_or(0) as i64, e.p_u32(2).unwrap_or(0) as i64, e.p_u32(3).unwrap_or(0));
+                let (first, last, flags) = (
+                    e.p_u32(1).unwrap_or(0) as i64,
+                    e.p_u32(2).unwrap_or(0) as i64,
+                    e.p_u32(3).unwrap_or(0),
+                );
                 // CLOSE_RANGE_CLOEXEC (4) only marks the fds.
                 if flags & 4 != 0 {
                     return;
                 }
                 if let Some(o) = self.fd_owner(e.tid) {
-                    let doomed: Vec<i64> = self.threads.get(&o).map(|t| t.fds.map.keys().copied().filter(|f| *f >= first && *f <= last).collect()).unwrap_or_default();
+                    let doomed: Vec<i64> = self
+                        .threads
+                        .get(&o)
+                        .map(|t| {
+                            t.fds
+                                .map
+                                .keys()
+                                .copied()
+                                .filter(|f| *f >= first && *f <= last)
+                                .collect()
+                        })
+                        .unwrap_or_default();
                     for f in doomed {
                         self.erase_fd(e.tid, f);
                     }
@@ -540,7 +613,9 @@ impl State {
                 }
                 let res = e.p_i64(0).unwrap_or(-1);
                 if res >= 0 {
-                    let Some(src) = self.cur_fd().cloned() else { return };
+                    let Some(src) = self.cur_fd().cloned() else {
+                        return;
+                    };
                     self.add_fd_cur(res, src);
                 }
             }
@@ -555,7 +630,9 @@ impl State {
                 if e.p_i64(0).unwrap_or(-1) < 0 || !self.cur.has_thread {
                     return;
                 }
-                let Some(name) = self.cur_fd().map(|f| f.name.clone().into_bytes()) else { return };
+                let Some(name) = self.cur_fd().map(|f| f.name.clone().into_bytes()) else {
+                    return;
+                };
                 self.set_cwd(e.tid, &name);
             }
             Kind::GetcwdX => {
@@ -587,7 +664,11 @@ impl State {
                 if res < 0 {
                     return;
                 }
-                let idx = if matches!(kind, Kind::SetresuidX | Kind::SetresgidX) { 1 } else { 0 };
+                let idx = if matches!(kind, Kind::SetresuidX | Kind::SetresgidX) {
+                    1
+                } else {
+                    0
+                };
                 let v = if self.retrieve_enter(e) {
                     let buf = std::mem::take(&mut self.tmp_enter);
                     let v = Evt::parse(&buf, 0, 0, 0).and_then(|en| en.p_u32(idx));
@@ -658,7 +739,9 @@ impl State {
 
     /// `remove_thread(tid, force)`.
     pub fn remove_thread(&mut self, tid: i64, force: bool) {
-        let Some(t) = self.threads.get(&tid) else { return };
+        let Some(t) = self.threads.get(&tid) else {
+            return;
+        };
         let nchilds = t.nchilds;
         if nchilds != 0 && !force {
             return;
@@ -733,14 +816,20 @@ impl State {
         if childtid == 0 {
             let mut has = self.cur.has_thread;
             if has {
-                let stale = self.threads.get(&tid).map(|t| t.clone_ts != 0 && e.ts.saturating_sub(t.clone_ts) > CLONE_STALE_TIME_NS);
+                let stale = self.threads.get(&tid).map(|t| {
+                    t.clone_ts != 0 && e.ts.saturating_sub(t.clone_ts) > CLONE_STALE_TIME_NS
+                });
                 if stale == Some(true) {
                     self.remove_thread(tid, true);
                     self.cur.has_thread = false;
                     has = false;
                 }
             }
-            let parenttid = if flags & cl::CLONE_THREAD != 0 { e.p_i64(4).unwrap_or(-1) } else { e.p_i64(5).unwrap_or(-1) };
+            let parenttid = if flags & cl::CLONE_THREAD != 0 {
+                e.p_i64(4).unwrap_or(-1)
+            } else {
+                e.p_i64(5).unwrap_or(-1)
+            };
             if !has {
                 inverted = true;
                 childtid = tid;
@@ -761,7 +850,11 @@ impl State {
         if !self.thread_ref(tid, true) {
             return;
         }
-        let mut valid_parent = self.threads.get(&tid).map(|p| !p.is_invalid()).unwrap_or(false);
+        let mut valid_parent = self
+            .threads
+            .get(&tid)
+            .map(|p| !p.is_invalid())
+            .unwrap_or(false);
         let mut tid_collision = false;
         if let Some(c) = self.threads.get(&childtid) {
             if c.flags & cl::CLONE_INVERTED != 0 {
@@ -773,7 +866,11 @@ impl State {
         let mut t = Thread::new(childtid);
         t.ptid = tid;
         let exe = e.p_str(1).unwrap_or(&[]);
-        let comm_ev: &[u8] = if matches!(ver, 11 | 16) { exe } else { e.p_str(13).unwrap_or(&[]) };
+        let comm_ev: &[u8] = if matches!(ver, 11 | 16) {
+            exe
+        } else {
+            e.p_str(13).unwrap_or(&[])
+        };
         let args_ev = e.param(2).unwrap_or(&[]);
         if valid_parent {
             let p = &self.threads[&tid];
@@ -871,8 +968,14 @@ impl State {
             return;
         }
         let tid = e.tid;
-        let have_enter = if ver >= 18 { self.retrieve_enter(e) } else { false };
-        let Some(t) = self.threads.get_mut(&tid) else { return };
+        let have_enter = if ver >= 18 {
+            self.retrieve_enter(e)
+        } else {
+            false
+        };
+        let Some(t) = self.threads.get_mut(&tid) else {
+            return;
+        };
         t.exe = Arc::from(e.p_str(1).unwrap_or(&[]));
         if ver <= 14 {
             t.comm = t.exe.clone();
@@ -954,7 +1057,9 @@ impl State {
             }
         }
         let cloexec = self.cloexec_on_execve;
-        let Some(t) = self.threads.get_mut(&tid) else { return };
+        let Some(t) = self.threads.get_mut(&tid) else {
+            return;
+        };
         if ver >= 19 {
             t.vpgid = e.p_i64(17).unwrap_or(t.vpgid);
         }
@@ -979,14 +1084,22 @@ impl State {
         }
         let have_enter = self.retrieve_enter(e);
         let buf = std::mem::take(&mut self.tmp_enter);
-        let en = if have_enter { Evt::parse(&buf, 0, 0, 0) } else { None };
+        let en = if have_enter {
+            Evt::parse(&buf, 0, 0, 0)
+        } else {
+            None
+        };
         let fdn = e.p_i64(0).unwrap_or(-1);
         let mut dev = 0u32;
         // (name, flags, dirfd; None = relative to the cwd)
         let (name, flags, dirfd): (&[u8], u32, Option<i64>) = match kind {
             Kind::OpenX | Kind::CreatX => {
                 let mut n = e.param(1).unwrap_or(&[]);
-                let mut f = if kind == Kind::OpenX { e.p_u32(2).unwrap_or(0) } else { 0 };
+                let mut f = if kind == Kind::OpenX {
+                    e.p_u32(2).unwrap_or(0)
+                } else {
+                    0
+                };
                 let di = if kind == Kind::OpenX { 4 } else { 3 };
                 if e.nparams() > di {
                     dev = e.p_u32(di).unwrap_or(0);
@@ -996,7 +1109,11 @@ impl State {
                     let en_name = en.param(0).unwrap_or(&[]);
                     if !en_name.is_empty() && cstr(en_name) != b"(NULL)" {
                         n = en_name;
-                        f = if kind == Kind::OpenX { en.p_u32(1).unwrap_or(0) } else { 0 };
+                        f = if kind == Kind::OpenX {
+                            en.p_u32(1).unwrap_or(0)
+                        } else {
+                            0
+                        };
                     }
                 }
                 (n, f, None)
@@ -1006,7 +1123,11 @@ impl State {
                     self.tmp_enter = buf;
                     return;
                 };
-                (en.param(1).unwrap_or(&[]), en.p_u32(2).unwrap_or(0), Some(en.p_i64(0).unwrap_or(PPM_AT_FDCWD)))
+                (
+                    en.param(1).unwrap_or(&[]),
+                    en.p_u32(2).unwrap_or(0),
+                    Some(en.p_i64(0).unwrap_or(PPM_AT_FDCWD)),
+                )
             }
             _ => {
                 let mut n = e.param(2).unwrap_or(&[]);
@@ -1029,13 +1150,22 @@ impl State {
         let mut sdir = std::mem::take(&mut self.dir_buf);
         sdir.clear();
         match dirfd {
-            None => sdir.extend_from_slice(self.threads.get(&e.tid).map(|t| self.cwd_of(t)).unwrap_or(b"./")),
+            None => sdir.extend_from_slice(
+                self.threads
+                    .get(&e.tid)
+                    .map(|t| self.cwd_of(t))
+                    .unwrap_or(b"./"),
+            ),
             Some(d) => self.dirfd_dir_into(name, d, &mut sdir),
         }
         if fdn >= 0 {
             let mut full = self.take_string();
             fd::concatenate_paths(&mut full, &sdir, name);
-            let mut fdi = FdInfo::new(if flags & PPM_O_DIRECTORY != 0 { FdType::Directory } else { FdType::FileV2 });
+            let mut fdi = FdInfo::new(if flags & PPM_O_DIRECTORY != 0 {
+                FdType::Directory
+            } else {
+                FdType::FileV2
+            });
             fdi.openflags = flags;
             fdi.dev = dev;
             fdi.name = full;
@@ -1063,7 +1193,11 @@ impl State {
         match domain {
             1 => fdi.ty = FdType::UnixSock,
             2 | 10 => {
-                fdi.ty = if domain == 2 { FdType::Ipv4Sock } else { FdType::Ipv6Sock };
+                fdi.ty = if domain == 2 {
+                    FdType::Ipv4Sock
+                } else {
+                    FdType::Ipv6Sock
+                };
                 const SOCK_RAW: u32 = 3;
                 fdi.sock.l4proto = match proto {
                     6 => {
@@ -1121,12 +1255,22 @@ impl State {
         }
         let args = if self.retrieve_enter(e) {
             let buf = std::mem::take(&mut self.tmp_enter);
-            let a = Evt::parse(&buf, 0, 0, 0).map(|en| (en.p_u32(0).unwrap_or(0), en.p_u32(1).unwrap_or(0), en.p_u32(2).unwrap_or(0)));
+            let a = Evt::parse(&buf, 0, 0, 0).map(|en| {
+                (
+                    en.p_u32(0).unwrap_or(0),
+                    en.p_u32(1).unwrap_or(0),
+                    en.p_u32(2).unwrap_or(0),
+                )
+            });
             self.tmp_enter = buf;
             a
         } else if e.nparams() >= 4 {
             // Newer libs: domain, type, proto appended to the exit.
-            Some((e.p_u32(1).unwrap_or(0), e.p_u32(2).unwrap_or(0), e.p_u32(3).unwrap_or(0)))
+            Some((
+                e.p_u32(1).unwrap_or(0),
+                e.p_u32(2).unwrap_or(0),
+                e.p_u32(3).unwrap_or(0),
+            ))
         } else {
             None
         };
@@ -1217,8 +1361,14 @@ impl State {
                 f.name.clear();
                 f.name.push_str(&name);
                 // set_unix_info reads the sockaddr bytes as if they were a tuple.
-                f.sock.usrc = p.get(1..9).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))).unwrap_or(0);
-                f.sock.udst = p.get(9..17).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))).unwrap_or(0);
+                f.sock.usrc = p
+                    .get(1..9)
+                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+                    .unwrap_or(0);
+                f.sock.udst = p
+                    .get(9..17)
+                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+                    .unwrap_or(0);
             }
         }
         self.name_buf = name;
@@ -1275,8 +1425,14 @@ impl State {
                 fd::render_socktuple(p, &mut name);
                 f.name.clear();
                 f.name.push_str(&name);
-                f.sock.usrc = p.get(1..9).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))).unwrap_or(0);
-                f.sock.udst = p.get(9..17).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))).unwrap_or(0);
+                f.sock.usrc = p
+                    .get(1..9)
+                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+                    .unwrap_or(0);
+                f.sock.udst = p
+                    .get(9..17)
+                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+                    .unwrap_or(0);
             }
             if f.role_none() {
                 f.set_client();
@@ -1319,8 +1475,14 @@ impl State {
             }
             1 => {
                 fdi.ty = FdType::UnixSock;
-                fdi.sock.usrc = p.get(1..9).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))).unwrap_or(0);
-                fdi.sock.udst = p.get(9..17).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))).unwrap_or(0);
+                fdi.sock.usrc = p
+                    .get(1..9)
+                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+                    .unwrap_or(0);
+                fdi.sock.udst = p
+                    .get(9..17)
+                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+                    .unwrap_or(0);
             }
             _ => return,
         }
@@ -1377,7 +1539,10 @@ impl State {
             }
         };
         let Some(tuple) = tuple else { return };
-        let needs = self.cur_fd().map(|f| f.name.is_empty() || !f.is_tcp()).unwrap_or(false);
+        let needs = self
+            .cur_fd()
+            .map(|f| f.name.is_empty() || !f.is_tcp())
+            .unwrap_or(false);
         if !needs {
             return;
         }
@@ -1411,7 +1576,9 @@ impl State {
         if p.is_empty() {
             return false;
         }
-        let Some(f) = self.cur_fd_mut() else { return false };
+        let Some(f) = self.cur_fd_mut() else {
+            return false;
+        };
         match p[0] {
             2 => {
                 if p.len() < 13 {
@@ -1440,8 +1607,14 @@ impl State {
             }
             1 => {
                 f.ty = FdType::UnixSock;
-                f.sock.usrc = p.get(1..9).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))).unwrap_or(0);
-                f.sock.udst = p.get(9..17).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))).unwrap_or(0);
+                f.sock.usrc = p
+                    .get(1..9)
+                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+                    .unwrap_or(0);
+                f.sock.udst = p
+                    .get(9..17)
+                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+                    .unwrap_or(0);
                 f.name = String::from_utf8_lossy(cstr(p.get(17..).unwrap_or(&[]))).into_owned();
                 return true;
             }
@@ -1494,7 +1667,9 @@ fn name_fingerprint(s: &str) -> (usize, u64) {
 /// The fd parameter a newer-libs exit event carries (the first parameter named `fd` after
 /// position 0), when the record has more parameters than the e5c53d64 layout.
 fn exit_fd_param(e: &Evt<'_>) -> Option<i64> {
-    let old = event::info_e5c53d64(e.ty).map(|i| i.params.len()).unwrap_or(0);
+    let old = event::info_e5c53d64(e.ty)
+        .map(|i| i.params.len())
+        .unwrap_or(0);
     if e.nparams() <= old && e.ty < 336 {
         return None;
     }

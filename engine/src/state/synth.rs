@@ -7,8 +7,8 @@
 //! implements, and [`realistic`] a large mixed workload for benchmarks.
 
 use scap::file::{
-    CaptureWriter, Compression, FdEntry, FdInfo as MFd, Interface, MachineInfo, ProcEntry, User as MUser, UserListEntry,
-    WriteError, WriterOptions,
+    CaptureWriter, Compression, FdEntry, FdInfo as MFd, Interface, MachineInfo, ProcEntry,
+    User as MUser, UserListEntry, WriteError, WriterOptions,
 };
 use scap::EventBuilder;
 
@@ -79,18 +79,53 @@ fn err(e: impl std::fmt::Display) -> WriteError {
 
 impl Synth {
     /// Creates `path` (plain, so sysdig 0.29.3 reads it) with MI, IL, UL, PL and FDL.
-    pub fn create(path: &str, procs: &[Proc<'_>], fds: &[(i64, i64, MFd<'_>)], users: &[(u32, &str)]) -> R<Synth> {
-        let opts = WriterOptions { compression: Compression::None, level: None, flush_interval: None };
+    pub fn create(
+        path: &str,
+        procs: &[Proc<'_>],
+        fds: &[(i64, i64, MFd<'_>)],
+        users: &[(u32, &str)],
+    ) -> R<Synth> {
+        let opts = WriterOptions {
+            compression: Compression::None,
+            level: None,
+            flush_interval: None,
+        };
         let mut w = CaptureWriter::create(path, opts)?;
-        let mi = MachineInfo { num_cpus: 2, memory_size_bytes: 1 << 30, max_pid: 0, hostname: "synth".into(), reserved: [0; 4] };
+        let mi = MachineInfo {
+            num_cpus: 2,
+            memory_size_bytes: 1 << 30,
+            max_pid: 0,
+            hostname: "synth".into(),
+            reserved: [0; 4],
+        };
         w.machine_info(&mi)?;
         w.interfaces(&[
-            Interface::V4 { addr: [127, 0, 0, 1], netmask: [255, 0, 0, 0], bcast: [127, 0, 0, 1], linkspeed: Some(0), name: b"lo" },
-            Interface::V4 { addr: [172, 17, 0, 2], netmask: [255, 255, 0, 0], bcast: [172, 17, 255, 255], linkspeed: Some(0), name: b"eth0" },
+            Interface::V4 {
+                addr: [127, 0, 0, 1],
+                netmask: [255, 0, 0, 0],
+                bcast: [127, 0, 0, 1],
+                linkspeed: Some(0),
+                name: b"lo",
+            },
+            Interface::V4 {
+                addr: [172, 17, 0, 2],
+                netmask: [255, 255, 0, 0],
+                bcast: [172, 17, 255, 255],
+                linkspeed: Some(0),
+                name: b"eth0",
+            },
         ])?;
         let ul: Vec<UserListEntry<'_>> = users
             .iter()
-            .map(|(uid, n)| UserListEntry::User(MUser { uid: *uid, gid: *uid, name: n.as_bytes(), homedir: b"/home", shell: b"/bin/sh" }))
+            .map(|(uid, n)| {
+                UserListEntry::User(MUser {
+                    uid: *uid,
+                    gid: *uid,
+                    name: n.as_bytes(),
+                    homedir: b"/home",
+                    shell: b"/bin/sh",
+                })
+            })
             .collect();
         w.users(&ul)?;
         let pl: Vec<ProcEntry<'_>> = procs
@@ -131,11 +166,21 @@ impl Synth {
             let list: Vec<FdEntry<'_>> = fds
                 .iter()
                 .filter(|(t, _, _)| *t == p.tid)
-                .map(|(t, fd, info)| FdEntry { tid: *t as u64, fd: *fd, ino: 0, info: *info })
+                .map(|(t, fd, info)| FdEntry {
+                    tid: *t as u64,
+                    fd: *fd,
+                    ino: 0,
+                    info: *info,
+                })
                 .collect();
             w.fd_list(p.tid as u64, &list)?;
         }
-        Ok(Synth { w, ts: 1_700_000_000_000_000_000, count: 0, buf: Vec::with_capacity(4096) })
+        Ok(Synth {
+            w,
+            ts: 1_700_000_000_000_000_000,
+            count: 0,
+            buf: Vec::with_capacity(4096),
+        })
     }
 
     /// Writes one event built by `f`.
@@ -144,17 +189,24 @@ impl Synth {
         self.count += 1;
         let b = f(EventBuilder::new(self.ts, tid as u64, ty));
         self.buf.clear();
-        b.build_into(&mut self.buf).map_err(|e| err(format!("{e:?}")))?;
+        b.build_into(&mut self.buf)
+            .map_err(|e| err(format!("{e:?}")))?;
         self.w.event(&self.buf, 0, 0)
     }
 
     /// Writes a state-only event (EVF with flag 1).
-    pub fn ev_state_only(&mut self, tid: i64, ty: u16, f: impl FnOnce(EventBuilder) -> EventBuilder) -> R<()> {
+    pub fn ev_state_only(
+        &mut self,
+        tid: i64,
+        ty: u16,
+        f: impl FnOnce(EventBuilder) -> EventBuilder,
+    ) -> R<()> {
         self.ts += 1000;
         self.count += 1;
         let b = f(EventBuilder::new(self.ts, tid as u64, ty));
         self.buf.clear();
-        b.build_into(&mut self.buf).map_err(|e| err(format!("{e:?}")))?;
+        b.build_into(&mut self.buf)
+            .map_err(|e| err(format!("{e:?}")))?;
         self.w.event(&self.buf, 0, 1)
     }
 
@@ -165,7 +217,21 @@ impl Synth {
 
     /// The 20 clone-exit parameters (layout CLONE_20).
     #[allow(clippy::too_many_arguments)]
-    fn clone_params(b: EventBuilder, res: i64, exe: &str, args: &str, tid: i64, pid: i64, ptid: i64, comm: &str, cgroups: &str, flags: u32, uid: u32, vtid: i64, vpid: i64) -> EventBuilder {
+    fn clone_params(
+        b: EventBuilder,
+        res: i64,
+        exe: &str,
+        args: &str,
+        tid: i64,
+        pid: i64,
+        ptid: i64,
+        comm: &str,
+        cgroups: &str,
+        flags: u32,
+        uid: u32,
+        vtid: i64,
+        vpid: i64,
+    ) -> EventBuilder {
         b.i64(res)
             .str(exe)
             .bytes(args.as_bytes())
@@ -190,15 +256,53 @@ impl Synth {
 
     /// clone(): parent exit then child exit (`child_first` writes the child side first).
     #[allow(clippy::too_many_arguments)]
-    pub fn clone(&mut self, ty: u16, parent: i64, pid_of_parent: i64, child: i64, comm: &str, exe: &str, args: &str, cgroups: &str, flags: u32, uid: u32, child_first: bool) -> R<()> {
+    pub fn clone(
+        &mut self,
+        ty: u16,
+        parent: i64,
+        pid_of_parent: i64,
+        child: i64,
+        comm: &str,
+        exe: &str,
+        args: &str,
+        cgroups: &str,
+        flags: u32,
+        uid: u32,
+        child_first: bool,
+    ) -> R<()> {
         let ppid_of_parent = 1;
-        let child_pid = if flags & 0x2000 != 0 { pid_of_parent } else { child };
+        let child_pid = if flags & 0x2000 != 0 {
+            pid_of_parent
+        } else {
+            child
+        };
         let parent_side = |s: &mut Synth| -> R<()> {
             s.ev(parent, ty - 1, |b| b)?;
-            s.ev(parent, ty, |b| Synth::clone_params(b, child, exe, args, parent, pid_of_parent, ppid_of_parent, comm, cgroups, flags, uid, parent, pid_of_parent))
+            s.ev(parent, ty, |b| {
+                Synth::clone_params(
+                    b,
+                    child,
+                    exe,
+                    args,
+                    parent,
+                    pid_of_parent,
+                    ppid_of_parent,
+                    comm,
+                    cgroups,
+                    flags,
+                    uid,
+                    parent,
+                    pid_of_parent,
+                )
+            })
         };
         let child_side = |s: &mut Synth| -> R<()> {
-            s.ev(child, ty, |b| Synth::clone_params(b, 0, exe, args, child, child_pid, parent, comm, cgroups, flags, uid, child, child_pid))
+            s.ev(child, ty, |b| {
+                Synth::clone_params(
+                    b, 0, exe, args, child, child_pid, parent, comm, cgroups, flags, uid, child,
+                    child_pid,
+                )
+            })
         };
         if child_first {
             child_side(self)?;
@@ -211,7 +315,19 @@ impl Synth {
 
     /// execve(filename) by `tid`, enter and exit.
     #[allow(clippy::too_many_arguments)]
-    pub fn execve(&mut self, tid: i64, pid: i64, ptid: i64, filename: &str, exe: &str, args: &str, comm: &str, cgroups: &str, env: &str, res: i64) -> R<()> {
+    pub fn execve(
+        &mut self,
+        tid: i64,
+        pid: i64,
+        ptid: i64,
+        filename: &str,
+        exe: &str,
+        args: &str,
+        comm: &str,
+        cgroups: &str,
+        env: &str,
+        res: i64,
+    ) -> R<()> {
         self.ev(tid, 292, |b| b.str(filename))?;
         self.ev(tid, 293, |b| {
             b.i64(res)
@@ -240,7 +356,14 @@ impl Synth {
     /// openat(dirfd, name) returning `fd`.
     pub fn openat(&mut self, tid: i64, dirfd: i64, name: &str, flags: u32, fd: i64) -> R<()> {
         self.ev(tid, 306, |b| b.fd(dirfd).str(name).u32(flags).u32(0o644))?;
-        self.ev(tid, 307, |b| b.fd(fd).fd(dirfd).str(name).u32(flags).u32(0o644).u32(0x803))
+        self.ev(tid, 307, |b| {
+            b.fd(fd)
+                .fd(dirfd)
+                .str(name)
+                .u32(flags)
+                .u32(0o644)
+                .u32(0x803)
+        })
     }
 
     /// open(name) returning `fd`.
@@ -274,7 +397,14 @@ impl Synth {
     }
 
     /// connect(fd) to an IPv4 address from a local address.
-    pub fn connect4(&mut self, tid: i64, fd: i64, src: ([u8; 4], u16), dst: ([u8; 4], u16), res: i64) -> R<()> {
+    pub fn connect4(
+        &mut self,
+        tid: i64,
+        fd: i64,
+        src: ([u8; 4], u16),
+        dst: ([u8; 4], u16),
+        res: i64,
+    ) -> R<()> {
         let mut sa = vec![2u8];
         sa.extend_from_slice(&dst.0);
         sa.extend_from_slice(&dst.1.to_le_bytes());
@@ -318,23 +448,144 @@ const DOCKER_ID: &str = "3f2a1b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c
 pub fn transitions(path: &str) -> R<()> {
     let cg_docker = format!("cpuset=/docker/{DOCKER_ID}\0cpu=/docker/{DOCKER_ID}\0");
     let procs = [
-        Proc { tid: 1, pid: 1, ptid: 0, comm: "systemd", exe: "/sbin/init", exepath: "/lib/systemd/systemd", args: "", cwd: "/", uid: 0, cgroups: "cpu=/\0", env: "HOME=/\0" },
-        Proc { tid: 100, pid: 100, ptid: 1, comm: "bash", exe: "-bash", exepath: "/bin/bash", args: "-l\0", cwd: "/home/alice", uid: 1000, cgroups: "cpu=/user.slice\0", env: "HOME=/home/alice\0SHELL=/bin/bash\0" },
-        Proc { tid: 101, pid: 100, ptid: 1, comm: "bash", exe: "-bash", exepath: "/bin/bash", args: "-l\0", cwd: "", uid: 1000, cgroups: "cpu=/user.slice\0", env: "" },
-        Proc { tid: 200, pid: 200, ptid: 1, comm: "nginx", exe: "nginx", exepath: "/usr/sbin/nginx", args: "-g\0daemon off;\0", cwd: "/", uid: 33, cgroups: &cg_docker, env: "PATH=/usr/bin\0" },
+        Proc {
+            tid: 1,
+            pid: 1,
+            ptid: 0,
+            comm: "systemd",
+            exe: "/sbin/init",
+            exepath: "/lib/systemd/systemd",
+            args: "",
+            cwd: "/",
+            uid: 0,
+            cgroups: "cpu=/\0",
+            env: "HOME=/\0",
+        },
+        Proc {
+            tid: 100,
+            pid: 100,
+            ptid: 1,
+            comm: "bash",
+            exe: "-bash",
+            exepath: "/bin/bash",
+            args: "-l\0",
+            cwd: "/home/alice",
+            uid: 1000,
+            cgroups: "cpu=/user.slice\0",
+            env: "HOME=/home/alice\0SHELL=/bin/bash\0",
+        },
+        Proc {
+            tid: 101,
+            pid: 100,
+            ptid: 1,
+            comm: "bash",
+            exe: "-bash",
+            exepath: "/bin/bash",
+            args: "-l\0",
+            cwd: "",
+            uid: 1000,
+            cgroups: "cpu=/user.slice\0",
+            env: "",
+        },
+        Proc {
+            tid: 200,
+            pid: 200,
+            ptid: 1,
+            comm: "nginx",
+            exe: "nginx",
+            exepath: "/usr/sbin/nginx",
+            args: "-g\0daemon off;\0",
+            cwd: "/",
+            uid: 33,
+            cgroups: &cg_docker,
+            env: "PATH=/usr/bin\0",
+        },
     ];
     let fds = [
-        (100, 0, MFd::Named { ty: 7, name: b"pipe:[1234]" }),
-        (100, 1, MFd::File { open_flags: 2, name: b"/dev/pts/0", dev: Some(0x88) }),
-        (100, 3, MFd::Ipv4Sock { sip: [172, 17, 0, 2], dip: [10, 0, 0, 5], sport: 40000, dport: 443, l4proto: 2 }),
-        (100, 4, MFd::UnixSock { source: 0xffff8800aaaa0000, dest: 0xffff8800bbbb0000, path: b"/run/dbus/system_bus_socket" }),
-        (100, 5, MFd::Named { ty: 2, name: b"/home/alice/proj" }),
-        (200, 6, MFd::Ipv4ServSock { ip: [0, 0, 0, 0], port: 80, l4proto: 2 }),
-        (200, 7, MFd::Ipv4Sock { sip: [10, 0, 0, 9], dip: [172, 17, 0, 2], sport: 51000, dport: 80, l4proto: 2 }),
-        (200, 8, MFd::Ipv6Sock { sip: [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], dip: [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2], sport: 8080, dport: 5555, l4proto: 2 }),
+        (
+            100,
+            0,
+            MFd::Named {
+                ty: 7,
+                name: b"pipe:[1234]",
+            },
+        ),
+        (
+            100,
+            1,
+            MFd::File {
+                open_flags: 2,
+                name: b"/dev/pts/0",
+                dev: Some(0x88),
+            },
+        ),
+        (
+            100,
+            3,
+            MFd::Ipv4Sock {
+                sip: [172, 17, 0, 2],
+                dip: [10, 0, 0, 5],
+                sport: 40000,
+                dport: 443,
+                l4proto: 2,
+            },
+        ),
+        (
+            100,
+            4,
+            MFd::UnixSock {
+                source: 0xffff8800aaaa0000,
+                dest: 0xffff8800bbbb0000,
+                path: b"/run/dbus/system_bus_socket",
+            },
+        ),
+        (
+            100,
+            5,
+            MFd::Named {
+                ty: 2,
+                name: b"/home/alice/proj",
+            },
+        ),
+        (
+            200,
+            6,
+            MFd::Ipv4ServSock {
+                ip: [0, 0, 0, 0],
+                port: 80,
+                l4proto: 2,
+            },
+        ),
+        (
+            200,
+            7,
+            MFd::Ipv4Sock {
+                sip: [10, 0, 0, 9],
+                dip: [172, 17, 0, 2],
+                sport: 51000,
+                dport: 80,
+                l4proto: 2,
+            },
+        ),
+        (
+            200,
+            8,
+            MFd::Ipv6Sock {
+                sip: [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+                dip: [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
+                sport: 8080,
+                dport: 5555,
+                l4proto: 2,
+            },
+        ),
         (200, 9, MFd::Named { ty: 9, name: b"" }),
     ];
-    let mut s = Synth::create(path, &procs, &fds, &[(0, "root"), (1000, "alice"), (33, "www-data")])?;
+    let mut s = Synth::create(
+        path,
+        &procs,
+        &fds,
+        &[(0, "root"), (1000, "alice"), (33, "www-data")],
+    )?;
     // Container metadata first (324 with u32 lengths, tid -1), plus the older 272 / 228.
     let json = format!(
         r#"{{"container":{{"id":"{}","type":0,"name":"web","image":"nginx:1.25","imagerepo":"nginx","imagetag":"1.25","lookup_state":1,"privileged":false,"labels":{{"io.kubernetes.pod.namespace":"prod","io.kubernetes.pod.name":"web-7d9"}}}}}}"#,
@@ -342,28 +593,65 @@ pub fn transitions(path: &str) -> R<()> {
     );
     s.ev(-1, 324, |b| b.str(&json))?;
     s.ev(-1, 272, |b| b.str(r#"{"container":{"id":"aaaaaaaaaaaa","type":7,"name":"db","image":"postgres:16","lookup_state":1}}"#))?;
-    s.ev(-1, 228, |b| b.str("bbbbbbbbbbbb").u32(8).str("cache").str("redis:7"))?;
+    s.ev(-1, 228, |b| {
+        b.str("bbbbbbbbbbbb").u32(8).str("cache").str("redis:7")
+    })?;
     // bash works with its PL fds.
     s.read(100, 0, 10)?;
     s.write(100, 1, 4)?;
     s.write(100, 3, 4)?;
     s.write(100, 4, 4)?;
     s.write(101, 1, 4)?; // thread shares the process fd table
-    // fork (parent side first) then exec of cat with a relative path.
-    s.clone(225, 100, 100, 300, "bash", "-bash", "-l\0", "cpu=/user.slice\0", 0, 1000, false)?;
-    s.execve(300, 300, 100, "../../bin/cat", "/bin/cat", "/etc/passwd\0", "cat", "cpu=/user.slice\0", "HOME=/home/alice\0", 0)?;
+                         // fork (parent side first) then exec of cat with a relative path.
+    s.clone(
+        225,
+        100,
+        100,
+        300,
+        "bash",
+        "-bash",
+        "-l\0",
+        "cpu=/user.slice\0",
+        0,
+        1000,
+        false,
+    )?;
+    s.execve(
+        300,
+        300,
+        100,
+        "../../bin/cat",
+        "/bin/cat",
+        "/etc/passwd\0",
+        "cat",
+        "cpu=/user.slice\0",
+        "HOME=/home/alice\0",
+        0,
+    )?;
     s.open(300, "/etc/passwd", o::RDONLY | o::CLOEXEC, 3)?;
     s.read(300, 3, 100)?;
     s.open(300, "missing.txt", o::RDONLY, -2)?;
     s.openat(300, -100, "notes/a.txt", o::RDWR | o::CREAT, 4)?;
     s.openat(300, 5, "b.txt", o::RDONLY, 6)?; // dirfd 5 = /home/alice/proj (inherited)
     s.openat(300, 5, "/abs/c.txt", o::RDONLY, -13)?;
-    s.ev(300, 326, |b| b.fd(-100).str("d.txt").u32(o::RDONLY).u32(0).u32(0))?;
-    s.ev(300, 327, |b| b.fd(7).fd(-100).str("d.txt").u32(o::RDONLY).u32(0).u32(0))?;
+    s.ev(300, 326, |b| {
+        b.fd(-100).str("d.txt").u32(o::RDONLY).u32(0).u32(0)
+    })?;
+    s.ev(300, 327, |b| {
+        b.fd(7).fd(-100).str("d.txt").u32(o::RDONLY).u32(0).u32(0)
+    })?;
     s.ev(300, 58, |b| b.str("new.log").u32(0o600))?;
     s.ev(300, 59, |b| b.fd(8).str("new.log").u32(0o600).u32(0x803))?;
-    s.ev(300, 2, |b| b.str("/etc").u32(o::RDONLY | o::DIRECTORY).u32(0))?;
-    s.ev(300, 3, |b| b.fd(9).str("/etc").u32(o::RDONLY | o::DIRECTORY).u32(0).u32(0))?;
+    s.ev(300, 2, |b| {
+        b.str("/etc").u32(o::RDONLY | o::DIRECTORY).u32(0)
+    })?;
+    s.ev(300, 3, |b| {
+        b.fd(9)
+            .str("/etc")
+            .u32(o::RDONLY | o::DIRECTORY)
+            .u32(0)
+            .u32(0)
+    })?;
     s.write(300, 4, 4)?;
     s.close(300, 4, 0)?;
     s.write(300, 4, -9)?; // fd gone
@@ -391,12 +679,18 @@ pub fn transitions(path: &str) -> R<()> {
     s.ev(300, 195, |b| b.i64(0))?;
     s.ev(300, 198, |b| b.u32(1000))?;
     s.ev(300, 199, |b| b.i64(-1))?; // failed setuid: no change
-    // pipes, socketpair, dup, eventfd & co.
+                                    // pipes, socketpair, dup, eventfd & co.
     s.ev(300, 60, |b| b)?;
     s.ev(300, 61, |b| b.i64(0).fd(13).fd(14).u64(77777))?;
     s.write(300, 14, 4)?;
     s.ev(300, 42, |b| b.u32(1).u32(1).u32(0))?;
-    s.ev(300, 43, |b| b.i64(0).fd(15).fd(16).u64(0xffff8800cccc0000).u64(0xffff8800dddd0000))?;
+    s.ev(300, 43, |b| {
+        b.i64(0)
+            .fd(15)
+            .fd(16)
+            .u64(0xffff8800cccc0000)
+            .u64(0xffff8800dddd0000)
+    })?;
     s.write(300, 16, 4)?;
     s.ev(300, 124, |b| b.fd(13))?;
     s.ev(300, 125, |b| b.fd(20))?;
@@ -421,7 +715,13 @@ pub fn transitions(path: &str) -> R<()> {
     s.read(300, 25, 8)?;
     // A TCP client: socket, connect, write, read, close.
     s.socket(300, 2, 1, 0, 26)?;
-    s.connect4(300, 26, ([172, 17, 0, 2], 41000), ([93, 184, 216, 34], 80), 0)?;
+    s.connect4(
+        300,
+        26,
+        ([172, 17, 0, 2], 41000),
+        ([93, 184, 216, 34], 80),
+        0,
+    )?;
     s.write(300, 26, 4)?;
     s.read(300, 26, 10)?;
     s.socket(300, 2, 1, 6, 27)?;
@@ -466,22 +766,99 @@ pub fn transitions(path: &str) -> R<()> {
     s.write(200, 9, 8)?;
     s.socket(200, 2, 1, 0, 12)?;
     s.ev(200, 20, |b| b.fd(12))?;
-    s.ev(200, 21, |b| b.i64(0).bytes(&sockaddr4(([0, 0, 0, 0], 8080))))?;
+    s.ev(200, 21, |b| {
+        b.i64(0).bytes(&sockaddr4(([0, 0, 0, 0], 8080)))
+    })?;
     s.ev(200, 24, |b| b.fd(12).u32(128))?;
     s.ev(200, 25, |b| b.i64(0))?;
     // nginx forks a worker (child first = inverted clone) and a thread (CLONE_THREAD).
-    s.clone(223, 200, 200, 201, "nginx", "nginx", "-g\0daemon off;\0", &cg_docker, 0, 33, true)?;
+    s.clone(
+        223,
+        200,
+        200,
+        201,
+        "nginx",
+        "nginx",
+        "-g\0daemon off;\0",
+        &cg_docker,
+        0,
+        33,
+        true,
+    )?;
     s.read(201, 6, 10)?;
-    s.clone(223, 201, 201, 202, "nginx", "nginx", "-g\0daemon off;\0", &cg_docker, 0x2000 | 0x1 | 0x8000, 33, false)?;
+    s.clone(
+        223,
+        201,
+        201,
+        202,
+        "nginx",
+        "nginx",
+        "-g\0daemon off;\0",
+        &cg_docker,
+        0x2000 | 0x1 | 0x8000,
+        33,
+        false,
+    )?;
     s.write(202, 7, 10)?;
     // A clone into a new pid namespace: the parent side is ignored, the child side creates.
     s.ev(100, 222, |b| b)?;
-    s.ev(100, 223, |b| Synth::clone_params(b, 400, "-bash", "-l\0", 100, 100, 1, "bash", "cpu=/user.slice\0", 0x2000_0000, 1000, 100, 100))?;
-    s.ev(400, 223, |b| Synth::clone_params(b, 0, "-bash", "-l\0", 400, 400, 100, "bash", &format!("cpu=/kubepods/besteffort/pod1/{DOCKER_ID}\0"), 0x2000_0000, 1000, 1, 1))?;
+    s.ev(100, 223, |b| {
+        Synth::clone_params(
+            b,
+            400,
+            "-bash",
+            "-l\0",
+            100,
+            100,
+            1,
+            "bash",
+            "cpu=/user.slice\0",
+            0x2000_0000,
+            1000,
+            100,
+            100,
+        )
+    })?;
+    s.ev(400, 223, |b| {
+        Synth::clone_params(
+            b,
+            0,
+            "-bash",
+            "-l\0",
+            400,
+            400,
+            100,
+            "bash",
+            &format!("cpu=/kubepods/besteffort/pod1/{DOCKER_ID}\0"),
+            0x2000_0000,
+            1000,
+            1,
+            1,
+        )
+    })?;
     s.write(400, 1, 4)?;
     // execve without its enter: exepath keeps the parent's.
     s.ev(400, 293, |b| {
-        b.i64(0).str("/usr/bin/curl").bytes(b"-s\0http://example.com\0").i64(400).i64(400).i64(100).str("").u64(1024).u64(0).u64(0).u32(0).u32(0).u32(0).str("curl").bytes(format!("cpu=/kubepods/besteffort/pod1/{DOCKER_ID}\0").as_bytes()).bytes(b"A=1\0").i32(0).i64(400).i32(-1).u32(1)
+        b.i64(0)
+            .str("/usr/bin/curl")
+            .bytes(b"-s\0http://example.com\0")
+            .i64(400)
+            .i64(400)
+            .i64(100)
+            .str("")
+            .u64(1024)
+            .u64(0)
+            .u64(0)
+            .u32(0)
+            .u32(0)
+            .u32(0)
+            .str("curl")
+            .bytes(format!("cpu=/kubepods/besteffort/pod1/{DOCKER_ID}\0").as_bytes())
+            .bytes(b"A=1\0")
+            .i32(0)
+            .i64(400)
+            .i32(-1)
+            .u32(1)
     })?;
     s.write(400, 1, 4)?;
     // Failed exec changes nothing.
@@ -491,11 +868,25 @@ pub fn transitions(path: &str) -> R<()> {
     s.ev(300, 0, |b| b.u16(76).u16(175))?;
     s.ev(300, 1, |b| b.u16(76))?;
     s.ev_state_only(300, 2, |b| b.str("/hidden").u32(o::RDONLY).u32(0))?;
-    s.ev_state_only(300, 3, |b| b.fd(31).str("/hidden").u32(o::RDONLY).u32(0).u32(0))?;
+    s.ev_state_only(300, 3, |b| {
+        b.fd(31).str("/hidden").u32(o::RDONLY).u32(0).u32(0)
+    })?;
     s.read(300, 31, 1)?;
     // Unknown thread: a fake <NA> thread is created.
     s.write(777, 1, 4)?;
-    s.clone(225, 777, 777, 778, "mystery", "/opt/mystery", "--x\0", "cpu=/\0", 0, 0, false)?;
+    s.clone(
+        225,
+        777,
+        777,
+        778,
+        "mystery",
+        "/opt/mystery",
+        "--x\0",
+        "cpu=/\0",
+        0,
+        0,
+        false,
+    )?;
     s.write(778, 1, 4)?;
     // procexit: the thread disappears after the next event.
     s.ev(300, 186, |b| b.i64(0).i64(0).u8(0).u8(0))?;
@@ -512,16 +903,54 @@ pub fn transitions(path: &str) -> R<()> {
 /// execveat parser writes into the event buffer; kept separate so the crash does not hide
 /// the other transitions).
 pub fn execveat(path: &str) -> R<()> {
-    let procs = [
-        Proc { tid: 100, pid: 100, ptid: 1, comm: "bash", exe: "-bash", exepath: "/bin/bash", args: "-l\0", cwd: "/home/alice", uid: 1000, cgroups: "cpu=/\0", env: "" },
-    ];
-    let fds = [(100, 5, MFd::Named { ty: 2, name: b"/home/alice/proj" })];
+    let procs = [Proc {
+        tid: 100,
+        pid: 100,
+        ptid: 1,
+        comm: "bash",
+        exe: "-bash",
+        exepath: "/bin/bash",
+        args: "-l\0",
+        cwd: "/home/alice",
+        uid: 1000,
+        cgroups: "cpu=/\0",
+        env: "",
+    }];
+    let fds = [(
+        100,
+        5,
+        MFd::Named {
+            ty: 2,
+            name: b"/home/alice/proj",
+        },
+    )];
     let mut s = Synth::create(path, &procs, &fds, &[(1000, "alice")])?;
-    s.clone(225, 100, 100, 300, "bash", "-bash", "-l\0", "cpu=/\0", 0, 1000, false)?;
+    s.clone(
+        225, 100, 100, 300, "bash", "-bash", "-l\0", "cpu=/\0", 0, 1000, false,
+    )?;
     // execveat with a dirfd.
     s.ev(300, 330, |b| b.fd(5).str("tool").u32(0))?;
     s.ev(300, 331, |b| {
-        b.i64(0).str("./tool").bytes(b"--run\0").i64(300).i64(300).i64(100).str("").u64(1024).u64(0).u64(0).u32(0).u32(0).u32(0).str("tool").bytes(b"cpu=/user.slice\0").bytes(b"X=1\0").i32(0).i64(300).i32(1000).u32(0)
+        b.i64(0)
+            .str("./tool")
+            .bytes(b"--run\0")
+            .i64(300)
+            .i64(300)
+            .i64(100)
+            .str("")
+            .u64(1024)
+            .u64(0)
+            .u64(0)
+            .u32(0)
+            .u32(0)
+            .u32(0)
+            .str("tool")
+            .bytes(b"cpu=/user.slice\0")
+            .bytes(b"X=1\0")
+            .i32(0)
+            .i64(300)
+            .i32(1000)
+            .u32(0)
     })?;
     s.ev(300, 8, |b| b.fd(5).u32(1))?;
     s.ev(300, 9, |b| b.i64(1).bytes(b"x"))?;
@@ -533,15 +962,64 @@ pub fn execveat(path: &str) -> R<()> {
 /// children (clone + execve + a few opens + procexit).
 pub fn realistic(path: &str, n: u64) -> R<()> {
     let procs: Vec<Proc<'_>> = vec![
-        Proc { tid: 1, pid: 1, ptid: 0, comm: "systemd", exe: "/sbin/init", exepath: "/lib/systemd/systemd", args: "", cwd: "/", uid: 0, cgroups: "cpu=/\0", env: "" },
-        Proc { tid: 10, pid: 10, ptid: 1, comm: "supervisor", exe: "supervisor", exepath: "/usr/bin/supervisor", args: "", cwd: "/srv/", uid: 1000, cgroups: "cpu=/\0", env: "HOME=/srv\0" },
+        Proc {
+            tid: 1,
+            pid: 1,
+            ptid: 0,
+            comm: "systemd",
+            exe: "/sbin/init",
+            exepath: "/lib/systemd/systemd",
+            args: "",
+            cwd: "/",
+            uid: 0,
+            cgroups: "cpu=/\0",
+            env: "",
+        },
+        Proc {
+            tid: 10,
+            pid: 10,
+            ptid: 1,
+            comm: "supervisor",
+            exe: "supervisor",
+            exepath: "/usr/bin/supervisor",
+            args: "",
+            cwd: "/srv/",
+            uid: 1000,
+            cgroups: "cpu=/\0",
+            env: "HOME=/srv\0",
+        },
     ];
     let mut s = Synth::create(path, &procs, &[], &[(0, "root"), (1000, "app")])?;
-    let names = ["worker0", "worker1", "worker2", "worker3", "worker4", "worker5", "worker6", "worker7"];
+    let names = [
+        "worker0", "worker1", "worker2", "worker3", "worker4", "worker5", "worker6", "worker7",
+    ];
     for (i, nm) in names.iter().enumerate() {
         let tid = 100 + i as i64;
-        s.clone(225, 10, 10, tid, "supervisor", "supervisor", "", "cpu=/\0", 0, 1000, false)?;
-        s.execve(tid, tid, 10, &format!("/usr/bin/{nm}"), &format!("/usr/bin/{nm}"), "--serve\0", nm, "cpu=/\0", "HOME=/srv\0", 0)?;
+        s.clone(
+            225,
+            10,
+            10,
+            tid,
+            "supervisor",
+            "supervisor",
+            "",
+            "cpu=/\0",
+            0,
+            1000,
+            false,
+        )?;
+        s.execve(
+            tid,
+            tid,
+            10,
+            &format!("/usr/bin/{nm}"),
+            &format!("/usr/bin/{nm}"),
+            "--serve\0",
+            nm,
+            "cpu=/\0",
+            "HOME=/srv\0",
+            0,
+        )?;
     }
     let mut k: u64 = 0;
     let mut next_child = 10_000i64;
@@ -552,19 +1030,36 @@ pub fn realistic(path: &str, n: u64) -> R<()> {
         let fd = 3 + (k % 5) as i64;
         match k % 10 {
             0..=5 => {
-                s.openat(tid, -100, &format!("data/file-{}.txt", k % 17), o::RDONLY, fd)?;
+                s.openat(
+                    tid,
+                    -100,
+                    &format!("data/file-{}.txt", k % 17),
+                    o::RDONLY,
+                    fd,
+                )?;
                 s.read(tid, fd, 512)?;
                 s.read(tid, fd, 0)?;
                 s.close(tid, fd, 0)?;
             }
             6 => {
-                s.open(tid, &format!("/var/log/app-{w}.log"), o::WRONLY | o::CREAT, fd)?;
+                s.open(
+                    tid,
+                    &format!("/var/log/app-{w}.log"),
+                    o::WRONLY | o::CREAT,
+                    fd,
+                )?;
                 s.write(tid, fd, 128)?;
                 s.close(tid, fd, 0)?;
             }
             7 => {
                 s.socket(tid, 2, 1, 0, fd)?;
-                s.connect4(tid, fd, ([172, 17, 0, 2], 30000 + (k % 20000) as u16), ([10, 0, 0, (k % 200) as u8], 443), 0)?;
+                s.connect4(
+                    tid,
+                    fd,
+                    ([172, 17, 0, 2], 30000 + (k % 20000) as u16),
+                    ([10, 0, 0, (k % 200) as u8], 443),
+                    0,
+                )?;
                 s.write(tid, fd, 200)?;
                 s.read(tid, fd, 1000)?;
                 s.close(tid, fd, 0)?;
@@ -579,8 +1074,31 @@ pub fn realistic(path: &str, n: u64) -> R<()> {
             _ => {
                 let c = next_child;
                 next_child += 1;
-                s.clone(225, tid, tid, c, names[w as usize], names[w as usize], "", "cpu=/\0", 0, 1000, false)?;
-                s.execve(c, c, tid, "/bin/sh", "/bin/sh", "-c\0true\0", "sh", "cpu=/\0", "HOME=/srv\0", 0)?;
+                s.clone(
+                    225,
+                    tid,
+                    tid,
+                    c,
+                    names[w as usize],
+                    names[w as usize],
+                    "",
+                    "cpu=/\0",
+                    0,
+                    1000,
+                    false,
+                )?;
+                s.execve(
+                    c,
+                    c,
+                    tid,
+                    "/bin/sh",
+                    "/bin/sh",
+                    "-c\0true\0",
+                    "sh",
+                    "cpu=/\0",
+                    "HOME=/srv\0",
+                    0,
+                )?;
                 s.open(c, "/etc/ld.so.cache", o::RDONLY | o::CLOEXEC, 3)?;
                 s.close(c, 3, 0)?;
                 s.ev(c, 186, |b| b.i64(0).i64(0).u8(0).u8(0))?;
