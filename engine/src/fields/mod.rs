@@ -1410,7 +1410,7 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
             let _ = std::io::Write::write_fmt(v, format_args!("{}{}", t.tid, t.lastevent_fd));
         }),
         F::FdConnected => out.push_bool(fdi.flags & fd::role::CONNECTED != 0),
-        F::FdNameChanged => out.push_bool(c.st.cur.fd_name_changed),
+        F::FdNameChanged => out.push_bool(c.st.fd_name_changed()),
         F::FdDev => out.push_i64(fdi.dev as i32 as i64),
         F::FdDevMajor => out.push_i64(((fdi.dev >> 20) & 0xfff) as i64),
         F::FdDevMinor => out.push_i64((fdi.dev & 0xfffff) as i64),

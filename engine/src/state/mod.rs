@@ -145,6 +145,18 @@ pub struct ProcEntry {
     pub exe_writable: bool,
 }
 
+/// How [`State::fd_name_changed`] decides for the current event.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NameCheck {
+    /// The parser cannot rename the fd.
+    #[default]
+    Unchanged,
+    /// The parser created the fd: changed when it has a name.
+    Fresh,
+    /// Compare with the fingerprint taken before parsing.
+    Compare(Option<(usize, u64)>),
+}
+
 /// What the last processed event resolved.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Cur {
@@ -156,8 +168,8 @@ pub struct Cur {
     pub fd: Option<(i64, i64)>,
     /// Hidden from output (state-only events, failed container lookups).
     pub filtered_out: bool,
-    /// This event changed the name of its fd.
-    pub fd_name_changed: bool,
+    /// How to tell whether this event changed its fd's name ([`State::fd_name_changed`]).
+    pub name_check: NameCheck,
     /// Errno of a failed exit (positive), 0 otherwise.
     pub errorcode: i32,
 }

@@ -9,7 +9,7 @@ use scap_abi::event;
 use super::evt::{cstr, Evt, Kind};
 use super::fd::{self, l4, role, FdInfo, FdType, CANCELED_FD_NUMBER};
 use super::thread::{self, cl, Thread};
-use super::{container, set_cwd_on, Cur, State};
+use super::{container, set_cwd_on, Cur, NameCheck, State};
 
 const EF_CREATES_FD: u32 = event::flags::EF_CREATES_FD;
 const EF_USES_FD: u32 = event::flags::EF_USES_FD;
@@ -138,16 +138,25 @@ impl State {
         if e.dump_flags & 1 != 0 {
             self.cur.filtered_out = true;
         }
-        self.cur.fd_name_changed = match self.cur_fd() {
-            Some(f) if renames => before != Some(name_fingerprint(&f.name)),
+        // Resolved lazily by `fd_name_changed()` (only `fd.name_changed` needs it).
+        self.cur.name_check = if renames {
+            NameCheck::Compare(before)
+        } else if kind_creates(kind) && !matches!(kind, Kind::DupX | Kind::FcntlX) {
             // A fresh fdinfo's old name is empty; dup/fcntl copy the old name along.
-            Some(f) => {
-                kind_creates(kind)
-                    && !matches!(kind, Kind::DupX | Kind::FcntlX)
-                    && !f.name.is_empty()
-            }
-            None => false,
+            NameCheck::Fresh
+        } else {
+            NameCheck::Unchanged
         };
+    }
+
+    /// `fd.name_changed`: whether this event changed the name of its fd.
+    pub fn fd_name_changed(&self) -> bool {
+        let Some(f) = self.cur_fd() else { return false };
+        match self.cur.name_check {
+            NameCheck::Compare(before) => before != Some(name_fingerprint(&f.name)),
+            NameCheck::Fresh => !f.name.is_empty(),
+            NameCheck::Unchanged => false,
+        }
     }
 
     /// Cleanup after an event has been consumed (`event_cleanup`): an exit event drops the
