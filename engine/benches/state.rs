@@ -103,27 +103,27 @@ fn main() {
     let exe = std::env::current_exe().expect("exe");
     let time = std::path::Path::new("/usr/bin/time").exists();
 
+    // Interleaved runs (ours, sysdig, ours, ...) so machine load hits both alike.
     let mut ours = Vec::new();
     let mut ours_rss = String::new();
     let mut events = 0u64;
     let mut hits = 0u64;
+    let mut theirs = Vec::new();
+    let mut their_rss = String::from("?");
+    let mut sysdig_lines = 0usize;
+    let mut sysdig_ok = true;
     for _ in 0..runs {
         let t = Instant::now();
-        let out = Command::new(&exe)
-            .args(["--child", &file_s, &filter])
-            .output()
-            .expect("run child");
+        let out = Command::new(&exe).args(["--child", &file_s, &filter]).output().expect("run child");
         ours.push(t.elapsed().as_secs_f64());
         let s = String::from_utf8_lossy(&out.stdout);
         let f: Vec<&str> = s.split_whitespace().collect();
         events = f.first().and_then(|x| x.parse().ok()).unwrap_or(0);
         hits = f.get(1).and_then(|x| x.parse().ok()).unwrap_or(0);
         ours_rss = f.get(2).unwrap_or(&"?").to_string();
-    }
-    let mut theirs = Vec::new();
-    let mut their_rss = String::from("?");
-    let mut sysdig_lines = 0usize;
-    for _ in 0..runs {
+        if !sysdig_ok {
+            continue;
+        }
         let t = Instant::now();
         let out = if time {
             Command::new("/usr/bin/time")
@@ -131,27 +131,20 @@ fn main() {
                 .stdout(Stdio::piped())
                 .output()
         } else {
-            Command::new("sysdig")
-                .args(["-r", &file_s, &filter])
-                .stdout(Stdio::piped())
-                .output()
+            Command::new("sysdig").args(["-r", &file_s, &filter]).stdout(Stdio::piped()).output()
         };
         theirs.push(t.elapsed().as_secs_f64());
         match out {
             Ok(o) => {
                 sysdig_lines = String::from_utf8_lossy(&o.stdout).lines().count();
                 if time {
-                    their_rss = String::from_utf8_lossy(&o.stderr)
-                        .lines()
-                        .last()
-                        .unwrap_or("?")
-                        .trim()
-                        .to_string();
+                    their_rss = String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("?").trim().to_string();
                 }
             }
             Err(e) => {
                 println!("sysdig not runnable: {e}");
-                break;
+                sysdig_ok = false;
+                theirs.clear();
             }
         }
     }
