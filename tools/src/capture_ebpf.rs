@@ -13,47 +13,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use harrier_ebpf::{Config, Probe, Stats};
-use scapfile::file::meta::ProcEntry;
 use scapfile::file::{CaptureWriter, Compression, WriteError, WriterOptions};
 
-use super::{machine_info, proc_snapshot, Cli, Compress};
-
-/// The PL_V9 block of every /proc thread, as the kmod path writes it (same snapshot).
-fn write_proc_list(w: &mut CaptureWriter) -> Result<()> {
-    let snap = proc_snapshot();
-    let entries: Vec<ProcEntry<'_>> = snap
-        .iter()
-        .map(|p| ProcEntry {
-            version: 9,
-            tid: p.tid,
-            pid: p.pid,
-            ptid: p.ptid,
-            sid: Some(p.sid),
-            vpgid: Some(p.pgid),
-            comm: &p.comm,
-            exe: &p.exe,
-            exepath: Some(&p.exepath),
-            args: &p.args,
-            cwd: &p.cwd,
-            fdlimit: 1024,
-            uid: p.uid,
-            gid: p.gid,
-            vmsize_kb: Some(p.vmsize_kb),
-            vmrss_kb: Some(p.vmrss_kb),
-            vmswap_kb: Some(0),
-            pfmajor: Some(p.pfmajor),
-            pfminor: Some(p.pfminor),
-            env: Some(&p.env),
-            vtid: Some(p.vtid),
-            vpid: Some(p.vpid),
-            cgroups: Some(&p.cgroups),
-            root: Some(b"/"),
-            pgid: Some(p.pgid),
-            ..Default::default()
-        })
-        .collect();
-    w.proc_list(&entries).context("writing the process list")
-}
+use super::{machine_info, write_proc_list, Cli, Compress};
 
 /// Writes records into the capture, remembering the first write error.
 struct Sink {

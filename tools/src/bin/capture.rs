@@ -235,39 +235,7 @@ fn main() -> Result<()> {
     let mut w = CaptureWriter::create(&cli.write, WriterOptions { compression, ..Default::default() })
         .with_context(|| format!("creating {}", cli.write.display()))?;
     w.machine_info(&machine_info(n_cpus))?;
-    let snap = proc_snapshot();
-    let entries: Vec<ProcEntry<'_>> = snap
-        .iter()
-        .map(|p| ProcEntry {
-            version: 9,
-            tid: p.tid,
-            pid: p.pid,
-            ptid: p.ptid,
-            sid: Some(p.sid),
-            vpgid: Some(p.pgid),
-            comm: &p.comm,
-            exe: &p.exe,
-            exepath: Some(&p.exepath),
-            args: &p.args,
-            cwd: &p.cwd,
-            fdlimit: 1024,
-            uid: p.uid,
-            gid: p.gid,
-            vmsize_kb: Some(p.vmsize_kb),
-            vmrss_kb: Some(p.vmrss_kb),
-            vmswap_kb: Some(0),
-            pfmajor: Some(p.pfmajor),
-            pfminor: Some(p.pfminor),
-            env: Some(&p.env),
-            vtid: Some(p.vtid),
-            vpid: Some(p.vpid),
-            cgroups: Some(&p.cgroups),
-            root: Some(b"/"),
-            pgid: Some(p.pgid),
-            ..Default::default()
-        })
-        .collect();
-    w.proc_list(&entries).context("writing the process list")?;
+    write_proc_list(&mut w)?;
 
     dev.start()?;
     let t0 = Instant::now();
@@ -362,4 +330,41 @@ fn main() -> Result<()> {
         bail!("ring counters do not balance or records were malformed");
     }
     Ok(())
+}
+
+/// Writes the PL_V9 block of every /proc thread (both drivers use this snapshot).
+fn write_proc_list(w: &mut CaptureWriter) -> Result<()> {
+    let snap = proc_snapshot();
+    let entries: Vec<ProcEntry<'_>> = snap
+        .iter()
+        .map(|p| ProcEntry {
+            version: 9,
+            tid: p.tid,
+            pid: p.pid,
+            ptid: p.ptid,
+            sid: Some(p.sid),
+            vpgid: Some(p.pgid),
+            comm: &p.comm,
+            exe: &p.exe,
+            exepath: Some(&p.exepath),
+            args: &p.args,
+            cwd: &p.cwd,
+            fdlimit: 1024,
+            uid: p.uid,
+            gid: p.gid,
+            vmsize_kb: Some(p.vmsize_kb),
+            vmrss_kb: Some(p.vmrss_kb),
+            vmswap_kb: Some(0),
+            pfmajor: Some(p.pfmajor),
+            pfminor: Some(p.pfminor),
+            env: Some(&p.env),
+            vtid: Some(p.vtid),
+            vpid: Some(p.vpid),
+            cgroups: Some(&p.cgroups),
+            root: Some(b"/"),
+            pgid: Some(p.pgid),
+            ..Default::default()
+        })
+        .collect();
+    w.proc_list(&entries).context("writing the process list")
 }
