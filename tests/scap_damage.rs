@@ -57,9 +57,42 @@ fn read_all(mut r: CaptureReader) -> Outcome {
     }
 }
 
+/// `read_all` through the visitor (`for_each_record`), stopping after every 7th event and
+/// resuming, so the fast loop, its write-back and the general path all take turns.
+fn read_all_visit(mut r: CaptureReader) -> Outcome {
+    let mut events = Vec::new();
+    loop {
+        let before = events.len();
+        let res = r.for_each_record(|rec| {
+            if let Record::Event(e) = rec {
+                events.push((e.offset, e.as_bytes().to_vec()));
+                if events.len() % 7 == 0 {
+                    return std::ops::ControlFlow::Break(());
+                }
+            }
+            std::ops::ControlFlow::Continue(())
+        });
+        match res {
+            Err(e) => {
+                assert!(matches!(r.next_record(), Ok(None)));
+                assert_eq!(r.events_read(), events.len() as u64);
+                return Outcome { events, error: Some(e) };
+            }
+            Ok(()) if events.len() % 7 == 0 && events.len() != before => continue,
+            Ok(()) => {
+                assert!(matches!(r.next_record(), Ok(None)));
+                assert_eq!(r.events_read(), events.len() as u64);
+                return Outcome { events, error: None };
+            }
+        }
+    }
+}
+
 /// Checks a read of `data[..cut]` against the read of the whole `data`.
 fn check_cut(data: &[u8], cut: usize, all: &Outcome, blks: &[(usize, usize)], what: &str) {
     check_read(read_all(CaptureReader::from_bytes(data[..cut].to_vec())), cut, all, blks, what);
+    let r = CaptureReader::from_bytes(data[..cut].to_vec());
+    check_read(read_all_visit(r), cut, all, blks, &format!("{what} (visitor)"));
 }
 
 /// Checks the outcome `o` of reading the first `cut` bytes against the whole read.
@@ -172,6 +205,15 @@ fn synthetic_capture_truncated_at_every_byte_offset_of_small_blocks() {
     let all = read_all(CaptureReader::from_bytes(data.clone()));
     assert!(all.error.is_none());
     assert_eq!(all.events.len(), 84);
+    // The visitor returns the same events, and the same block counts.
+    let mut a = CaptureReader::from_bytes(data.clone());
+    while a.next_record().unwrap().is_some() {}
+    let mut b = CaptureReader::from_bytes(data.clone());
+    let visited = read_all_visit(CaptureReader::from_bytes(data.clone()));
+    assert_eq!(visited.events, all.events);
+    b.for_each_record(|_| std::ops::ControlFlow::Continue(())).unwrap();
+    assert_eq!(a.stats(), b.stats());
+    assert_eq!(a.position(), b.position());
     // Every offset, except inside the two 64 KiB LARGE payloads, where every 61st and
     // the 16 bytes at each edge (each cut there costs a read of the whole prefix).
     for cut in 0..=data.len() {

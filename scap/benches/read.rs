@@ -400,25 +400,59 @@ fn generate(path: &Path, n: u64, compression: Compression) -> u64 {
     written
 }
 
+/// Folds a decoded value into a checksum, as a consumer uses it: the integer, the
+/// length of a byte string, the addresses and ports of a socket address or tuple.
+fn use_value(p: &Param<'_>) -> u64 {
+    use scap::event::{SockAddr, SockTuple};
+    let v4 = |a: &std::net::SocketAddrV4| u32::from(*a.ip()) as u64 ^ a.port() as u64;
+    let v6 = |a: &std::net::SocketAddrV6| u128::from(*a.ip()) as u64 ^ a.port() as u64;
+    match p {
+        Param::Empty => 0,
+        Param::Charbuf(b) | Param::Fspath(b) | Param::Bytebuf(b) | Param::Ipnet(b) => {
+            b.len() as u64
+        }
+        Param::Fsrelpath { path, .. } => path.len() as u64,
+        Param::Raw { bytes, .. } => bytes.len() as u64,
+        Param::Dyn(d) => d.bytes.len() as u64 + d.index as u64,
+        Param::Fdlist(l) => l.len() as u64,
+        Param::Sockaddr(SockAddr::Inet(a)) => v4(a),
+        Param::Sockaddr(SockAddr::Inet6(a)) => v6(a),
+        Param::Sockaddr(SockAddr::Unix(b)) => b.len() as u64,
+        Param::Sockaddr(SockAddr::Other { data, .. }) => data.len() as u64,
+        Param::Socktuple(SockTuple::Inet { src, dst }) => v4(src) ^ v4(dst),
+        Param::Socktuple(SockTuple::Inet6 { src, dst }) => v6(src) ^ v6(dst),
+        Param::Socktuple(SockTuple::Unix { src, dst, path }) => src ^ dst ^ path.len() as u64,
+        Param::Socktuple(SockTuple::Other { data, .. }) => data.len() as u64,
+        Param::Ipv4addr(a) => u32::from(*a) as u64,
+        Param::Ipv6addr(a) => u128::from(*a) as u64,
+        Param::Ipaddr(a) => match a {
+            std::net::IpAddr::V4(a) => u32::from(*a) as u64,
+            std::net::IpAddr::V6(a) => u128::from(*a) as u64,
+        },
+        Param::Double(d) => d.to_bits(),
+        other => other
+            .as_u64()
+            .or_else(|| other.as_i64().map(|v| v as u64))
+            .unwrap_or(1),
+    }
+}
+
 /// Reads and decodes every parameter; returns (events, checksum).
 fn read_decode(path: &Path) -> (u64, u64) {
     let mut r = CaptureReader::open(path).expect("open");
     let mut n = 0u64;
     let mut acc = 0u64;
-    loop {
-        match r.next_record() {
-            Ok(Some(Record::Event(e))) => {
-                n += 1;
-                for (_, p) in e.params() {
-                    // Every value is decoded into its typed `Param`; black_box keeps it.
-                    acc = acc.wrapping_add(matches!(black_box(p), Param::Empty) as u64);
-                }
+    r.for_each_record(|rec| {
+        if let Record::Event(e) = rec {
+            n += 1;
+            for (_, p) in e.params() {
+                // Every value is decoded into its typed `Param` and used.
+                acc = acc.wrapping_add(use_value(&p));
             }
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(e) => panic!("{}: {e}", path.display()),
         }
-    }
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     (n, black_box(acc))
 }
 
@@ -481,18 +515,24 @@ fn size(p: &Path) -> u64 {
 fn main() {
     // Profiling aid: `BENCH_READ_ONLY=FILE` only reads+decodes FILE 5 times.
     if let Ok(f) = std::env::var("BENCH_READ_ONLY") {
-        let (t, c, n) = best_of(5, || read_decode(Path::new(&f)).0);
+        // BENCH_RUNS=1 for instruction counting under callgrind.
+        let runs = std::env::var("BENCH_RUNS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(5);
+        let (t, c, n) = best_of(runs, || read_decode(Path::new(&f)).0);
         println!(
             "read+decode {n} events: {:.2} M/s wall, {:.2} M/s cpu",
             n as f64 / t / 1e6,
             n as f64 / c / 1e6
         );
-        let (t, c, n) = best_of(5, || {
+        let (t, c, n) = best_of(runs, || {
             let mut r = CaptureReader::open(&f).expect("open");
             let mut n = 0u64;
-            while let Ok(Some(e)) = r.next_event() {
+            let _ = r.for_each_event(|e| {
                 n += black_box(e.ts()) & 1 | 1;
-            }
+                std::ops::ControlFlow::Continue(())
+            });
             n
         });
         println!(

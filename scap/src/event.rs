@@ -118,39 +118,47 @@ impl<'a> EventRef<'a> {
     /// start of `buf` (`buf` may hold more bytes after it) and returns a view over exactly
     /// `len` bytes. Checks `26 + nparams*w + Σlen <= len <= buf.len()`.
     pub fn parse(buf: &'a [u8]) -> Result<EventRef<'a>, EventError> {
-        let (Some(len), Some(ty), Some(nparams)) = (
-            le_u32(buf, event::hdr::LEN),
-            le_u16(buf, event::hdr::TYPE),
-            le_u32(buf, event::hdr::NPARAMS),
-        ) else {
+        let Some(hdr) = buf.first_chunk::<HEADER_LEN>() else {
             return Err(EventError::ShortHeader { have: buf.len() });
         };
-        if (len as usize) < HEADER_LEN || len as usize > buf.len() {
+        let len = u32::from_le_bytes([hdr[16], hdr[17], hdr[18], hdr[19]]);
+        let ty = u16::from_le_bytes([hdr[20], hdr[21]]);
+        let nparams = u32::from_le_bytes([hdr[22], hdr[23], hdr[24], hdr[25]]);
+        let Some(buf) = buf
+            .get(..len as usize)
+            .filter(|_| len as usize >= HEADER_LEN)
+        else {
             return Err(EventError::BadLength {
                 len,
                 have: buf.len(),
             });
-        }
-        let buf = &buf[..len as usize];
+        };
         let width = len_width(ty);
         let lens_end = (nparams as u64) * width as u64 + HEADER_LEN as u64;
         if lens_end > len as u64 {
             return Err(EventError::BadParamCount { ty, nparams, len });
         }
         let lens_end = lens_end as usize;
-        let lens = buf.get(HEADER_LEN..lens_end).unwrap_or(&[]);
-        let sum: u64 = if width == 2 {
-            lens.chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]) as u64)
-                .sum()
+        let (head, values) = buf.split_at(lens_end);
+        let lens = head.get(HEADER_LEN..).unwrap_or(&[]);
+        // A plain scalar loop: events have a handful of parameters, where a vectorised
+        // sum costs more in set-up than it saves.
+        let mut sum = 0usize;
+        if width == 2 {
+            for c in lens.chunks_exact(2) {
+                sum += u16::from_le_bytes([c[0], c[1]]) as usize;
+            }
         } else {
-            lens.chunks_exact(4)
-                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as u64)
-                .sum()
-        };
-        let room = buf.len() - lens_end;
-        if sum > room as u64 {
-            return Err(EventError::ParamsOverflow { ty, sum, room });
+            for c in lens.chunks_exact(4) {
+                sum += u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize;
+            }
+        }
+        if sum > values.len() {
+            return Err(EventError::ParamsOverflow {
+                ty,
+                sum: sum as u64,
+                room: values.len(),
+            });
         }
         Ok(EventRef {
             buf,
@@ -158,6 +166,18 @@ impl<'a> EventRef<'a> {
             width: width as u8,
             ty,
         })
+    }
+
+    /// A view over bytes [`EventRef::parse`] has already accepted (exactly `len` bytes),
+    /// with the count, width and type it found.
+    #[inline]
+    pub(crate) fn from_validated(buf: &'a [u8], nparams: u32, width: u8, ty: u16) -> Self {
+        EventRef {
+            buf,
+            nparams,
+            width,
+            ty,
+        }
     }
 
     /// The record bytes (exactly `len`).
@@ -532,8 +552,9 @@ pub enum Param<'a> {
     },
 }
 
+#[inline]
 fn cstr(b: &[u8]) -> &[u8] {
-    match b.iter().position(|&c| c == 0) {
+    match memchr::memchr(0, b) {
         Some(n) => &b[..n],
         None => b,
     }
@@ -620,27 +641,28 @@ impl<'a> Param<'a> {
         if b.is_empty() {
             return Param::Empty;
         }
-        if let Some(n) = ty.fixed_len() {
-            if b.len() != n {
-                return Param::Raw { ty, bytes: b };
-            }
+        // One dispatch on the type; fixed-width types check their width in their arm
+        // (a value of the wrong width is returned raw, as `fixed_len` defines it).
+        macro_rules! fixed {
+            ($n:literal, $conv:expr) => {
+                match <[u8; $n]>::try_from(b) {
+                    Ok(a) => $conv(a),
+                    Err(_) => Param::Raw { ty, bytes: b },
+                }
+            };
         }
-        let u8v = || b[0];
-        let u16v = || u16::from_le_bytes([b[0], b[1]]);
-        let u32v = || u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        let u64v = || le_u64(b, 0).unwrap_or(0);
         match ty {
-            T::Int8 => Param::Int8(u8v() as i8),
-            T::Int16 => Param::Int16(u16v() as i16),
-            T::Int32 => Param::Int32(u32v() as i32),
-            T::Int64 => Param::Int64(u64v() as i64),
-            T::Uint8 => Param::Uint8(u8v()),
-            T::Uint16 => Param::Uint16(u16v()),
-            T::Uint32 => Param::Uint32(u32v()),
-            T::Uint64 => Param::Uint64(u64v()),
-            T::Errno => Param::Errno(u64v() as i64),
-            T::Fd => Param::Fd(u64v() as i64),
-            T::Pid => Param::Pid(u64v() as i64),
+            T::Int8 => fixed!(1, |a: [u8; 1]| Param::Int8(a[0] as i8)),
+            T::Int16 => fixed!(2, |a| Param::Int16(i16::from_le_bytes(a))),
+            T::Int32 => fixed!(4, |a| Param::Int32(i32::from_le_bytes(a))),
+            T::Int64 => fixed!(8, |a| Param::Int64(i64::from_le_bytes(a))),
+            T::Uint8 => fixed!(1, |a: [u8; 1]| Param::Uint8(a[0])),
+            T::Uint16 => fixed!(2, |a| Param::Uint16(u16::from_le_bytes(a))),
+            T::Uint32 => fixed!(4, |a| Param::Uint32(u32::from_le_bytes(a))),
+            T::Uint64 => fixed!(8, |a| Param::Uint64(u64::from_le_bytes(a))),
+            T::Errno => fixed!(8, |a| Param::Errno(i64::from_le_bytes(a))),
+            T::Fd => fixed!(8, |a| Param::Fd(i64::from_le_bytes(a))),
+            T::Pid => fixed!(8, |a| Param::Pid(i64::from_le_bytes(a))),
             T::Charbuf => Param::Charbuf(cstr(b)),
             T::Fspath => Param::Fspath(cstr(b)),
             T::Fsrelpath => Param::Fsrelpath {
@@ -655,36 +677,35 @@ impl<'a> Param<'a> {
             T::Socktuple => SockTuple::decode(b).map_or(Param::Empty, Param::Socktuple),
             T::Fdlist => {
                 let count = le_u16(b, 0).unwrap_or(0) as usize;
-                let body = &b[2.min(b.len())..];
+                let body = b.get(2..).unwrap_or(&[]);
                 let n = count.min(body.len() / 10);
                 Param::Fdlist(FdList {
-                    entries: &body[..n * 10],
+                    entries: body.get(..n * 10).unwrap_or(&[]),
                 })
             }
-            T::Syscallid => Param::Syscallid(u16v()),
-            T::Sigtype => Param::Sigtype(u8v()),
-            T::Reltime => Param::Reltime(u64v()),
-            T::Abstime => Param::Abstime(u64v()),
-            T::Port => Param::Port(u16v()),
-            T::L4proto => Param::L4proto(u8v()),
-            T::Sockfamily => Param::Sockfamily(u8v()),
-            T::Bool => Param::Bool(u32v()),
-            T::Ipv4addr => Param::Ipv4addr(Ipv4Addr::new(b[0], b[1], b[2], b[3])),
-            T::Ipv6addr => match v6(b) {
-                Some((a, _)) => Param::Ipv6addr(a),
-                None => Param::Raw { ty, bytes: b },
-            },
+            T::Syscallid => fixed!(2, |a| Param::Syscallid(u16::from_le_bytes(a))),
+            T::Sigtype => fixed!(1, |a: [u8; 1]| Param::Sigtype(a[0])),
+            T::Reltime => fixed!(8, |a| Param::Reltime(u64::from_le_bytes(a))),
+            T::Abstime => fixed!(8, |a| Param::Abstime(u64::from_le_bytes(a))),
+            T::Port => fixed!(2, |a| Param::Port(u16::from_le_bytes(a))),
+            T::L4proto => fixed!(1, |a: [u8; 1]| Param::L4proto(a[0])),
+            T::Sockfamily => fixed!(1, |a: [u8; 1]| Param::Sockfamily(a[0])),
+            T::Bool => fixed!(4, |a| Param::Bool(u32::from_le_bytes(a))),
+            T::Ipv4addr => fixed!(4, |a: [u8; 4]| Param::Ipv4addr(Ipv4Addr::from(a))),
+            T::Ipv6addr => fixed!(16, |a: [u8; 16]| Param::Ipv6addr(Ipv6Addr::from(a))),
             T::Ipaddr => match b.len() {
-                4 => Param::Ipaddr(IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3]))),
-                16 => match v6(b) {
-                    Some((a, _)) => Param::Ipaddr(IpAddr::V6(a)),
-                    None => Param::Raw { ty, bytes: b },
-                },
+                4 => fixed!(4, |a: [u8; 4]| Param::Ipaddr(IpAddr::V4(Ipv4Addr::from(a)))),
+                16 => fixed!(16, |a: [u8; 16]| Param::Ipaddr(IpAddr::V6(Ipv6Addr::from(
+                    a
+                )))),
                 _ => Param::Raw { ty, bytes: b },
             },
             T::Ipv4net | T::Ipv6net | T::Ipnet => Param::Ipnet(b),
             T::Dyn => {
-                let index = b[0];
+                let (&index, rest) = match b.split_first() {
+                    Some(x) => x,
+                    None => return Param::Empty,
+                };
                 let sub = match aux {
                     ParamAux::Dyn(list) => list.get(index as usize).copied(),
                     _ => None,
@@ -692,20 +713,20 @@ impl<'a> Param<'a> {
                 Param::Dyn(DynParam {
                     index,
                     ty: sub.unwrap_or(ParamType::Unknown),
-                    bytes: &b[1..],
+                    bytes: rest,
                 })
             }
-            T::Flags8 => Param::Flags8(u8v()),
-            T::Flags16 => Param::Flags16(u16v()),
-            T::Flags32 => Param::Flags32(u32v()),
-            T::Enumflags8 => Param::Enumflags8(u8v()),
-            T::Enumflags16 => Param::Enumflags16(u16v()),
-            T::Enumflags32 => Param::Enumflags32(u32v()),
-            T::Uid => Param::Uid(u32v()),
-            T::Gid => Param::Gid(u32v()),
-            T::Double => Param::Double(f64::from_bits(u64v())),
-            T::Sigset => Param::Sigset(u32v()),
-            T::Mode => Param::Mode(u32v()),
+            T::Flags8 => fixed!(1, |a: [u8; 1]| Param::Flags8(a[0])),
+            T::Flags16 => fixed!(2, |a| Param::Flags16(u16::from_le_bytes(a))),
+            T::Flags32 => fixed!(4, |a| Param::Flags32(u32::from_le_bytes(a))),
+            T::Enumflags8 => fixed!(1, |a: [u8; 1]| Param::Enumflags8(a[0])),
+            T::Enumflags16 => fixed!(2, |a| Param::Enumflags16(u16::from_le_bytes(a))),
+            T::Enumflags32 => fixed!(4, |a| Param::Enumflags32(u32::from_le_bytes(a))),
+            T::Uid => fixed!(4, |a| Param::Uid(u32::from_le_bytes(a))),
+            T::Gid => fixed!(4, |a| Param::Gid(u32::from_le_bytes(a))),
+            T::Double => fixed!(8, |a| Param::Double(f64::from_le_bytes(a))),
+            T::Sigset => fixed!(4, |a| Param::Sigset(u32::from_le_bytes(a))),
+            T::Mode => fixed!(4, |a| Param::Mode(u32::from_le_bytes(a))),
             T::None | T::Charbufarray | T::CharbufPairArray | T::Unknown => {
                 Param::Raw { ty, bytes: b }
             }

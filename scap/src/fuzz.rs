@@ -13,6 +13,7 @@ pub fn read_capture(data: &[u8]) -> u64 {
     let mut r = CaptureReader::from_bytes(data.to_vec());
     let mut n = 0u64;
     let mut line = String::new();
+    let mut failed = false;
     loop {
         match r.next_record() {
             Ok(Some(rec)) => {
@@ -31,12 +32,34 @@ pub fn read_capture(data: &[u8]) -> u64 {
             Ok(None) => break,
             Err(e) => {
                 black_box(e.to_string());
+                failed = true;
                 // The reader is finished after an error.
                 assert!(matches!(r.next_record(), Ok(None)));
                 break;
             }
         }
     }
+    // The visitor (fast loop + general path) must agree with `next_record`.
+    let mut v = CaptureReader::from_bytes(data.to_vec());
+    let mut m = 0u64;
+    let res = v.for_each_record(|rec| {
+        m += 1;
+        if let Record::Event(e) = rec {
+            black_box(e.params().count());
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    assert_eq!(m, n, "visitor and next_record disagree on the record count");
+    assert_eq!(
+        res.is_err(),
+        failed,
+        "visitor and next_record disagree on the error"
+    );
+    assert_eq!(
+        r.stats(),
+        v.stats(),
+        "visitor and next_record disagree on the counters"
+    );
     n
 }
 

@@ -13,7 +13,6 @@
 //! position and counted in [`ConsumerStats::corrupt`], never trusted. This module holds
 //! the only `unsafe` code of userspace (mmap and ioctl), each block with its reason.
 
-
 use std::fs::{File, OpenOptions};
 use std::os::fd::AsRawFd;
 use std::path::Path;
@@ -48,7 +47,10 @@ pub enum RingError {
 }
 
 fn io_err(what: impl Into<String>, source: std::io::Error) -> RingError {
-    RingError::Io { what: what.into(), source }
+    RingError::Io {
+        what: what.into(),
+        source,
+    }
 }
 
 /// Consumer-side counters of one CPU.
@@ -82,7 +84,12 @@ trait RingBytes {
 #[derive(Debug, PartialEq, Eq)]
 enum Next {
     /// A record at `pos` (data offset `off`, `len` bytes, timestamp `ts`).
-    Record { pos: u64, off: usize, len: usize, ts: u64 },
+    Record {
+        pos: u64,
+        off: usize,
+        len: usize,
+        ts: u64,
+    },
     /// No record before `limit`; pads were skipped up to `pos`.
     Empty { pos: u64 },
     /// A header that cannot be right (bad length, pad in the wrong place, past `limit`).
@@ -125,10 +132,17 @@ fn locate_next<B: RingBytes + ?Sized>(b: &B, size: u64, mut pos: u64, limit: u64
         if len < HEADER_LEN || space > to_end || space > avail {
             return Next::Corrupt;
         }
-        let Some(t) = b.bytes(off, 8) else { return Next::Corrupt };
+        let Some(t) = b.bytes(off, 8) else {
+            return Next::Corrupt;
+        };
         let mut ts = [0u8; 8];
         ts.copy_from_slice(t);
-        return Next::Record { pos, off, len, ts: u64::from_le_bytes(ts) };
+        return Next::Record {
+            pos,
+            off,
+            len,
+            ts: u64::from_le_bytes(ts),
+        };
     }
 }
 
@@ -162,7 +176,6 @@ impl CpuRing {
         let a = unsafe { &*(self.consumer.as_mut_ptr() as *const AtomicU64) };
         a.store(self.pos, Ordering::Release);
     }
-
 }
 
 impl RingBytes for CpuRing {
@@ -180,7 +193,6 @@ impl RingBytes for CpuRing {
 }
 
 impl CpuRing {
-
     /// Locates the next record in `[pos, limit)`, skipping pads; None when empty.
     fn locate(&mut self) -> Option<(u64, usize, usize, u64)> {
         match locate_next(&*self, self.size, self.pos, self.limit) {
@@ -215,7 +227,10 @@ pub struct Device {
 
 impl std::fmt::Debug for Device {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Device").field("info", &self.info).field("cpus", &self.rings.len()).finish()
+        f.debug_struct("Device")
+            .field("info", &self.info)
+            .field("cpus", &self.rings.len())
+            .finish()
     }
 }
 
@@ -280,7 +295,10 @@ impl Device {
             || info.n_cpus == 0
             || info.n_cpus > 4096
         {
-            return Err(RingError::Incompatible(format!("{}: implausible {info:?}", path.display())));
+            return Err(RingError::Incompatible(format!(
+                "{}: implausible {info:?}",
+                path.display()
+            )));
         }
         let mut rings = Vec::with_capacity(info.n_cpus as usize);
         for cpu in 0..info.n_cpus {
@@ -290,12 +308,18 @@ impl Device {
             // protection. The mappings live in `CpuRing` and are only read through the
             // bounds-checked accessors above.
             let header = unsafe {
-                MmapOptions::new().offset(base + HEADER_OFFSET).len(PAGE_SIZE).map(&file)
+                MmapOptions::new()
+                    .offset(base + HEADER_OFFSET)
+                    .len(PAGE_SIZE)
+                    .map(&file)
             }
             .map_err(|e| io_err(what("header"), e))?;
             // SAFETY: as above; the consumer page is the one writable region.
             let consumer = unsafe {
-                MmapOptions::new().offset(base + CONSUMER_OFFSET).len(PAGE_SIZE).map_mut(&file)
+                MmapOptions::new()
+                    .offset(base + CONSUMER_OFFSET)
+                    .len(PAGE_SIZE)
+                    .map_mut(&file)
             }
             .map_err(|e| io_err(what("consumer page"), e))?;
             // SAFETY: as above, read-only data area.
@@ -330,7 +354,12 @@ impl Device {
             r.publish();
             rings.push(r);
         }
-        Ok(Device { file, info, rings, pending: None })
+        Ok(Device {
+            file,
+            info,
+            rings,
+            pending: None,
+        })
     }
 
     /// What the module reported at open.
@@ -357,7 +386,12 @@ impl Device {
     /// Sets the bytes captured from I/O buffers (1..=MAX_SNAPLEN).
     pub fn set_snaplen(&self, snaplen: u32) -> Result<(), RingError> {
         let mut b = snaplen.to_le_bytes();
-        ioctl_ptr(&self.file, ioctl::SET_SNAPLEN, b.as_mut_ptr(), "SET_SNAPLEN")
+        ioctl_ptr(
+            &self.file,
+            ioctl::SET_SNAPLEN,
+            b.as_mut_ptr(),
+            "SET_SNAPLEN",
+        )
     }
 
     /// Sets the syscall interest mask (bit n = syscall number n).
@@ -366,7 +400,12 @@ impl Device {
         for (c, w) in b.chunks_exact_mut(8).zip(mask) {
             c.copy_from_slice(&w.to_le_bytes());
         }
-        ioctl_ptr(&self.file, ioctl::SET_SYSCALL_MASK, b.as_mut_ptr(), "SET_SYSCALL_MASK")
+        ioctl_ptr(
+            &self.file,
+            ioctl::SET_SYSCALL_MASK,
+            b.as_mut_ptr(),
+            "SET_SYSCALL_MASK",
+        )
     }
 
     /// The kernel's counters of one CPU (`GET_STATS`).
@@ -451,7 +490,11 @@ impl Device {
         self.pending = Some(i);
         let r = self.rings.get(i)?;
         let (_, off, len, _) = r.head?;
-        Some(RingRecord { cpu: r.cpu, ts, bytes: r.bytes(off, len)? })
+        Some(RingRecord {
+            cpu: r.cpu,
+            ts,
+            bytes: r.bytes(off, len)?,
+        })
     }
 }
 
@@ -482,7 +525,11 @@ mod tests {
 
     impl TestRing {
         fn new(size: usize) -> Self {
-            TestRing { data: vec![0; size], prod: 0, cons: 0 }
+            TestRing {
+                data: vec![0; size],
+                prod: 0,
+                cons: 0,
+            }
         }
         fn size(&self) -> u64 {
             self.data.len() as u64
@@ -494,7 +541,11 @@ mod tests {
             let free = size - used;
             let off = self.prod & (size - 1);
             let to_end = size - off;
-            let (pad, need) = if space > to_end { (to_end, to_end + space) } else { (0, space) };
+            let (pad, need) = if space > to_end {
+                (to_end, to_end + space)
+            } else {
+                (0, space)
+            };
             if need > free {
                 return false;
             }
@@ -555,7 +606,10 @@ mod tests {
                 }
             }
         }
-        assert!(dropped > 0 && pushed > 1000, "pushed {pushed} dropped {dropped}");
+        assert!(
+            dropped > 0 && pushed > 1000,
+            "pushed {pushed} dropped {dropped}"
+        );
         assert_eq!(pushed, read.len() as u64 + expect.len() as u64);
         assert!(read.windows(2).all(|w| w[0] < w[1]));
     }
@@ -580,7 +634,11 @@ mod tests {
         let mut ring = TestRing::new(4096);
         assert!(ring.push(&record(1, 64)));
         // length below the header size
-        let mut bad = TestRing { data: ring.data.clone(), prod: ring.prod, cons: 0 };
+        let mut bad = TestRing {
+            data: ring.data.clone(),
+            prod: ring.prod,
+            cons: 0,
+        };
         bad.data[16..20].copy_from_slice(&3u32.to_le_bytes());
         assert_eq!(locate_next(&bad, 4096, 0, bad.prod), Next::Corrupt);
         // length past the producer position
@@ -597,12 +655,17 @@ mod tests {
         let mut seed = 0x1234_5678u64;
         for _ in 0..2000 {
             for b in bad.data.iter_mut().take(256) {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 *b = (seed >> 33) as u8;
             }
             let _ = locate_next(&bad, 4096, 0, (seed >> 40) % 8192);
         }
         // the good ring still reads
-        assert!(matches!(locate_next(&ring, 4096, 0, ring.prod), Next::Record { ts: 1, .. }));
+        assert!(matches!(
+            locate_next(&ring, 4096, 0, ring.prod),
+            Next::Record { ts: 1, .. }
+        ));
     }
 }

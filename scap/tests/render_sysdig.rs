@@ -847,7 +847,10 @@ fn user_and_group_names_equal_sysdig() {
 #[test]
 fn real_samples_stateless_events_equal_sysdig() {
     use scap::file::{CaptureReader, Record};
-    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/scap"));
+    let dir = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/scap"
+    ));
     let stateless = |ev: &EventRef<'_>| {
         let Some(e) = event::info_e5c53d64(ev.ty()) else {
             return false;

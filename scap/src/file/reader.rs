@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
-use std::ops::Deref;
+use std::ops::{ControlFlow, Deref};
 use std::path::Path;
 
 use scap_abi::event::{self as abi_event, HEADER_LEN, HEADER_LEN_V1};
@@ -235,6 +235,21 @@ struct Block {
     end: usize,
 }
 
+/// Where `fast_event` found an event (see `hit_event`).
+#[derive(Clone, Copy)]
+struct FastHit {
+    start: usize,
+    end: usize,
+    nparams: u32,
+    width: u8,
+    ety: u16,
+    cpuid: u16,
+    flags: u32,
+    num: u64,
+    offset: u64,
+    block_type: u32,
+}
+
 enum Action {
     Section(SectionHeader),
     Mi(Box<MachineInfo>),
@@ -267,6 +282,8 @@ pub struct CaptureReader {
     done: std::cell::Cell<bool>,
     /// Per-block-type counters (few distinct types: a linear scan beats a map).
     block_counts: Vec<(u32, u64)>,
+    /// Index in `block_counts` of the type counted last (event blocks come in runs).
+    last_count: usize,
     /// The last counted event failed validation (not returned).
     failed_event: std::cell::Cell<bool>,
     stats: ReadStats,
@@ -370,6 +387,7 @@ impl CaptureReader {
             seen_shb: false,
             done: std::cell::Cell::new(false),
             block_counts: Vec::new(),
+            last_count: 0,
             failed_event: std::cell::Cell::new(false),
             stats: ReadStats::default(),
         }
@@ -458,10 +476,7 @@ impl CaptureReader {
         };
         self.block_no += 1;
         self.pos += total as u64;
-        match self.block_counts.iter_mut().find(|c| c.0 == ty) {
-            Some(c) => c.1 += 1,
-            None => self.block_counts.push((ty, 1)),
-        }
+        self.count_block(ty);
         Ok(Some(Block {
             ty,
             total,
@@ -469,6 +484,121 @@ impl CaptureReader {
             start,
             end,
         }))
+    }
+
+    #[inline]
+    fn count_block(&mut self, ty: u32) {
+        match self.block_counts.get_mut(self.last_count) {
+            Some(c) if c.0 == ty => c.1 += 1,
+            _ => self.count_blocks(ty, 1),
+        }
+    }
+
+    fn count_blocks(&mut self, ty: u32, n: u64) {
+        match self.block_counts.iter().position(|c| c.0 == ty) {
+            Some(i) => {
+                self.block_counts[i].1 += n;
+                self.last_count = i;
+            }
+            None => {
+                self.last_count = self.block_counts.len();
+                self.block_counts.push((ty, n));
+            }
+        }
+    }
+
+    /// The fast path for the common case: the next block of an in-memory capture is a
+    /// whole EV_V2/EVF_V2 block (or a LARGE one) holding a valid event of a known type,
+    /// and no metadata list is pending. It makes the same checks as the general path and
+    /// changes nothing unless it returns the event; anything else (metadata, v1 blocks,
+    /// streams, damage) is left to the general path, which reports errors, so the two
+    /// cannot disagree on what is accepted.
+    #[inline]
+    fn fast_event(&mut self) -> Option<FastHit> {
+        use block::*;
+        if self.list.is_some() || !self.seen_shb || self.done.get() {
+            return None;
+        }
+        let data: &[u8] = match &self.src {
+            Source::Mapped(m) => m,
+            Source::Bytes(b) => b,
+            Source::Stream(_) => return None,
+        };
+        let at = usize::try_from(self.pos).ok()?;
+        let head: [u8; 8] = data.get(at..at.checked_add(8)?)?.try_into().ok()?;
+        let ty = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+        let total = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
+        let hdr = match ty {
+            EV_V2 | EV_V2_LARGE => 2,
+            EVF_V2 | EVF_V2_LARGE => 6,
+            _ => return None,
+        };
+        let end = at.checked_add(total as usize)?;
+        // Body: cpuid (+ flags), the record, the 4-byte trailer (which must be there).
+        let body = data
+            .get(at..end)?
+            .get(8..(total as usize).checked_sub(4)?)?;
+        let (pre, rec) = body.split_at_checked(hdr)?;
+        let ety = le_u16(rec, abi_event::hdr::TYPE)?;
+        abi_event::info(ety)?;
+        let (nparams, width) = EventRef::parse(rec)
+            .ok()
+            .map(|e| (e.nparams(), e.len_width()))?;
+        let rec_len = le_u32(rec, abi_event::hdr::LEN)? as usize;
+        let cpuid = u16::from_le_bytes([pre[0], pre[1]]);
+        let flags = match pre.get(2..6) {
+            Some(f) => u32::from_le_bytes([f[0], f[1], f[2], f[3]]),
+            None => 0,
+        };
+        let offset = self.pos;
+        self.block_no += 1;
+        self.pos += total as u64;
+        self.stats.events += 1;
+        let num = self.stats.events;
+        self.count_block(ty);
+        self.cur = Some(Block {
+            ty,
+            total,
+            offset,
+            start: at + 8,
+            end,
+        });
+        let start = at + 8 + hdr;
+        Some(FastHit {
+            start,
+            end: start + rec_len,
+            nparams,
+            width: width as u8,
+            ety,
+            cpuid,
+            flags,
+            num,
+            offset,
+            block_type: ty,
+        })
+    }
+
+    /// The event a [`FastHit`] located (validated by `fast_event`).
+    #[inline]
+    fn hit_event(&self, h: FastHit) -> Result<Option<Event<'_>>, ReadError> {
+        match self.data().get(h.start..h.end) {
+            Some(buf) => Ok(Some(Event {
+                event: EventRef::from_validated(buf, h.nparams, h.width, h.ety),
+                cpuid: h.cpuid,
+                flags: h.flags,
+                num: h.num,
+                offset: h.offset,
+                block_type: h.block_type,
+            })),
+            // Cannot happen: `fast_event` checked this range in the same bytes.
+            None => Err(ReadError {
+                offset: h.offset,
+                block: self.block_no,
+                event: h.num,
+                decompressed: false,
+                kind: ErrorKind::Malformed("event block"),
+            }),
+        }
     }
 
     /// Checks the trailer of a metadata block; returns the body without it.
@@ -759,6 +889,9 @@ impl CaptureReader {
     /// Returns the next record, `Ok(None)` at the end, or the error that stopped reading
     /// (after which every call returns `Ok(None)`).
     pub fn next_record(&mut self) -> Result<Option<Record<'_>>, ReadError> {
+        if let Some(h) = self.fast_event() {
+            return self.hit_event(h).map(|e| e.map(Record::Event));
+        }
         let Some(action) = self.advance()? else {
             return Ok(None);
         };
@@ -848,8 +981,155 @@ impl CaptureReader {
         }
     }
 
+    /// Visits every remaining record in file order, the fastest way to read a whole
+    /// capture: runs of event blocks in memory-mapped or in-memory files are walked by a
+    /// tight loop that keeps its cursor and counters in locals (the same checks as
+    /// [`CaptureReader::next_record`]; anything else, and every error, goes through it).
+    /// `f` returns [`ControlFlow::Break`] to stop early; reading can then resume with any
+    /// of the reader's methods. Returns the error that stopped reading, if any.
+    pub fn for_each_record<F>(&mut self, mut f: F) -> Result<(), ReadError>
+    where
+        F: FnMut(Record<'_>) -> ControlFlow<()>,
+    {
+        loop {
+            if self.run_events(|e| f(Record::Event(e))).is_break() {
+                return Ok(());
+            }
+            match self.next_record()? {
+                None => return Ok(()),
+                Some(r) => {
+                    if f(r).is_break() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Like [`CaptureReader::for_each_record`], for events only (metadata is skipped).
+    pub fn for_each_event<F>(&mut self, mut f: F) -> Result<(), ReadError>
+    where
+        F: FnMut(Event<'_>) -> ControlFlow<()>,
+    {
+        loop {
+            if self.run_events(&mut f).is_break() {
+                return Ok(());
+            }
+            match self.next_event()? {
+                None => return Ok(()),
+                Some(e) => {
+                    if f(e).is_break() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The tight loop behind the visitors: walks consecutive EV_V2/EVF_V2(/LARGE) blocks
+    /// of valid, known events in an in-memory capture and stops (state written back) at
+    /// the first block it does not take, which the general path then reads.
+    #[inline]
+    fn run_events<F>(&mut self, mut f: F) -> ControlFlow<()>
+    where
+        F: FnMut(Event<'_>) -> ControlFlow<()>,
+    {
+        use block::*;
+        if self.list.is_some() || !self.seen_shb || self.done.get() {
+            return ControlFlow::Continue(());
+        }
+        let data: &[u8] = match &self.src {
+            Source::Mapped(m) => m,
+            Source::Bytes(b) => b,
+            Source::Stream(_) => return ControlFlow::Continue(()),
+        };
+        let Ok(mut at) = usize::try_from(self.pos) else {
+            return ControlFlow::Continue(());
+        };
+        let first_num = self.stats.events;
+        let mut num = first_num;
+        // Blocks taken per type: EV_V2, EV_V2_LARGE, EVF_V2, EVF_V2_LARGE.
+        let mut taken = [0u64; 4];
+        let mut last: Option<Block> = None;
+        let mut flow = ControlFlow::Continue(());
+        while let Some(head) = data.get(at..).and_then(|d| d.first_chunk::<8>()) {
+            let ty = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+            let total = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize;
+            let (hdr, slot) = match ty {
+                EV_V2 => (2, 0),
+                EV_V2_LARGE => (2, 1),
+                EVF_V2 => (6, 2),
+                EVF_V2_LARGE => (6, 3),
+                _ => break,
+            };
+            let Some(end) = at.checked_add(total) else {
+                break;
+            };
+            // Body: cpuid (+ flags), the record, the 4-byte trailer.
+            let Some(body) = data
+                .get(at..end)
+                .and_then(|b| b.get(8..total.checked_sub(4)?))
+                .filter(|b| b.len() >= hdr)
+            else {
+                break;
+            };
+            let (pre, rec) = body.split_at(hdr);
+            match le_u16(rec, abi_event::hdr::TYPE) {
+                Some(ety) if abi_event::info(ety).is_some() => {}
+                _ => break,
+            }
+            let Ok(event) = EventRef::parse(rec) else {
+                break;
+            };
+            let flags = match pre.get(2..6) {
+                Some(x) => u32::from_le_bytes([x[0], x[1], x[2], x[3]]),
+                None => 0,
+            };
+            num += 1;
+            taken[slot] += 1;
+            last = Some(Block {
+                ty,
+                total: total as u32,
+                offset: at as u64,
+                start: at + 8,
+                end,
+            });
+            at = end;
+            flow = f(Event {
+                event,
+                cpuid: u16::from_le_bytes([pre[0], pre[1]]),
+                flags,
+                num,
+                offset: at as u64 - total as u64,
+                block_type: ty,
+            });
+            if flow.is_break() {
+                break;
+            }
+        }
+        if let Some(b) = last {
+            let n = num - first_num;
+            self.pos = at as u64;
+            self.block_no += n;
+            self.stats.events = num;
+            self.cur = Some(b);
+            for (ty, k) in [EV_V2, EV_V2_LARGE, EVF_V2, EVF_V2_LARGE]
+                .into_iter()
+                .zip(taken)
+            {
+                if k > 0 {
+                    self.count_blocks(ty, k);
+                }
+            }
+        }
+        flow
+    }
+
     /// Skips metadata and returns the next event (see [`CaptureReader::next_record`]).
     pub fn next_event(&mut self) -> Result<Option<Event<'_>>, ReadError> {
+        if let Some(h) = self.fast_event() {
+            return self.hit_event(h);
+        }
         loop {
             match self.advance()? {
                 None => return Ok(None),
