@@ -51,31 +51,44 @@ impl<'a> Evt<'a> {
         let w = if large { 4 } else { 2 };
         let n = (np as usize).min(MAX_PARAMS);
         let lens = raw.get(event::HEADER_LEN..event::HEADER_LEN + w * np as usize)?;
-        let mut off = event::HEADER_LEN + w * np as usize;
-        let mut got = 0usize;
+        let start = event::HEADER_LEN + w * np as usize;
         let mut offs = [0u16; MAX_PARAMS + 1];
-        offs[0] = off as u16;
+        offs[0] = start as u16;
+        // Sum without per-parameter checks (offsets are u16, used only when the record
+        // fits in 64 KiB, and every access is bounds-checked); only a record whose
+        // parameters overrun it takes the slow path that finds how many fit.
+        let mut off = start;
+        // (`offs[1..]` has MAX_PARAMS slots: the zip stops at min(np, MAX_PARAMS) = n.)
         if large {
-            for c in lens.chunks_exact(4).take(n) {
-                let l = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize;
-                if off + l > raw.len() {
-                    break;
-                }
-                off += l;
-                got += 1;
-                offs[got] = off as u16;
+            for (o, c) in offs[1..].iter_mut().zip(lens.chunks_exact(4)) {
+                off += u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize;
+                *o = off as u16;
             }
         } else {
-            for c in lens.chunks_exact(2).take(n) {
-                let l = u16::from_le_bytes([c[0], c[1]]) as usize;
+            for (o, c) in offs[1..].iter_mut().zip(lens.chunks_exact(2)) {
+                off += u16::from_le_bytes([c[0], c[1]]) as usize;
+                *o = off as u16;
+            }
+        }
+        let got = if off <= raw.len() {
+            n
+        } else {
+            let mut off = start;
+            let mut got = 0usize;
+            for c in lens.chunks_exact(w).take(n) {
+                let l = if large {
+                    u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize
+                } else {
+                    u16::from_le_bytes([c[0], c[1]]) as usize
+                };
                 if off + l > raw.len() {
                     break;
                 }
                 off += l;
                 got += 1;
-                offs[got] = off as u16;
             }
-        }
+            got
+        };
         let wide = raw.len() > u16::MAX as usize;
         Some(Evt {
             num,

@@ -296,24 +296,30 @@ impl FdTable {
     }
     /// `sinsp_fdtable::add`: insert or replace, with the close-in-progress cancel dance.
     pub fn add(&mut self, fd: i64, mut fdi: FdInfo) -> bool {
-        match self.map.get_mut(&fd) {
-            None => {
-                if self.map.len() >= MAX_FDTABLE {
+        use std::collections::hash_map::Entry;
+        let full = self.map.len() >= MAX_FDTABLE;
+        let canceled = match self.map.entry(fd) {
+            Entry::Vacant(v) => {
+                if full {
                     return false;
                 }
-                self.map.insert(fd, fdi);
+                v.insert(fdi);
+                None
             }
-            Some(old) => {
+            Entry::Occupied(mut o) => {
+                let old = o.get_mut();
                 if old.flags & role::CLOSE_IN_PROGRESS != 0 {
                     fdi.flags &= !role::CLOSE_IN_PROGRESS;
                     fdi.flags |= role::CLOSE_CANCELED;
-                    let prev = old.clone();
-                    *old = fdi;
-                    self.map.insert(CANCELED_FD_NUMBER, prev);
+                    Some(std::mem::replace(old, fdi))
                 } else {
                     *old = fdi;
+                    None
                 }
             }
+        };
+        if let Some(prev) = canceled {
+            self.map.insert(CANCELED_FD_NUMBER, prev);
         }
         true
     }
@@ -325,8 +331,15 @@ impl FdTable {
 
 /// Appends a decimal number without going through `fmt`.
 #[inline]
-pub fn push_dec(out: &mut String, mut v: u64) {
+pub fn push_dec(out: &mut String, v: u64) {
     let mut tmp = [0u8; 20];
+    let i = dec_digits(&mut tmp, v);
+    out.push_str(std::str::from_utf8(&tmp[i..]).unwrap_or("0"));
+}
+
+/// Writes the digits of `v` at the end of `tmp`; returns where they start.
+#[inline]
+fn dec_digits(tmp: &mut [u8; 20], mut v: u64) -> usize {
     let mut i = tmp.len();
     loop {
         i -= 1;
@@ -336,8 +349,57 @@ pub fn push_dec(out: &mut String, mut v: u64) {
             break;
         }
     }
-    for &c in &tmp[i..] {
-        out.push(c as char);
+    i
+}
+
+/// A small stack buffer for rendering ASCII names (tuples) in one `push_str`.
+struct AsciiBuf {
+    b: [u8; 64],
+    n: usize,
+}
+
+impl AsciiBuf {
+    fn new() -> AsciiBuf {
+        AsciiBuf { b: [0; 64], n: 0 }
+    }
+    #[inline]
+    fn bytes(&mut self, s: &[u8]) {
+        if let Some(d) = self.b.get_mut(self.n..self.n + s.len()) {
+            d.copy_from_slice(s);
+            self.n += s.len();
+        }
+    }
+    #[inline]
+    fn dec(&mut self, v: u64) {
+        let mut tmp = [0u8; 20];
+        let i = dec_digits(&mut tmp, v);
+        self.bytes(&tmp[i..]);
+    }
+    #[inline]
+    fn ipv4(&mut self, b: &[u8]) {
+        if let [a, bb, c, d, ..] = b {
+            self.dec(*a as u64);
+            self.bytes(b".");
+            self.dec(*bb as u64);
+            self.bytes(b".");
+            self.dec(*c as u64);
+            self.bytes(b".");
+            self.dec(*d as u64);
+        }
+    }
+    /// `a.b.c.d:p->e.f.g.h:q` (at most 43 bytes: always fits).
+    fn v4_tuple(&mut self, sip: &[u8], sport: u16, dip: &[u8], dport: u16) {
+        self.ipv4(sip);
+        self.bytes(b":");
+        self.dec(sport as u64);
+        self.bytes(b"->");
+        self.ipv4(dip);
+        self.bytes(b":");
+        self.dec(dport as u64);
+    }
+    fn flush(&self, out: &mut String) {
+        // Only ASCII is ever written.
+        out.push_str(std::str::from_utf8(&self.b[..self.n]).unwrap_or(""));
     }
 }
 
@@ -349,15 +411,16 @@ fn push_port(out: &mut String, p: u16) {
 
 /// Appends an IPv4 address from 4 network-order bytes.
 pub fn push_ipv4(out: &mut String, b: &[u8]) {
-    if let [a, bb, c, d, ..] = b {
-        push_dec(out, *a as u64);
-        out.push('.');
-        push_dec(out, *bb as u64);
-        out.push('.');
-        push_dec(out, *c as u64);
-        out.push('.');
-        push_dec(out, *d as u64);
-    }
+    let mut a = AsciiBuf::new();
+    a.ipv4(b);
+    a.flush(out);
+}
+
+/// Appends `ip:port->ip:port` for IPv4 addresses.
+fn push_v4_tuple(out: &mut String, sip: &[u8], sport: u16, dip: &[u8], dport: u16) {
+    let mut a = AsciiBuf::new();
+    a.v4_tuple(sip, sport, dip, dport);
+    a.flush(out);
 }
 
 /// Appends an IPv6 address as inet_ntop renders it.
@@ -384,13 +447,7 @@ pub fn is_v4_mapped(b: &[u8]) -> bool {
 
 /// `ipv4tuple_to_string`: `a.b.c.d:p->e.f.g.h:q` whatever the protocol.
 pub fn ipv4tuple_to_string(s: &SockInfo, out: &mut String) {
-    push_ipv4(out, &s.sip);
-    out.push(':');
-    push_port(out, s.sport);
-    out.push_str("->");
-    push_ipv4(out, &s.dip);
-    out.push(':');
-    push_port(out, s.dport);
+    push_v4_tuple(out, &s.sip, s.sport, &s.dip, s.dport);
 }
 
 /// `ipv6tuple_to_string`.
@@ -408,15 +465,7 @@ pub fn ipv6tuple_to_string(s: &SockInfo, out: &mut String) {
 pub fn sockinfo_to_str(ty: FdType, s: &SockInfo, out: &mut String) {
     match ty {
         FdType::Ipv4Sock => match s.l4proto {
-            l4::TCP | l4::UDP => {
-                push_ipv4(out, &s.sip);
-                out.push(':');
-                push_port(out, s.sport);
-                out.push_str("->");
-                push_ipv4(out, &s.dip);
-                out.push(':');
-                push_port(out, s.dport);
-            }
+            l4::TCP | l4::UDP => push_v4_tuple(out, &s.sip, s.sport, &s.dip, s.dport),
             l4::ICMP | l4::RAW => {
                 push_ipv4(out, &s.sip);
                 out.push_str("->");
@@ -429,13 +478,7 @@ pub fn sockinfo_to_str(ty: FdType, s: &SockInfo, out: &mut String) {
             match s.l4proto {
                 l4::TCP | l4::UDP => {
                     if mapped {
-                        push_ipv4(out, &s.sip[12..]);
-                        out.push(':');
-                        push_port(out, s.sport);
-                        out.push_str("->");
-                        push_ipv4(out, &s.dip[12..]);
-                        out.push(':');
-                        push_port(out, s.dport);
+                        push_v4_tuple(out, &s.sip[12..], s.sport, &s.dip[12..], s.dport);
                     } else {
                         push_ipv6(out, &s.sip);
                         out.push(':');
@@ -503,13 +546,9 @@ pub fn render_socktuple(p: &[u8], out: &mut String) {
         None => out.push_str("NULL"),
         Some(2) => {
             if p.len() == 13 {
-                push_ipv4(out, &p[1..5]);
-                out.push(':');
-                push_port(out, u16::from_le_bytes([p[5], p[6]]));
-                out.push_str("->");
-                push_ipv4(out, &p[7..11]);
-                out.push(':');
-                push_port(out, u16::from_le_bytes([p[11], p[12]]));
+                let sport = u16::from_le_bytes([p[5], p[6]]);
+                let dport = u16::from_le_bytes([p[11], p[12]]);
+                push_v4_tuple(out, &p[1..5], sport, &p[7..11], dport);
             } else {
                 out.push_str("INVALID IPv4");
             }
@@ -518,13 +557,9 @@ pub fn render_socktuple(p: &[u8], out: &mut String) {
             if p.len() == 37 {
                 let (s6, d6) = (&p[1..17], &p[19..35]);
                 if is_v4_mapped(s6) && is_v4_mapped(d6) {
-                    push_ipv4(out, &p[13..17]);
-                    out.push(':');
-                    push_port(out, u16::from_le_bytes([p[17], p[18]]));
-                    out.push_str("->");
-                    push_ipv4(out, &p[31..35]);
-                    out.push(':');
-                    push_port(out, u16::from_le_bytes([p[35], p[36]]));
+                    let sport = u16::from_le_bytes([p[17], p[18]]);
+                    let dport = u16::from_le_bytes([p[35], p[36]]);
+                    push_v4_tuple(out, &p[13..17], sport, &p[31..35], dport);
                 } else {
                     let mut a = [0u8; 16];
                     a.copy_from_slice(s6);
@@ -596,14 +631,21 @@ pub fn concatenate_paths(out: &mut String, dir: &[u8], path: &[u8]) {
     }
     // Fast path: nothing to normalise (printable, no "//", no "/." segment, no leading
     // '.', no trailing '/', and a directory that ends with '/').
-    let simple = !path.is_empty()
+    let mut simple = !path.is_empty()
         && path[0] != b'.'
         && path[path.len() - 1] != b'/'
-        && (!relative || dir.last() == Some(&b'/'))
-        && path.iter().all(|&c| (0x20..0x7f).contains(&c))
-        && !path
-            .windows(2)
-            .any(|w| w[0] == b'/' && (w[1] == b'/' || w[1] == b'.'));
+        && (!relative || dir.last() == Some(&b'/'));
+    if simple {
+        // One pass: printable, and no "//" or "/." anywhere.
+        let mut prev = 0u8;
+        for &c in path {
+            if !(0x20..0x7f).contains(&c) || (prev == b'/' && (c == b'/' || c == b'.')) {
+                simple = false;
+                break;
+            }
+            prev = c;
+        }
+    }
     if simple {
         t.extend_from_slice(path);
     } else {

@@ -172,6 +172,9 @@ pub struct Cur {
     pub name_check: NameCheck,
     /// Errno of a failed exit (positive), 0 otherwise.
     pub errorcode: i32,
+    /// The thread may hold a stored enter event that [`State::end_event`] must drop
+    /// (false only when the reset saw none: saves a lookup per exit event).
+    pub enter_stored: bool,
 }
 
 /// The whole state.
@@ -211,7 +214,7 @@ pub struct State {
     pub ifaces_v6: Vec<[u8; 16]>,
     /// Server ports of listening sockets from FDL blocks (`m_server_ports`).
     pub server_ports: Vec<u16>,
-    pub(crate) kinds: Vec<Kind>,
+    pub(crate) facts: &'static [parse::TypeFacts],
     pub(crate) tid_to_remove: i64,
     pub(crate) tid_of_fd_to_remove: i64,
     pub(crate) fds_to_remove: Vec<i64>,
@@ -251,7 +254,7 @@ impl State {
             ifaces_v4: Vec::new(),
             ifaces_v6: Vec::new(),
             server_ports: Vec::new(),
-            kinds: evt::kind_table(),
+            facts: parse::type_facts(),
             tid_to_remove: -1,
             tid_of_fd_to_remove: -1,
             fds_to_remove: Vec::new(),

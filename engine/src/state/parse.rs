@@ -20,20 +20,38 @@ const PPM_O_DIRECTORY: u32 = 1 << 10;
 const PPM_AT_FDCWD: i64 = -100;
 const PPM_EXVAT_AT_EMPTY_PATH: u32 = 1;
 
-/// Per-type facts the hot path needs, computed once: flags and whether the first
-/// parameter is named `res`/`fd` (errno detection).
-fn type_facts() -> &'static [(u32, bool)] {
-    static T: std::sync::OnceLock<Vec<(u32, bool)>> = std::sync::OnceLock::new();
+/// Per-type facts the hot path needs, computed once: the parser kind, the flags and
+/// whether the first parameter is named `res`/`fd` (errno detection).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TypeFacts {
+    pub(crate) kind: Kind,
+    pub(crate) flags: u32,
+    pub(crate) first_res: bool,
+}
+
+const NO_FACTS: TypeFacts = TypeFacts {
+    kind: Kind::Other,
+    flags: 0,
+    first_res: false,
+};
+
+/// The [`TypeFacts`] of every event id below 512.
+pub(crate) fn type_facts() -> &'static [TypeFacts] {
+    static T: std::sync::OnceLock<Vec<TypeFacts>> = std::sync::OnceLock::new();
     T.get_or_init(|| {
         (0..512u16)
             .map(|ty| {
                 let i = event::info_e5c53d64(ty).or_else(|| event::info(ty));
-                let fl = i.map(|i| i.flags).unwrap_or(0);
-                let res = i
+                let flags = i.map(|i| i.flags).unwrap_or(0);
+                let first_res = i
                     .and_then(|i| i.params.first())
                     .map(|p| p.name == "res" || p.name == "fd")
                     .unwrap_or(false);
-                (fl, res)
+                TypeFacts {
+                    kind: super::evt::kind_of(ty),
+                    flags,
+                    first_res,
+                }
             })
             .collect()
     })
@@ -42,16 +60,16 @@ fn type_facts() -> &'static [(u32, bool)] {
 /// Event flags (e5c53d64 table for the ids it knows, libs master beyond).
 #[inline]
 pub fn eflags(ty: u16) -> u32 {
-    type_facts().get(ty as usize).map(|f| f.0).unwrap_or(0)
-}
-
-/// Whether an event's first parameter is named `res` or `fd` (errno detection).
-#[inline]
-fn first_is_res(ty: u16) -> bool {
-    type_facts().get(ty as usize).map(|f| f.1).unwrap_or(false)
+    type_facts().get(ty as usize).map(|f| f.flags).unwrap_or(0)
 }
 
 impl State {
+    /// The facts of event type `ty` (from the table the state holds: no lazy-init check).
+    #[inline]
+    pub(crate) fn facts(&self, ty: u16) -> TypeFacts {
+        self.facts.get(ty as usize).copied().unwrap_or(NO_FACTS)
+    }
+
     /// Processes one event: delayed removals, reset, parser. Afterwards [`State::cur`]
     /// describes the event for field extraction.
     pub fn process(&mut self, e: &Evt<'_>) {
@@ -102,13 +120,13 @@ impl State {
 
     /// Whether libsinsp parses this event before filtering it (`EF_MODIFIES_STATE`).
     pub fn modifies_state(&self, e: &Evt<'_>) -> bool {
-        eflags(e.ty) & event::flags::EF_MODIFIES_STATE != 0
+        self.facts(e.ty).flags & event::flags::EF_MODIFIES_STATE != 0
     }
 
     /// An event rejected by a pre-parse filter: libsinsp skips its parser and breaks the
     /// enter/exit pairing of its thread (`m_lastevent_type = PPM_EVENT_MAX`).
     pub fn reject_unparsed(&mut self, e: &Evt<'_>) {
-        let fl = eflags(e.ty);
+        let fl = self.facts(e.ty).flags;
         if fl & event::flags::EF_SKIPPARSERESET == 0 && e.ty != 152 {
             if let Some(t) = self.threads.get_mut(&e.tid) {
                 if self.cur.has_thread {
@@ -122,31 +140,29 @@ impl State {
     /// Second half of [`State::process`]: the event's parser.
     pub fn parse(&mut self, e: &Evt<'_>) {
         let ty = e.ty;
-        let kind = self.kinds.get(ty as usize).copied().unwrap_or(Kind::Other);
-        // Only these parsers rename an existing fd; the others create fds (a new fd counts
-        // as renamed, as in libsinsp where a fresh fdinfo has an empty old name).
-        let renames = matches!(
-            kind,
-            Kind::BindX | Kind::ConnectE | Kind::ConnectX | Kind::RwX | Kind::SendtoE
-        );
-        let before = if renames {
-            self.cur_fd().map(|f| name_fingerprint(&f.name))
-        } else {
-            None
-        };
+        let kind = self.facts(ty).kind;
+        // Only the rename-capable parsers (bind, connect, read/write exits, sendto enter)
+        // can change an existing fd's name; they call `snapshot_name` before they may
+        // write it, so the fingerprint is only taken when a rename can happen. The others
+        // create fds (a new fd counts as renamed, as in libsinsp where a fresh fdinfo has
+        // an empty old name).
+        self.cur.name_check = NameCheck::Unchanged;
         self.dispatch(kind, e);
         if e.dump_flags & 1 != 0 {
             self.cur.filtered_out = true;
         }
-        // Resolved lazily by `fd_name_changed()` (only `fd.name_changed` needs it).
-        self.cur.name_check = if renames {
-            NameCheck::Compare(before)
-        } else if kind_creates(kind) && !matches!(kind, Kind::DupX | Kind::FcntlX) {
+        if kind_creates(kind) && !matches!(kind, Kind::DupX | Kind::FcntlX) {
             // A fresh fdinfo's old name is empty; dup/fcntl copy the old name along.
-            NameCheck::Fresh
-        } else {
-            NameCheck::Unchanged
-        };
+            self.cur.name_check = NameCheck::Fresh;
+        }
+    }
+
+    /// Records the current fd's name before a parser may rename it (resolved lazily by
+    /// [`State::fd_name_changed`]); only the first call of an event counts.
+    fn snapshot_name(&mut self) {
+        if self.cur.name_check == NameCheck::Unchanged {
+            self.cur.name_check = NameCheck::Compare(self.cur_fd().map(|f| name_fingerprint(&f.name)));
+        }
     }
 
     /// `fd.name_changed`: whether this event changed the name of its fd.
@@ -162,7 +178,7 @@ impl State {
     /// Cleanup after an event has been consumed (`event_cleanup`): an exit event drops the
     /// stored enter event of its thread. Call after field extraction.
     pub fn end_event(&mut self, e: &Evt<'_>) {
-        if !e.is_enter() && self.cur.has_thread {
+        if !e.is_enter() && self.cur.has_thread && self.cur.enter_stored {
             if let Some(t) = self.threads.get_mut(&self.cur.tid) {
                 t.lastevent_data.clear();
                 t.lastevent_valid = false;
@@ -193,11 +209,12 @@ impl State {
     fn reset_evt(&mut self, e: &Evt<'_>) {
         self.cur = Cur {
             tid: e.tid,
+            enter_stored: true,
             ..Cur::default()
         };
         let ty = e.ty;
-        let fl = eflags(ty);
-        let kind = self.kinds.get(ty as usize).copied().unwrap_or(Kind::Other);
+        let facts = self.facts(ty);
+        let (fl, kind) = (facts.flags, facts.kind);
         if kind == Kind::SkipReset {
             if ty == 234 {
                 self.cur.has_thread = self.threads.contains_key(&e.tid);
@@ -207,89 +224,108 @@ impl State {
         if matches!(kind, Kind::ContainerJson) {
             return;
         }
-        let query_os = !matches!(kind, Kind::CloneX(_)) && ty != 152;
-        self.cur.has_thread = self.thread_ref(e.tid, query_os);
-        if ty == 152 || !self.cur.has_thread {
+        let tid = e.tid;
+        // One lookup in the common case (the thread exists); a missing thread is created
+        // (or not) by `thread_ref` and looked up again.
+        let t = match self.threads.get_mut(&tid) {
+            Some(t) => t,
+            None => {
+                let query_os = !matches!(kind, Kind::CloneX(_)) && ty != 152;
+                if !self.thread_ref(tid, query_os) {
+                    return;
+                }
+                match self.threads.get_mut(&tid) {
+                    Some(t) => t,
+                    None => return,
+                }
+            }
+        };
+        self.cur.has_thread = true;
+        if ty == 152 {
             return;
         }
-        let tid = e.tid;
+        t.lastaccess_ts = e.ts;
+        // The thread owns the fd table it uses (`get_fd_table` without a lookup).
+        let owns = t.flags & cl::CLONE_FILES == 0 || t.is_main();
+        let pid = t.pid;
         if e.is_enter() {
             let mut lfd = -1;
             if fl & EF_USES_FD != 0 {
                 lfd = e.p_i64(0).unwrap_or(-1);
             }
-            let Some(t) = self.threads.get_mut(&tid) else {
-                return;
-            };
             t.lastevent_fd = lfd;
             t.lastevent_type = ty;
-            t.lastaccess_ts = e.ts;
             if lfd >= 0 {
-                // Fast path: the thread owns its table (main thread or no CLONE_FILES).
-                if t.flags & cl::CLONE_FILES == 0 || t.is_main() {
+                if owns {
                     if t.fds.get(lfd).is_some() {
                         self.cur.fd = Some((tid, lfd));
                     }
-                } else if let Some(o) = self.fd_owner(tid) {
-                    if self.threads.get(&o).and_then(|t| t.fds.get(lfd)).is_some() {
-                        self.cur.fd = Some((o, lfd));
+                } else if self.threads.contains_key(&pid) {
+                    if self.threads.get(&pid).and_then(|t| t.fds.get(lfd)).is_some() {
+                        self.cur.fd = Some((pid, lfd));
                     }
                 }
             }
+            return;
+        }
+        if ty == t.lastevent_type.wrapping_add(1) {
+            t.lastevent_valid = true;
         } else {
-            let Some(t) = self.threads.get_mut(&tid) else {
-                return;
-            };
-            t.lastaccess_ts = e.ts;
-            if ty == t.lastevent_type.wrapping_add(1) {
-                t.lastevent_valid = true;
-            } else {
-                t.lastevent_valid = false;
-                if t.lastevent_type != 268 {
-                    // Newer libs write exit events only, with the enter parameters
-                    // appended: take the fd from the exit itself.
-                    if fl & EF_USES_FD != 0 {
-                        if let Some(fdn) = exit_fd_param(e) {
-                            t.lastevent_fd = fdn;
-                            if let Some(o) = self.fd_owner(tid) {
-                                if self.threads.get(&o).and_then(|x| x.fds.get(fdn)).is_some() {
-                                    self.cur.fd = Some((o, fdn));
-                                }
+            t.lastevent_valid = false;
+            if t.lastevent_type != 268 {
+                self.cur.enter_stored = !t.lastevent_data.is_empty();
+                // Newer libs write exit events only, with the enter parameters
+                // appended: take the fd from the exit itself.
+                if fl & EF_USES_FD != 0 {
+                    if let Some(fdn) = exit_fd_param(e) {
+                        t.lastevent_fd = fdn;
+                        let o = if owns {
+                            Some(tid)
+                        } else if self.threads.contains_key(&pid) {
+                            Some(pid)
+                        } else {
+                            None
+                        };
+                        if let Some(o) = o {
+                            if self.threads.get(&o).and_then(|x| x.fds.get(fdn)).is_some() {
+                                self.cur.fd = Some((o, fdn));
                             }
                         }
                     }
-                    return;
+                }
+                return;
+            }
+        }
+        self.cur.enter_stored = t.lastevent_valid || !t.lastevent_data.is_empty();
+        let mut lfd = t.lastevent_fd;
+        if facts.first_res && e.nparams() > 0 {
+            if let Some(res) = e.p_i64(0) {
+                if res < 0 {
+                    self.cur.errorcode = (-res) as i32;
                 }
             }
-            let lfd = t.lastevent_fd;
-            if e.nparams() > 0 && first_is_res(ty) {
-                if let Some(res) = e.p_i64(0) {
-                    if res < 0 {
-                        self.cur.errorcode = (-res) as i32;
-                    }
-                }
-            }
-            if fl & EF_USES_FD != 0 {
-                let mut lfd = lfd;
-                if ty == 333 {
-                    lfd = e.p_i64(1).unwrap_or(-1);
-                    if let Some(t) = self.threads.get_mut(&tid) {
-                        t.lastevent_fd = lfd;
-                    }
-                }
-                let Some(o) = self.fd_owner(tid) else { return };
-                let canceled = match self.threads.get(&o).and_then(|t| t.fds.get(lfd)) {
-                    None => return,
-                    Some(f) => f.flags & role::CLOSE_CANCELED != 0,
-                };
-                self.cur.fd = Some((o, lfd));
-                if canceled {
-                    if let Some(f) = self.threads.get_mut(&o).and_then(|t| t.fds.get_mut(lfd)) {
-                        f.flags &= !role::CLOSE_CANCELED;
-                    }
-                    self.erase_fd(tid, CANCELED_FD_NUMBER);
-                }
-            }
+        }
+        if fl & EF_USES_FD == 0 {
+            return;
+        }
+        if ty == 333 {
+            lfd = e.p_i64(1).unwrap_or(-1);
+            t.lastevent_fd = lfd;
+        }
+        let o = if owns {
+            tid
+        } else if self.threads.contains_key(&pid) {
+            pid
+        } else {
+            return;
+        };
+        let Some(f) = self.threads.get_mut(&o).and_then(|t| t.fds.get_mut(lfd)) else {
+            return;
+        };
+        self.cur.fd = Some((o, lfd));
+        if f.flags & role::CLOSE_CANCELED != 0 {
+            f.flags &= !role::CLOSE_CANCELED;
+            self.erase_fd(tid, CANCELED_FD_NUMBER);
         }
     }
 
@@ -333,6 +369,15 @@ impl State {
 
     fn add_fd_cur(&mut self, fd: i64, fdi: FdInfo) {
         let tid = self.cur.tid;
+        // Fast path: the thread owns the table it uses (one lookup).
+        if let Some(t) = self.threads.get_mut(&tid) {
+            if t.flags & cl::CLONE_FILES == 0 || t.is_main() {
+                let ok = t.fds.add(fd, fdi);
+                t.lastevent_fd = fd;
+                self.cur.fd = if ok { Some((tid, fd)) } else { None };
+                return;
+            }
+        }
         let Some(o) = self.fd_owner(tid) else { return };
         let ok = self
             .threads
@@ -399,6 +444,7 @@ impl State {
             Kind::StoreEnter => self.store_event(e),
             Kind::SendtoE => {
                 if self.cur.fd.is_none() && self.cur.has_thread {
+                    self.snapshot_name();
                     self.infer_sendto_fdinfo(e);
                 }
                 self.store_event(e);
@@ -934,9 +980,10 @@ impl State {
         if inverted {
             t.flags |= cl::CLONE_INVERTED;
         }
-        t.exe = Arc::from(exe);
-        t.comm = Arc::from(comm_ev);
-        t.args = thread::split_list(args_ev);
+        // Shared with the parent when equal (no allocation, nothing to free later).
+        thread::set_bstr(&mut t.exe, exe);
+        thread::set_bstr(&mut t.comm, comm_ev);
+        thread::set_list(&mut t.args, args_ev);
         t.fdlimit = e.p_i64(7).unwrap_or(0);
         if ver != 11 {
             t.pfmajor = e.p_u64(8).unwrap_or(0);
@@ -961,8 +1008,18 @@ impl State {
             t.vpid = t.pid;
         }
         if ver >= 20 {
-            t.cgroups = thread::split_list(e.param(14).unwrap_or(&[]));
-            t.container_id = container::resolve(&t.cgroups);
+            let raw = e.param(14).unwrap_or(&[]);
+            // container_id is a function of the cgroups: share the parent's when equal.
+            match self.threads.get(&tid) {
+                Some(p) if thread::list_matches(&p.cgroups, raw) => {
+                    t.cgroups = p.cgroups.clone();
+                    t.container_id = p.container_id.clone();
+                }
+                _ => {
+                    t.cgroups = thread::split_list(raw);
+                    t.container_id = container::resolve(&t.cgroups);
+                }
+            }
         }
         t.clone_ts = e.ts;
         self.add_thread(t);
@@ -985,13 +1042,13 @@ impl State {
         let Some(t) = self.threads.get_mut(&tid) else {
             return;
         };
-        t.exe = Arc::from(e.p_str(1).unwrap_or(&[]));
+        thread::set_bstr(&mut t.exe, e.p_str(1).unwrap_or(&[]));
         if ver <= 14 {
             t.comm = t.exe.clone();
         } else {
-            t.comm = Arc::from(e.p_str(13).unwrap_or(&[]));
+            thread::set_bstr(&mut t.comm, e.p_str(13).unwrap_or(&[]));
         }
-        t.args = thread::split_list(e.param(2).unwrap_or(&[]));
+        thread::set_list(&mut t.args, e.param(2).unwrap_or(&[]));
         t.pid = e.p_i64(4).unwrap_or(t.pid);
         if t.ptid == -1 {
             t.ptid = e.p_i64(5).unwrap_or(-1);
@@ -1005,12 +1062,17 @@ impl State {
             t.vmswap_kb = e.p_u32(12).unwrap_or(0);
         }
         match ver {
-            14 => t.env = thread::split_list(e.param(13).unwrap_or(&[])),
-            15 => t.env = thread::split_list(e.param(14).unwrap_or(&[])),
+            14 => {
+                thread::set_list(&mut t.env, e.param(13).unwrap_or(&[]));
+            }
+            15 => {
+                thread::set_list(&mut t.env, e.param(14).unwrap_or(&[]));
+            }
             v if v >= 16 => {
-                t.env = thread::split_list(e.param(15).unwrap_or(&[]));
-                t.cgroups = thread::split_list(e.param(14).unwrap_or(&[]));
-                t.container_id = container::resolve(&t.cgroups);
+                thread::set_list(&mut t.env, e.param(15).unwrap_or(&[]));
+                if thread::set_list(&mut t.cgroups, e.param(14).unwrap_or(&[])) {
+                    t.container_id = container::resolve(&t.cgroups);
+                }
             }
             _ => {}
         }
@@ -1296,6 +1358,7 @@ impl State {
         if p.is_empty() {
             return;
         }
+        self.snapshot_name();
         let mut name = std::mem::take(&mut self.name_buf);
         name.clear();
         let Some(f) = self.cur_fd_mut() else {
@@ -1343,6 +1406,7 @@ impl State {
         if p.is_empty() {
             return;
         }
+        self.snapshot_name();
         let mut name = std::mem::take(&mut self.name_buf);
         name.clear();
         let Some(f) = self.cur_fd_mut() else { return };
@@ -1402,6 +1466,7 @@ impl State {
     }
 
     fn fill_client_socket_info(&mut self, p: &[u8]) {
+        self.snapshot_name();
         let mut name = std::mem::take(&mut self.name_buf);
         name.clear();
         if let Some(f) = self.cur_fd_mut() {
@@ -1555,6 +1620,7 @@ impl State {
         if !needs {
             return;
         }
+        self.snapshot_name();
         if !self.update_fd(&tuple) {
             return;
         }

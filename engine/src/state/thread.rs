@@ -37,9 +37,57 @@ pub type Bstr = Arc<[u8]>;
 /// Shared list of byte strings (args, env).
 pub type Blist = Arc<Vec<Box<[u8]>>>;
 
-/// The `<NA>` string.
+/// The `<NA>` string (one shared allocation).
 pub fn na() -> Bstr {
-    Arc::from(&b"<NA>"[..])
+    static NA: std::sync::OnceLock<Bstr> = std::sync::OnceLock::new();
+    NA.get_or_init(|| Arc::from(&b"<NA>"[..])).clone()
+}
+
+/// The empty string (one shared allocation).
+fn empty_bstr() -> Bstr {
+    static E: std::sync::OnceLock<Bstr> = std::sync::OnceLock::new();
+    E.get_or_init(|| Arc::from(&b""[..])).clone()
+}
+
+/// The empty list (one shared allocation).
+fn empty_list() -> Blist {
+    static E: std::sync::OnceLock<Blist> = std::sync::OnceLock::new();
+    E.get_or_init(|| Arc::new(Vec::new())).clone()
+}
+
+/// Sets `s` to `b`, keeping the shared string when it already holds these bytes.
+#[inline]
+pub fn set_bstr(s: &mut Bstr, b: &[u8]) {
+    if **s != *b {
+        *s = Arc::from(b);
+    }
+}
+
+/// Whether [`split_list`] of `b` equals `list` (compared without allocating).
+pub fn list_matches(list: &[Box<[u8]>], b: &[u8]) -> bool {
+    let mut it = list.iter();
+    let mut off = 0usize;
+    while off < b.len() {
+        let rest = &b[off..];
+        let end = rest.iter().position(|&c| c == 0).unwrap_or(rest.len());
+        match it.next() {
+            Some(x) if **x == rest[..end] => {}
+            _ => return false,
+        }
+        off += end + 1;
+    }
+    it.next().is_none()
+}
+
+/// Sets `l` from a NUL-separated list, keeping the shared list when equal. Returns
+/// whether it changed.
+#[inline]
+pub fn set_list(l: &mut Blist, b: &[u8]) -> bool {
+    if list_matches(l, b) {
+        return false;
+    }
+    *l = split_list(b);
+    true
 }
 
 /// One thread.
@@ -125,7 +173,7 @@ impl Thread {
     /// A fresh thread with libsinsp's defaults (used for fake `<NA>` entries and as the
     /// base for clone children).
     pub fn new(tid: i64) -> Thread {
-        let empty: Bstr = Arc::from(&b""[..]);
+        let empty = empty_bstr();
         Thread {
             tid,
             pid: tid,
@@ -137,9 +185,9 @@ impl Thread {
             comm: na(),
             exe: na(),
             exepath: empty.clone(),
-            args: Arc::new(Vec::new()),
-            env: Arc::new(Vec::new()),
-            cgroups: Arc::new(Vec::new()),
+            args: empty_list(),
+            env: empty_list(),
+            cgroups: empty_list(),
             cwd: Vec::new(),
             root: empty.clone(),
             fdlimit: -1,
