@@ -402,6 +402,7 @@ fn generate(path: &Path, n: u64, compression: Compression) -> u64 {
 
 /// Folds a decoded value into a checksum, as a consumer uses it: the integer, the
 /// length of a byte string, the addresses and ports of a socket address or tuple.
+#[inline(always)]
 fn use_value(p: &Param<'_>) -> u64 {
     use scap::event::{SockAddr, SockTuple};
     let v4 = |a: &std::net::SocketAddrV4| u32::from(*a.ip()) as u64 ^ a.port() as u64;

@@ -70,6 +70,20 @@ fn convert_to_zstd_and_back_reads_identically_in_sysdig() {
     assert!(!want.is_empty());
     assert_eq!(want, run(&plain));
     assert_eq!(want, run(&gz));
+    // --level: a level-19 zstd file is smaller than the level-1 one and reads the same.
+    let (z1, z19, back) = (d.join("l1.scap.zst"), d.join("l19.scap.zst"), d.join("l19.scap"));
+    assert!(scap(&["convert", s(&f), s(&z1), "--level", "1"]).status.success());
+    assert!(scap(&["convert", s(&f), s(&z19), "--level", "19"]).status.success());
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+    assert!(size(&z19) < size(&z1), "{} vs {}", size(&z19), size(&z1));
+    assert!(scap(&["convert", s(&z19), s(&back), "--compress", "none"]).status.success());
+    assert_eq!(want, run(&back));
+    // Out-of-range levels are refused with a message.
+    let o = scap(&["convert", s(&f), s(&gz), "--compress", "gzip", "--level", "12"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("gzip levels are 0-9"));
+    let o = scap(&["convert", s(&f), s(&z1), "--level", "23"]);
+    assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]
