@@ -5,15 +5,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn scap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scap")).args(args).output().expect("run scap")
+    Command::new(env!("CARGO_BIN_EXE_scap"))
+        .args(args)
+        .output()
+        .expect("run scap")
 }
 
 fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/scap").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/scap")
+        .join(name)
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-scratch").join(name);
+    let d = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/test-scratch")
+        .join(name);
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -29,7 +36,15 @@ fn info_summarises_a_capture() {
     let o = scap(&["info", s(&f)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = String::from_utf8_lossy(&o.stdout);
-    for want in ["gzip", "version 1.0, 88 option bytes", "1536", "PL_V5", "0x211", "procinfo", "threads"] {
+    for want in [
+        "gzip",
+        "version 1.0, 88 option bytes",
+        "1536",
+        "PL_V5",
+        "0x211",
+        "procinfo",
+        "threads",
+    ] {
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
     }
 }
@@ -44,7 +59,10 @@ fn cat_prints_one_line_per_event() {
     assert_eq!(lines.len(), 1728);
     // Event 851: bind exit on an IPv6 address.
     let l = lines[850];
-    assert!(l.starts_with("851 ") && l.contains(" < bind ") && l.contains("res=0"), "{l}");
+    assert!(
+        l.starts_with("851 ") && l.contains(" < bind ") && l.contains("res=0"),
+        "{l}"
+    );
     let o = scap(&["cat", "-n", "5", s(&f)]);
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 5);
 }
@@ -57,12 +75,25 @@ fn convert_to_zstd_and_back_reads_identically_in_sysdig() {
     let plain = d.join("c.scap");
     let gz = d.join("c.scap.gz");
     assert!(scap(&["convert", s(&f), s(&zst)]).status.success());
-    assert_eq!(&std::fs::read(&zst).unwrap()[..4], &[0x28, 0xb5, 0x2f, 0xfd]);
-    assert!(scap(&["convert", s(&zst), s(&plain), "--compress", "none"]).status.success());
-    assert!(scap(&["convert", s(&zst), s(&gz), "--compress", "gzip"]).status.success());
+    assert_eq!(
+        &std::fs::read(&zst).unwrap()[..4],
+        &[0x28, 0xb5, 0x2f, 0xfd]
+    );
+    assert!(scap(&["convert", s(&zst), s(&plain), "--compress", "none"])
+        .status
+        .success());
+    assert!(scap(&["convert", s(&zst), s(&gz), "--compress", "gzip"])
+        .status
+        .success());
     let fmt = "%evt.num %evt.type %evt.dir %evt.args";
     let run = |p: &Path| {
-        let o = Command::new("/usr/bin/sysdig").arg("-r").arg(p).arg("-p").arg(fmt).output().unwrap();
+        let o = Command::new("/usr/bin/sysdig")
+            .arg("-r")
+            .arg(p)
+            .arg("-p")
+            .arg(fmt)
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         o.stdout
     };
@@ -71,15 +102,33 @@ fn convert_to_zstd_and_back_reads_identically_in_sysdig() {
     assert_eq!(want, run(&plain));
     assert_eq!(want, run(&gz));
     // --level: a level-19 zstd file is smaller than the level-1 one and reads the same.
-    let (z1, z19, back) = (d.join("l1.scap.zst"), d.join("l19.scap.zst"), d.join("l19.scap"));
-    assert!(scap(&["convert", s(&f), s(&z1), "--level", "1"]).status.success());
-    assert!(scap(&["convert", s(&f), s(&z19), "--level", "19"]).status.success());
+    let (z1, z19, back) = (
+        d.join("l1.scap.zst"),
+        d.join("l19.scap.zst"),
+        d.join("l19.scap"),
+    );
+    assert!(scap(&["convert", s(&f), s(&z1), "--level", "1"])
+        .status
+        .success());
+    assert!(scap(&["convert", s(&f), s(&z19), "--level", "19"])
+        .status
+        .success());
     let size = |p: &Path| std::fs::metadata(p).unwrap().len();
     assert!(size(&z19) < size(&z1), "{} vs {}", size(&z19), size(&z1));
-    assert!(scap(&["convert", s(&z19), s(&back), "--compress", "none"]).status.success());
+    assert!(scap(&["convert", s(&z19), s(&back), "--compress", "none"])
+        .status
+        .success());
     assert_eq!(want, run(&back));
     // Out-of-range levels are refused with a message.
-    let o = scap(&["convert", s(&f), s(&gz), "--compress", "gzip", "--level", "12"]);
+    let o = scap(&[
+        "convert",
+        s(&f),
+        s(&gz),
+        "--compress",
+        "gzip",
+        "--level",
+        "12",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("gzip levels are 0-9"));
     let o = scap(&["convert", s(&f), s(&z1), "--level", "23"]);
@@ -90,7 +139,13 @@ fn convert_to_zstd_and_back_reads_identically_in_sysdig() {
 fn damaged_input_is_reported_with_where_and_no_panic() {
     let d = scratch("scap_cli_damage");
     // A plain copy cut in the middle of an event block.
-    let o = scap(&["convert", s(&sample("libs_e2e_single_ipv6_conn.scap")), s(&d.join("p.scap")), "--compress", "none"]);
+    let o = scap(&[
+        "convert",
+        s(&sample("libs_e2e_single_ipv6_conn.scap")),
+        s(&d.join("p.scap")),
+        "--compress",
+        "none",
+    ]);
     assert!(o.status.success());
     let bytes = std::fs::read(d.join("p.scap")).unwrap();
     let cut = d.join("cut.scap");
@@ -100,7 +155,13 @@ fn damaged_input_is_reported_with_where_and_no_panic() {
         assert_eq!(o.status.code(), Some(1), "{cmd}");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(!err.contains("panicked"), "{err}");
-        assert!(err.contains("cut.scap") && err.contains("byte offset") && err.contains("block") && err.contains("event 1728"), "{err}");
+        assert!(
+            err.contains("cut.scap")
+                && err.contains("byte offset")
+                && err.contains("block")
+                && err.contains("event 1728"),
+            "{err}"
+        );
         assert!(err.contains("truncated"), "{err}");
     }
     // Every whole event before the damage was printed.

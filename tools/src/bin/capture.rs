@@ -1,29 +1,33 @@
 //! `capture`: live capture from the Harrier kernel module into a scap file.
 //!
-//! `capture --driver kmod -w FILE [--duration S] [--snaplen N] [--syscalls a,b] [-- CMD ARGS]`
+//! `capture --driver kmod|ebpf -w FILE [--duration S] [--snaplen N] [--syscalls a,b] [-- CMD ARGS]`
 //!
-//! Data flow: `scapfile::ring::Device` maps the module's per-CPU rings and merges them by
-//! timestamp; each record is written as-is (it is already a scap event record) through
+//! Data flow: the driver (`scapfile::ring::Device` over the module's per-CPU rings, or
+//! the eBPF probe in `capture_ebpf.rs`) hands over scap event records merged by
+//! timestamp; `capture_loop::run` writes each as-is through
 //! `scapfile::file::CaptureWriter` (zstd by default). Capture runs until CMD exits, the
-//! duration elapses, or both when both are given (whichever comes first). At the end
-//! capture is stopped (the module waits for in-flight probes), the rings are drained,
-//! and the per-CPU counters are printed with the balance check
+//! duration elapses (whichever comes first when both are given), or SIGINT/SIGTERM. At the
+//! end the driver is stopped (in-flight probes finish), the rings are drained, the file
+//! is closed, and the per-CPU counters are printed with the balance check
 //! `produced = consumed + dropped` (produced = events the probes attempted).
 
 use std::path::PathBuf;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
 
-use scapfile::file::meta::{MachineInfo, ProcEntry};
-use scapfile::file::{CaptureWriter, Compression, WriterOptions};
-use scapfile::ring::{Device, DEVICE_PATH};
 use scap_abi::ring::SYSCALL_MASK_BITS;
+use scapfile::file::meta::{MachineInfo, ProcEntry};
+use scapfile::file::CaptureWriter;
+use scapfile::ring::{Device, DEVICE_PATH};
 
 #[path = "../capture_ebpf.rs"]
 mod capture_ebpf;
+#[path = "../capture_loop.rs"]
+mod capture_loop;
+
+use capture_loop::{CpuCounters, EventSource};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Driver {
@@ -46,7 +50,9 @@ enum Compress {
     version,
     about = "Capture system calls into a scap file",
     after_help = "Examples:\n  capture --driver kmod -w trace.scap -- make -j2\n  \
-                  capture --driver kmod -w trace.scap --duration 10 --compress gzip"
+                  capture --driver ebpf -w trace.scap --duration 10 --compress gzip\n  \
+                  capture --driver ebpf -w trace.scap --duration 3600   (Ctrl-C stops early; \
+                  the file is complete)"
 )]
 struct Cli {
     /// Event source.
@@ -90,7 +96,10 @@ fn machine_info(n_cpus: u32) -> MachineInfo {
     MachineInfo {
         num_cpus: n_cpus,
         memory_size_bytes: mem_kb * 1024,
-        max_pid: read("/proc/sys/kernel/pid_max").trim().parse().unwrap_or(32768),
+        max_pid: read("/proc/sys/kernel/pid_max")
+            .trim()
+            .parse()
+            .unwrap_or(32768),
         hostname: read("/proc/sys/kernel/hostname").trim().to_string(),
         reserved: [0; 4],
     }
@@ -132,13 +141,20 @@ fn read_thread(pid: i64, tid: i64) -> Option<ProcSnap> {
     // 20 vsize (bytes), 21 rss (pages)
     let status = std::fs::read_to_string(format!("{dir}/status")).unwrap_or_default();
     let field = |k: &str| {
-        status.lines().find_map(|l| l.strip_prefix(k)).map(|v| v.split_whitespace().collect::<Vec<_>>())
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(k))
+            .map(|v| v.split_whitespace().collect::<Vec<_>>())
     };
     let id = |k: &str, i: usize| {
-        field(k).and_then(|v| v.get(i).and_then(|x| x.parse::<u32>().ok())).unwrap_or(u32::MAX)
+        field(k)
+            .and_then(|v| v.get(i).and_then(|x| x.parse::<u32>().ok()))
+            .unwrap_or(u32::MAX)
     };
     let last = |k: &str, d: i64| {
-        field(k).and_then(|v| v.last().and_then(|x| x.parse::<i64>().ok())).unwrap_or(d)
+        field(k)
+            .and_then(|v| v.last().and_then(|x| x.parse::<i64>().ok()))
+            .unwrap_or(d)
     };
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
     let (exe, args) = match cmdline.iter().position(|&b| b == 0) {
@@ -193,10 +209,16 @@ fn read_thread(pid: i64, tid: i64) -> Option<ProcSnap> {
 /// capture have names, parents and cgroups in the reader).
 fn proc_snapshot() -> Vec<ProcSnap> {
     let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else { return out };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
     for e in dir.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i64>().ok()) else { continue };
-        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { continue };
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i64>().ok()) else {
+            continue;
+        };
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
         for t in tasks.flatten() {
             if let Some(tid) = t.file_name().to_str().and_then(|n| n.parse::<i64>().ok()) {
                 out.extend(read_thread(pid, tid));
@@ -208,128 +230,101 @@ fn proc_snapshot() -> Vec<ProcSnap> {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
-    if let Driver::Ebpf = cli.driver {
-        return capture_ebpf::run(&cli);
-    }
     if cli.cmd.is_empty() && cli.duration.is_none() {
-        bail!("give --duration S or a command after `--` (capture stops when it exits)");
-    }
-    let mut dev = Device::open(&cli.dev)
-        .with_context(|| format!("is the module loaded? (insmod harrier.ko); {}", cli.dev.display()))?;
-    dev.set_snaplen(cli.snaplen).context("--snaplen")?;
-    if !cli.syscalls.is_empty() {
-        let mut mask = [0u64; SYSCALL_MASK_BITS / 64];
-        for name in &cli.syscalls {
-            if scap_abi::syscall::mask_add_event_type(&mut mask, name) == 0 {
-                bail!("--syscalls: unknown syscall or event type {name:?}");
-            }
-        }
-        dev.set_syscall_mask(&mask)?;
-    }
-    let n_cpus = dev.n_cpus() as u32;
-    let compression = match cli.compress {
-        Compress::None => Compression::None,
-        Compress::Gzip => Compression::Gzip,
-        Compress::Zstd => Compression::Zstd,
-    };
-    let mut w = CaptureWriter::create(&cli.write, WriterOptions { compression, ..Default::default() })
-        .with_context(|| format!("creating {}", cli.write.display()))?;
-    w.machine_info(&machine_info(n_cpus))?;
-    write_proc_list(&mut w)?;
-
-    dev.start()?;
-    let t0 = Instant::now();
-    let mut child = match cli.cmd.split_first() {
-        Some((prog, args)) => Some(
-            Command::new(prog).args(args).spawn().with_context(|| format!("starting {prog}"))?,
-        ),
-        None => None,
-    };
-    let deadline = cli.duration.map(|s| t0 + Duration::from_secs_f64(s.max(0.0)));
-    let mut written = 0u64;
-    let mut invalid = 0u64;
-    let mut status = None;
-    let delay = Duration::from_micros(cli.read_delay_us);
-    loop {
-        let mut n = 0u32;
-        while let Some(rec) = dev.next_record() {
-            match w.event(rec.bytes, rec.cpu, 0) {
-                Ok(()) => written += 1,
-                Err(scapfile::file::WriteError::BadEvent(_)) => invalid += 1,
-                Err(e) => return Err(e).context("writing the capture"),
-            }
-            n += 1;
-            if n % 64 == 0 && !delay.is_zero() {
-                std::thread::sleep(delay);
-            }
-            if n >= 16384 {
-                break;
-            }
-        }
-        if let Some(c) = child.as_mut() {
-            if let Some(s) = c.try_wait()? {
-                status = Some(s);
-                break;
-            }
-        }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            break;
-        }
-        if n == 0 {
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    }
-    // STOP waits for in-flight probes: after it, the rings hold everything produced.
-    dev.stop()?;
-    while let Some(rec) = dev.next_record() {
-        match w.event(rec.bytes, rec.cpu, 0) {
-            Ok(()) => written += 1,
-            Err(scapfile::file::WriteError::BadEvent(_)) => invalid += 1,
-            Err(e) => return Err(e).context("writing the capture"),
-        }
-    }
-    let elapsed = t0.elapsed().as_secs_f64();
-    w.finish().context("closing the capture")?;
-    if let Some(mut c) = child {
-        if status.is_none() {
-            status = Some(c.wait()?);
-        }
-    }
-
-    let (mut seen, mut evts, mut buf, mut big, mut pf, mut consumed, mut corrupt) =
-        (0u64, 0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
-    eprintln!("capture: cpu  produced  written  consumed  drop_full  drop_big  pf_truncated");
-    for cpu in 0..n_cpus {
-        let s = dev.stats(cpu)?;
-        let c = dev.consumer_stats(cpu as usize);
-        eprintln!(
-            "capture: {cpu:>3} {:>9} {:>8} {:>9} {:>10} {:>9} {:>13}",
-            s.n_seen, s.n_evts, c.consumed, s.n_drops_buffer, s.n_drops_too_big, s.n_drops_pf
+        bail!(
+            "give --duration S or a command after `--` (capture stops when it exits, or on Ctrl-C)"
         );
-        seen += s.n_seen;
-        evts += s.n_evts;
-        buf += s.n_drops_buffer;
-        big += s.n_drops_too_big;
-        pf += s.n_drops_pf;
-        consumed += c.consumed;
-        corrupt += c.corrupt;
     }
-    let dropped = buf + big;
-    let balanced = seen == consumed + dropped && evts == consumed;
-    eprintln!(
-        "capture: stats produced={seen} consumed={consumed} dropped={dropped} (ring_full={buf} \
-         too_big={big}) pf_truncated={pf} written={written} invalid={invalid} corrupt={corrupt} \
-         seconds={elapsed:.3} events_per_s={:.0} balance={}",
-        consumed as f64 / elapsed.max(1e-9),
-        if balanced { "ok" } else { "MISMATCH" }
-    );
-    if let Some(s) = status {
-        eprintln!("capture: command exited with {s}");
+    // Open the driver first: a bad setting or a refusal leaves no file behind.
+    match cli.driver {
+        Driver::Ebpf => capture_loop::run(&cli, &mut capture_ebpf::open(&cli)?),
+        Driver::Kmod => capture_loop::run(&cli, &mut Kmod::open(&cli)?),
     }
-    if !balanced || corrupt > 0 || invalid > 0 {
-        bail!("ring counters do not balance or records were malformed");
+}
+
+/// The kernel module's per-CPU rings as an [`EventSource`].
+struct Kmod {
+    dev: Device,
+}
+
+impl Kmod {
+    fn open(cli: &Cli) -> Result<Kmod> {
+        let dev = Device::open(&cli.dev).with_context(|| {
+            format!(
+                "is the module loaded? (insmod harrier.ko); {}",
+                cli.dev.display()
+            )
+        })?;
+        dev.set_snaplen(cli.snaplen).context("--snaplen")?;
+        if !cli.syscalls.is_empty() {
+            let mut mask = [0u64; SYSCALL_MASK_BITS / 64];
+            for name in &cli.syscalls {
+                if scap_abi::syscall::mask_add_event_type(&mut mask, name) == 0 {
+                    bail!("--syscalls: unknown syscall or event type {name:?}");
+                }
+            }
+            dev.set_syscall_mask(&mask)?;
+        }
+        Ok(Kmod { dev })
     }
-    Ok(())
+}
+
+impl EventSource for Kmod {
+    fn driver(&self) -> &'static str {
+        "kmod"
+    }
+    fn n_cpus(&self) -> usize {
+        self.dev.n_cpus()
+    }
+    fn start(&mut self) -> Result<()> {
+        Ok(self.dev.start()?)
+    }
+    fn poll(&mut self, f: &mut dyn FnMut(&[u8], u16)) -> Result<usize> {
+        let mut n = 0;
+        // Bounded, so the command and the deadline are checked under a flood.
+        while n < 16384 {
+            let Some(rec) = self.dev.next_record() else {
+                break;
+            };
+            f(rec.bytes, rec.cpu);
+            n += 1;
+        }
+        Ok(n)
+    }
+    fn stop(&mut self, f: &mut dyn FnMut(&[u8], u16)) -> Result<usize> {
+        // STOP waits for in-flight probes: after it, the rings hold everything produced.
+        self.dev.stop()?;
+        let mut n = 0;
+        while let Some(rec) = self.dev.next_record() {
+            f(rec.bytes, rec.cpu);
+            n += 1;
+        }
+        Ok(n)
+    }
+    fn counters(&self) -> Result<Vec<CpuCounters>> {
+        (0..self.dev.n_cpus())
+            .map(|cpu| {
+                let s = self.dev.stats(cpu as u32)?;
+                let c = self.dev.consumer_stats(cpu);
+                Ok(CpuCounters {
+                    produced: s.n_seen,
+                    in_ring: s.n_evts,
+                    consumed: c.consumed,
+                    drop_full: s.n_drops_buffer,
+                    drop_big: s.n_drops_too_big,
+                    pf_truncated: s.n_drops_pf,
+                })
+            })
+            .collect()
+    }
+    fn corrupt(&self) -> u64 {
+        (0..self.dev.n_cpus())
+            .map(|c| self.dev.consumer_stats(c).corrupt)
+            .sum()
+    }
+    fn idle(&self) -> Duration {
+        Duration::from_millis(2)
+    }
 }
 
 /// Writes the PL_V9 block of every /proc thread (both drivers use this snapshot).

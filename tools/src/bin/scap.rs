@@ -20,7 +20,11 @@ use scapfile::file::{block, CaptureReader, Record};
 use scapfile::file::{writer::WriterOptions, CaptureWriter};
 
 #[derive(Parser, Debug)]
-#[command(name = "scap", version, about = "Inspect, print and convert scap capture files")]
+#[command(
+    name = "scap",
+    version,
+    about = "Inspect, print and convert scap capture files"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -69,9 +73,12 @@ fn main() {
     let res = match &cli.cmd {
         Cmd::Info { file } => info(file),
         Cmd::Cat { file, count } => cat(file, *count),
-        Cmd::Convert { input, output, compress, level } => {
-            convert(input, output, *compress, *level)
-        }
+        Cmd::Convert {
+            input,
+            output,
+            compress,
+            level,
+        } => convert(input, output, *compress, *level),
     };
     if let Err(e) = res {
         // A closed stdout (e.g. `scap cat f | head`) is not an error worth reporting.
@@ -160,14 +167,21 @@ fn info(path: &Path) -> Result<()> {
     }
     let stats = r.stats().clone();
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_header(vec!["capture", ""]);
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_header(vec!["capture", ""]);
     t.add_row(vec!["file".to_string(), path.display().to_string()]);
     t.add_row(vec!["compression".to_string(), compression.to_string()]);
-    t.add_row(vec!["bytes (decompressed)".to_string(), r.position().to_string()]);
+    t.add_row(vec![
+        "bytes (decompressed)".to_string(),
+        r.position().to_string(),
+    ]);
     for s in &sections {
         t.add_row(vec![
             format!("section {}", s.index),
-            format!("version {}.{}, {} option bytes", s.major, s.minor, s.options_len),
+            format!(
+                "version {}.{}, {} option bytes",
+                s.major, s.minor, s.options_len
+            ),
         ]);
     }
     for m in &machines {
@@ -182,9 +196,18 @@ fn info(path: &Path) -> Result<()> {
         ]);
     }
     t.add_row(vec!["events".to_string(), stats.events.to_string()]);
-    t.add_row(vec!["state-only events".to_string(), state_only.to_string()]);
-    t.add_row(vec!["unknown events skipped".to_string(), stats.unknown_events.to_string()]);
-    t.add_row(vec!["unknown blocks skipped".to_string(), stats.unknown_blocks.to_string()]);
+    t.add_row(vec![
+        "state-only events".to_string(),
+        state_only.to_string(),
+    ]);
+    t.add_row(vec![
+        "unknown events skipped".to_string(),
+        stats.unknown_events.to_string(),
+    ]);
+    t.add_row(vec![
+        "unknown blocks skipped".to_string(),
+        stats.unknown_blocks.to_string(),
+    ]);
     if let Some(f) = first_ts {
         t.add_row(vec!["first event".to_string(), fmt_ts(f)]);
         t.add_row(vec!["last event".to_string(), fmt_ts(last_ts)]);
@@ -201,20 +224,31 @@ fn info(path: &Path) -> Result<()> {
     println!("{t}");
 
     let mut bt = Table::new();
-    bt.load_preset(UTF8_FULL_CONDENSED).set_header(vec!["block type", "id", "count"]);
+    bt.load_preset(UTF8_FULL_CONDENSED)
+        .set_header(vec!["block type", "id", "count"]);
     for (ty, n) in &stats.blocks {
-        bt.add_row(vec![block::name(*ty).to_string(), format!("{ty:#x}"), n.to_string()]);
+        bt.add_row(vec![
+            block::name(*ty).to_string(),
+            format!("{ty:#x}"),
+            n.to_string(),
+        ]);
     }
     println!("{bt}");
 
     let mut et = Table::new();
-    et.load_preset(UTF8_FULL_CONDENSED).set_header(vec!["event type", "id", "dir", "count"]);
+    et.load_preset(UTF8_FULL_CONDENSED)
+        .set_header(vec!["event type", "id", "dir", "count"]);
     for (ty, n) in &ev_types {
         let (name, dir) = match scap_abi::event::info(*ty) {
             Some(i) => (i.name, i.dir.symbol()),
             None => ("unknown", "?"),
         };
-        et.add_row(vec![name.to_string(), ty.to_string(), dir.to_string(), n.to_string()]);
+        et.add_row(vec![
+            name.to_string(),
+            ty.to_string(),
+            dir.to_string(),
+            n.to_string(),
+        ]);
     }
     println!("{et}");
     if let Some(e) = failure {
@@ -289,11 +323,17 @@ fn convert(input: &Path, output: &Path, compress: Compress, level: Option<i32>) 
     if compress == Compress::Gzip && level.is_some_and(|l| l > 9) {
         anyhow::bail!("--level: gzip levels are 0-9");
     }
-    let opts = WriterOptions { compression, level, ..WriterOptions::default() };
+    let opts = WriterOptions {
+        compression,
+        level,
+        ..WriterOptions::default()
+    };
     let mut w = CaptureWriter::create(output, opts)
         .with_context(|| format!("{}: cannot create", output.display()))?;
     let res = w.copy_from(&mut r);
-    let closed = w.finish().with_context(|| format!("{}: write failed", output.display()));
+    let closed = w
+        .finish()
+        .with_context(|| format!("{}: write failed", output.display()));
     res.map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
     closed?;
     Ok(())

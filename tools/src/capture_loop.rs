@@ -1,0 +1,212 @@
+//! The capture loop shared by both drivers: one [`EventSource`] trait over the kernel
+//! module's rings (`scapfile::ring::Device`) and the eBPF probe (`harrier_ebpf::Probe`),
+//! and one [`run`] that writes the file, runs the command, stops on the command's exit,
+//! the duration, or SIGINT/SIGTERM (Ctrl-C finishes the file cleanly), drains what the
+//! driver still holds and prints the per-CPU counters with the balance check
+//! `produced = consumed + dropped`.
+
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use scapfile::file::{CaptureWriter, Compression, WriteError, WriterOptions};
+
+use super::{machine_info, write_proc_list, Cli, Compress};
+
+/// Counters of one CPU, as both drivers report them.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct CpuCounters {
+    /// Events the probes attempted (after self-exclusion and the interest mask).
+    pub(crate) produced: u64,
+    /// Events written into the ring.
+    pub(crate) in_ring: u64,
+    /// Records we took out of the ring.
+    pub(crate) consumed: u64,
+    /// Dropped: ring full.
+    pub(crate) drop_full: u64,
+    /// Dropped: record too big.
+    pub(crate) drop_big: u64,
+    /// Written with a user-memory parameter that could not be read.
+    pub(crate) pf_truncated: u64,
+}
+
+/// A live event source: records arrive already encoded as scap event records.
+pub(crate) trait EventSource {
+    /// `kmod` or `ebpf`.
+    fn driver(&self) -> &'static str;
+    /// CPUs with a ring.
+    fn n_cpus(&self) -> usize;
+    /// Starts producing (no-op for sources that produce once opened).
+    fn start(&mut self) -> Result<()>;
+    /// Hands the records visible now to `f` in timestamp order; returns how many.
+    fn poll(&mut self, f: &mut dyn FnMut(&[u8], u16)) -> Result<usize>;
+    /// Stops producing, waits for in-flight probes and hands over everything left.
+    fn stop(&mut self, f: &mut dyn FnMut(&[u8], u16)) -> Result<usize>;
+    /// Per-CPU counters (after `stop`, they balance).
+    fn counters(&self) -> Result<Vec<CpuCounters>>;
+    /// Records found malformed in the rings and skipped.
+    fn corrupt(&self) -> u64;
+    /// How long to sleep when a poll found nothing.
+    fn idle(&self) -> Duration;
+}
+
+/// Writes records into the capture, remembering the first write error.
+struct Sink {
+    w: CaptureWriter,
+    written: u64,
+    invalid: u64,
+    err: Option<WriteError>,
+    delay: Duration,
+    n: u64,
+}
+
+impl Sink {
+    fn put(&mut self, rec: &[u8], cpu: u16) {
+        if self.err.is_some() {
+            return;
+        }
+        match self.w.event(rec, cpu, 0) {
+            Ok(()) => self.written += 1,
+            Err(WriteError::BadEvent(_)) => self.invalid += 1,
+            Err(e) => self.err = Some(e),
+        }
+        self.n += 1;
+        if self.n % 64 == 0 && !self.delay.is_zero() {
+            std::thread::sleep(self.delay);
+        }
+    }
+    fn check(&mut self) -> Result<()> {
+        match self.err.take() {
+            Some(e) => Err(e).context("writing the capture"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Runs a capture from `src` as `cli` asks; see the module comment.
+pub(crate) fn run(cli: &Cli, src: &mut dyn EventSource) -> Result<()> {
+    let compression = match cli.compress {
+        Compress::None => Compression::None,
+        Compress::Gzip => Compression::Gzip,
+        Compress::Zstd => Compression::Zstd,
+    };
+    // SIGINT/SIGTERM only raise a flag: the loop stops, drains and closes the file.
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .context("installing signal handlers")?;
+    }
+    let w = CaptureWriter::create(
+        &cli.write,
+        WriterOptions {
+            compression,
+            // Live capture: zstd level 3 keeps up with the rings where the file default (9,
+            // for archives) halves the consumer's rate (scripts/bench-ebpf.sh).
+            level: matches!(compression, Compression::Zstd).then_some(3),
+            ..Default::default()
+        },
+    )
+    .with_context(|| format!("creating {}", cli.write.display()))?;
+    let n_cpus = src.n_cpus() as u32;
+    let mut sink = Sink {
+        w,
+        written: 0,
+        invalid: 0,
+        err: None,
+        delay: Duration::from_micros(cli.read_delay_us),
+        n: 0,
+    };
+    sink.w.machine_info(&machine_info(n_cpus))?;
+    write_proc_list(&mut sink.w)?;
+
+    src.start()?;
+    let t0 = Instant::now();
+    let mut child = match cli.cmd.split_first() {
+        Some((prog, args)) => Some(
+            Command::new(prog)
+                .args(args)
+                .spawn()
+                .with_context(|| format!("starting {prog}"))?,
+        ),
+        None => None,
+    };
+    let deadline = cli
+        .duration
+        .map(|s| t0 + Duration::from_secs_f64(s.max(0.0)));
+    let mut status = None;
+    loop {
+        let n = src.poll(&mut |rec, cpu| sink.put(rec, cpu))?;
+        sink.check()?;
+        if let Some(c) = child.as_mut() {
+            if let Some(s) = c.try_wait()? {
+                status = Some(s);
+                break;
+            }
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) || stop.load(Ordering::Relaxed) {
+            break;
+        }
+        if n == 0 {
+            std::thread::sleep(src.idle());
+        }
+    }
+    let interrupted = stop.load(Ordering::Relaxed);
+    src.stop(&mut |rec, cpu| sink.put(rec, cpu))?;
+    sink.check()?;
+    let elapsed = t0.elapsed().as_secs_f64();
+    let (written, invalid) = (sink.written, sink.invalid);
+    sink.w.finish().context("closing the capture")?;
+    if let Some(mut c) = child {
+        if status.is_none() {
+            if interrupted {
+                // Interrupted before the command ended: end it rather than wait on it.
+                let _ = c.kill();
+            }
+            status = Some(c.wait()?);
+        }
+    }
+
+    let counters = src.counters()?;
+    let mut t = CpuCounters::default();
+    eprintln!("capture: cpu  produced  written  consumed  drop_full  drop_big  pf_truncated");
+    for (cpu, c) in counters.iter().enumerate() {
+        eprintln!(
+            "capture: {cpu:>3} {:>9} {:>8} {:>9} {:>10} {:>9} {:>13}",
+            c.produced, c.in_ring, c.consumed, c.drop_full, c.drop_big, c.pf_truncated
+        );
+        t.produced += c.produced;
+        t.in_ring += c.in_ring;
+        t.consumed += c.consumed;
+        t.drop_full += c.drop_full;
+        t.drop_big += c.drop_big;
+        t.pf_truncated += c.pf_truncated;
+    }
+    let dropped = t.drop_full + t.drop_big;
+    let corrupt = src.corrupt();
+    let balanced = t.produced == t.consumed + dropped && t.in_ring == t.consumed;
+    eprintln!(
+        "capture: stats driver={} produced={} consumed={} dropped={dropped} (ring_full={} \
+         too_big={}) pf_truncated={} written={written} invalid={invalid} corrupt={corrupt} \
+         seconds={elapsed:.3} events_per_s={:.0} balance={}",
+        src.driver(),
+        t.produced,
+        t.consumed,
+        t.drop_full,
+        t.drop_big,
+        t.pf_truncated,
+        t.consumed as f64 / elapsed.max(1e-9),
+        if balanced { "ok" } else { "MISMATCH" }
+    );
+    if interrupted {
+        eprintln!("capture: interrupted; {} is complete", cli.write.display());
+    }
+    if let Some(s) = status {
+        eprintln!("capture: command exited with {s}");
+    }
+    if !balanced || corrupt > 0 || invalid > 0 {
+        bail!("ring counters do not balance or records were malformed");
+    }
+    Ok(())
+}
