@@ -479,3 +479,93 @@ fn ebpf_capture_stops_cleanly_on_a_signal() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `capture --rules`: live alerts from the eBPF driver, as Falco prints them (JSON here),
+/// with state-backed fields (parent name, file name); a rule that must not fire does not;
+/// a broken rules file stops before anything starts, naming file, line and column.
+#[test]
+fn ebpf_capture_rules_raise_live_alerts() {
+    if let Err(why) = harrier_ebpf::availability() {
+        println!("SKIP ebpf_capture: the eBPF driver cannot run on this host: {why}");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("harrier-ebpf-live-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("tmpdir");
+    let target = dir.join("watched.txt");
+    let rules = dir.join("live.yaml");
+    std::fs::write(
+        &rules,
+        format!(
+            "- list: marker_words\n  items: [harrier_live_marker]\n\
+             - macro: marker_exec\n  condition: evt.type = execve and proc.cmdline contains harrier_live_marker\n\
+             - rule: Live marker exec\n  desc: an exec carrying the marker\n  condition: marker_exec and proc.name = echo\n  \
+               output: live marker (proc=%proc.name parent=%proc.pname cmdline=%proc.cmdline)\n  priority: WARNING\n  tags: [test]\n\
+             - rule: Live watched open\n  desc: the watched file is opened\n  condition: evt.type in (open, openat) and fd.name = {t}\n  \
+               output: live open (proc=%proc.name file=%fd.name)\n  priority: NOTICE\n\
+             - rule: Never fires\n  desc: no process has this name\n  condition: evt.type = execve and proc.name = harrier_no_such_process\n  \
+               output: never (proc=%proc.name)\n  priority: CRITICAL\n",
+            t = target.display()
+        ),
+    )
+    .expect("write rules");
+    let out = dir.join("live.scap");
+    let o = Command::new(tools_bin("capture"))
+        .args(["--driver", "ebpf", "--json", "--rules"])
+        .arg(&rules)
+        .arg("-w")
+        .arg(&out)
+        .args(["--", "/bin/sh", "-c"])
+        .arg(format!(
+            "/bin/echo harrier_live_marker > /dev/null; echo x > {t}; /bin/cat {t} > /dev/null",
+            t = target.display()
+        ))
+        .output()
+        .expect("run capture");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "capture --rules failed: {err}");
+    let alerts: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    let of = |rule: &str| -> Vec<&serde_json::Value> {
+        alerts.iter().filter(|a| a["rule"] == rule).collect()
+    };
+    let exec = of("Live marker exec");
+    assert_eq!(exec.len(), 1, "alerts: {alerts:?}");
+    assert_eq!(exec[0]["priority"], "Warning");
+    assert_eq!(exec[0]["output_fields"]["proc.name"], "echo");
+    assert_eq!(exec[0]["output_fields"]["proc.pname"], "sh");
+    assert_eq!(exec[0]["output_fields"]["proc.cmdline"], "echo harrier_live_marker");
+    let opens = of("Live watched open");
+    assert!(opens.len() >= 2, "the sh redirection and cat open it: {alerts:?}");
+    assert!(opens.iter().any(|a| a["output_fields"]["proc.name"] == "cat"));
+    assert!(opens
+        .iter()
+        .all(|a| a["output_fields"]["fd.name"] == target.display().to_string().as_str()));
+    assert!(of("Never fires").is_empty());
+    assert!(err.contains(&format!("capture: {} alerts", alerts.len())), "{err}");
+    // The capture written at the same time holds the marker exec.
+    let evs = read_events(&out);
+    assert!(evs.iter().any(|e| e.ty == scap_abi::event::ids::EXECVE_X
+        && e.params.iter().any(|p| p.windows(19).any(|w| w == b"harrier_live_marker"))));
+
+    // A broken rules file: nothing starts, no file is left behind, the error says where.
+    let bad = dir.join("bad.yaml");
+    std::fs::write(&bad, "- rule: Broken\n  desc: d\n  condition: evt.type = execve and (\n  output: x\n  priority: WARNING\n").unwrap();
+    let out2 = dir.join("never.scap");
+    let o = Command::new(tools_bin("capture"))
+        .args(["--driver", "ebpf", "--rules"])
+        .arg(&bad)
+        .arg("-w")
+        .arg(&out2)
+        .args(["--duration", "1"])
+        .output()
+        .expect("run capture");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    // Falco's layout: 0-based line and column of the condition (line 3, column 14).
+    assert!(err.contains("bad.yaml: Invalid") && err.contains("bad.yaml:2:13)"), "{err}");
+    assert!(!out2.exists(), "a file was left behind");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -5,3 +5,4 @@ pub mod rules;
 pub mod state;
 pub mod fields;
 pub mod config;
+pub mod pipeline;

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use scapfile::file::{CaptureWriter, Compression, WriteError, WriterOptions};
 
-use super::{machine_info, write_proc_list, Cli, Compress};
+use super::capture_live::Live;
+use super::{machine_info, proc_entries, proc_snapshot, Cli, Compress};
 
 /// Counters of one CPU, as both drivers report them.
 #[derive(Clone, Copy, Debug, Default)]
@@ -52,25 +53,33 @@ pub(crate) trait EventSource {
     fn idle(&self) -> Duration;
 }
 
-/// Writes records into the capture, remembering the first write error.
-struct Sink {
-    w: CaptureWriter,
+/// Where records go: the capture file and/or the live rules; remembers the first error.
+struct Sink<'l, 's> {
+    w: Option<CaptureWriter>,
+    live: Option<&'l mut Live<'s>>,
     written: u64,
     invalid: u64,
-    err: Option<WriteError>,
+    err: Option<anyhow::Error>,
     delay: Duration,
     n: u64,
 }
 
-impl Sink {
+impl Sink<'_, '_> {
     fn put(&mut self, rec: &[u8], cpu: u16) {
         if self.err.is_some() {
             return;
         }
-        match self.w.event(rec, cpu, 0) {
-            Ok(()) => self.written += 1,
-            Err(WriteError::BadEvent(_)) => self.invalid += 1,
-            Err(e) => self.err = Some(e),
+        if let Some(w) = self.w.as_mut() {
+            match w.event(rec, cpu, 0) {
+                Ok(()) => self.written += 1,
+                Err(WriteError::BadEvent(_)) => self.invalid += 1,
+                Err(e) => self.err = Some(anyhow::Error::new(e).context("writing the capture")),
+            }
+        }
+        if let Some(l) = self.live.as_mut() {
+            if let Err(e) = l.event(rec, cpu) {
+                self.err.get_or_insert(e);
+            }
         }
         self.n += 1;
         if self.n % 64 == 0 && !self.delay.is_zero() {
@@ -79,14 +88,19 @@ impl Sink {
     }
     fn check(&mut self) -> Result<()> {
         match self.err.take() {
-            Some(e) => Err(e).context("writing the capture"),
+            Some(e) => Err(e),
             None => Ok(()),
         }
     }
 }
 
-/// Runs a capture from `src` as `cli` asks; see the module comment.
-pub(crate) fn run(cli: &Cli, src: &mut dyn EventSource) -> Result<()> {
+/// Runs a capture from `src` as `cli` asks, into the file of `-w` and/or the live rules;
+/// see the module comment.
+pub(crate) fn run(
+    cli: &Cli,
+    src: &mut dyn EventSource,
+    mut live: Option<&mut Live<'_>>,
+) -> Result<()> {
     let compression = match cli.compress {
         Compress::None => Compression::None,
         Compress::Gzip => Compression::Gzip,
@@ -98,28 +112,42 @@ pub(crate) fn run(cli: &Cli, src: &mut dyn EventSource) -> Result<()> {
         signal_hook::flag::register(sig, Arc::clone(&stop))
             .context("installing signal handlers")?;
     }
-    let w = CaptureWriter::create(
-        &cli.write,
-        WriterOptions {
-            compression,
-            // Live capture: zstd level 3 keeps up with the rings where the file default (9,
-            // for archives) halves the consumer's rate (scripts/bench-ebpf.sh).
-            level: matches!(compression, Compression::Zstd).then_some(3),
-            ..Default::default()
-        },
-    )
-    .with_context(|| format!("creating {}", cli.write.display()))?;
+    let mut w = match &cli.write {
+        Some(path) => Some(
+            CaptureWriter::create(
+                path,
+                WriterOptions {
+                    compression,
+                    // Live capture: zstd level 3 keeps up with the rings where the file
+                    // default (9, for archives) halves the consumer's rate
+                    // (scripts/bench-ebpf.sh).
+                    level: matches!(compression, Compression::Zstd).then_some(3),
+                    ..Default::default()
+                },
+            )
+            .with_context(|| format!("creating {}", path.display()))?,
+        ),
+        None => None,
+    };
     let n_cpus = src.n_cpus() as u32;
+    let snap = proc_snapshot();
+    let procs = proc_entries(&snap);
+    if let Some(w) = w.as_mut() {
+        w.machine_info(&machine_info(n_cpus))?;
+        w.proc_list(&procs).context("writing the process list")?;
+    }
+    if let Some(l) = live.as_mut() {
+        l.procs(&procs)?;
+    }
     let mut sink = Sink {
         w,
+        live,
         written: 0,
         invalid: 0,
         err: None,
         delay: Duration::from_micros(cli.read_delay_us),
         n: 0,
     };
-    sink.w.machine_info(&machine_info(n_cpus))?;
-    write_proc_list(&mut sink.w)?;
 
     src.start()?;
     let t0 = Instant::now();
@@ -156,8 +184,12 @@ pub(crate) fn run(cli: &Cli, src: &mut dyn EventSource) -> Result<()> {
     src.stop(&mut |rec, cpu| sink.put(rec, cpu))?;
     sink.check()?;
     let elapsed = t0.elapsed().as_secs_f64();
-    let (written, invalid) = (sink.written, sink.invalid);
-    sink.w.finish().context("closing the capture")?;
+    let (written, mut invalid) = (sink.written, sink.invalid);
+    if let Some(w) = sink.w.take() {
+        w.finish().context("closing the capture")?;
+    }
+    let alerts = sink.live.as_ref().map(|l| l.alerts);
+    invalid += sink.live.as_ref().map_or(0, |l| l.invalid);
     if let Some(mut c) = child {
         if status.is_none() {
             if interrupted {
@@ -199,8 +231,14 @@ pub(crate) fn run(cli: &Cli, src: &mut dyn EventSource) -> Result<()> {
         t.consumed as f64 / elapsed.max(1e-9),
         if balanced { "ok" } else { "MISMATCH" }
     );
+    if let Some(n) = alerts {
+        eprintln!("capture: {n} alerts");
+    }
     if interrupted {
-        eprintln!("capture: interrupted; {} is complete", cli.write.display());
+        match &cli.write {
+            Some(p) => eprintln!("capture: interrupted; {} is complete", p.display()),
+            None => eprintln!("capture: interrupted"),
+        }
     }
     if let Some(s) = status {
         eprintln!("capture: command exited with {s}");

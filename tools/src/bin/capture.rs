@@ -19,11 +19,12 @@ use clap::{Parser, ValueEnum};
 
 use scap_abi::ring::SYSCALL_MASK_BITS;
 use scapfile::file::meta::{MachineInfo, ProcEntry};
-use scapfile::file::CaptureWriter;
 use scapfile::ring::{Device, DEVICE_PATH};
 
 #[path = "../capture_ebpf.rs"]
 mod capture_ebpf;
+#[path = "../capture_live.rs"]
+mod capture_live;
 #[path = "../capture_loop.rs"]
 mod capture_loop;
 
@@ -48,19 +49,28 @@ enum Compress {
 #[command(
     name = "capture",
     version,
-    about = "Capture system calls into a scap file",
+    about = "Capture system calls into a scap file, and/or raise Falco rule alerts live",
     after_help = "Examples:\n  capture --driver kmod -w trace.scap -- make -j2\n  \
                   capture --driver ebpf -w trace.scap --duration 10 --compress gzip\n  \
                   capture --driver ebpf -w trace.scap --duration 3600   (Ctrl-C stops early; \
-                  the file is complete)"
+                  the file is complete)\n  \
+                  capture --driver ebpf --rules /etc/falco/falco_rules.yaml --duration 3600   \
+                  (live alerts)\n  \
+                  capture --driver ebpf -r rules/ -w trace.scap --json -- ./suspicious.sh"
 )]
 struct Cli {
     /// Event source.
     #[arg(long, value_enum, default_value = "kmod")]
     driver: Driver,
-    /// Output capture file.
+    /// Output capture file (with --rules, optional: alerts only).
     #[arg(short = 'w', long = "write")]
-    write: PathBuf,
+    write: Option<PathBuf>,
+    /// Falco rules file or directory of them (repeatable): print alerts live, as Falco.
+    #[arg(short = 'r', long = "rules")]
+    rules: Vec<PathBuf>,
+    /// With --rules: alerts as JSON lines (Falco's json_output).
+    #[arg(long)]
+    json: bool,
     /// Stop after this many seconds.
     #[arg(long)]
     duration: Option<f64>,
@@ -235,10 +245,19 @@ fn main() -> Result<()> {
             "give --duration S or a command after `--` (capture stops when it exits, or on Ctrl-C)"
         );
     }
-    // Open the driver first: a bad setting or a refusal leaves no file behind.
+    if cli.write.is_none() && cli.rules.is_empty() {
+        bail!("give -w FILE (write a capture), --rules R.yaml (live alerts), or both");
+    }
+    // Rules first, then the driver: a bad rules file or setting starts nothing and leaves
+    // no file behind.
+    let set = match cli.rules.is_empty() {
+        true => None,
+        false => Some(capture_live::load_rules(&cli.rules)?),
+    };
+    let mut live = set.as_ref().map(|s| capture_live::Live::new(s, cli.json));
     match cli.driver {
-        Driver::Ebpf => capture_loop::run(&cli, &mut capture_ebpf::open(&cli)?),
-        Driver::Kmod => capture_loop::run(&cli, &mut Kmod::open(&cli)?),
+        Driver::Ebpf => capture_loop::run(&cli, &mut capture_ebpf::open(&cli)?, live.as_mut()),
+        Driver::Kmod => capture_loop::run(&cli, &mut Kmod::open(&cli)?, live.as_mut()),
     }
 }
 
@@ -327,11 +346,10 @@ impl EventSource for Kmod {
     }
 }
 
-/// Writes the PL_V9 block of every /proc thread (both drivers use this snapshot).
-fn write_proc_list(w: &mut CaptureWriter) -> Result<()> {
-    let snap = proc_snapshot();
-    let entries: Vec<ProcEntry<'_>> = snap
-        .iter()
+/// The PL_V9 entries of a /proc snapshot (written into the file, and fed to the live
+/// rules' state).
+fn proc_entries(snap: &[ProcSnap]) -> Vec<ProcEntry<'_>> {
+    snap.iter()
         .map(|p| ProcEntry {
             version: 9,
             tid: p.tid,
@@ -360,6 +378,5 @@ fn write_proc_list(w: &mut CaptureWriter) -> Result<()> {
             pgid: Some(p.pgid),
             ..Default::default()
         })
-        .collect();
-    w.proc_list(&entries).context("writing the process list")
+        .collect()
 }
