@@ -11,10 +11,7 @@ use engine::rules::result::LoadResult;
 use engine::rules::ruleset::RuleSet;
 use engine::rules::Loader;
 
-/// The default ruleset, built into the binary.
-pub(crate) const DEFAULT_RULES: &str = include_str!("../../rules/harrier_rules.yaml");
-/// The name the embedded ruleset is reported under.
-pub(crate) const DEFAULT_RULES_NAME: &str = "harrier_rules.yaml (built in)";
+use engine::pipeline::{rules_paths, DEFAULT_RULES, DEFAULT_RULES_NAME};
 
 /// One rules source, in load order.
 #[derive(Debug, Clone)]
@@ -31,30 +28,7 @@ pub(crate) fn expand(paths: &[PathBuf]) -> Result<Vec<RulesSource>> {
     if paths.is_empty() {
         return Ok(vec![RulesSource::Default]);
     }
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
-                .with_context(|| format!("{}: cannot list rules directory", p.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| {
-                    f.is_file()
-                        && matches!(f.extension().and_then(|x| x.to_str()), Some("yaml" | "yml"))
-                })
-                .collect();
-            files.sort();
-            if files.is_empty() {
-                bail!(
-                    "{}: rules directory holds no *.yaml or *.yml file",
-                    p.display()
-                );
-            }
-            out.extend(files.into_iter().map(RulesSource::File));
-        } else {
-            out.push(RulesSource::File(p.clone()));
-        }
-    }
-    Ok(out)
+    Ok(rules_paths(paths)?.into_iter().map(RulesSource::File).collect())
 }
 
 /// Load one source into the loader.
