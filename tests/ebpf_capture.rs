@@ -476,6 +476,11 @@ fn ebpf_capture_stops_cleanly_on_a_signal() {
         let (ok, all, err) = sysdig_print(&gz, "%evt.num", None);
         assert!(ok, "{name}: sysdig failed: {err}");
         assert_eq!(all.len(), written, "{name}: sysdig's count");
+        // The file carries the host's users (UL block): sysdig names the exec's user.
+        let (ok, users, err) =
+            sysdig_print(&gz, "%user.name", Some("evt.type=execve and proc.name=true"));
+        assert!(ok, "{name}: sysdig failed: {err}");
+        assert!(!users.is_empty() && users.iter().all(|u| u == "root"), "{name}: {users:?}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

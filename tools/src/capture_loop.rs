@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use scapfile::file::meta::{Group, User, UserListEntry};
 use scapfile::file::{CaptureWriter, Compression, WriteError, WriterOptions};
 
 use super::capture_live::Live;
@@ -94,6 +95,43 @@ impl Sink<'_, '_> {
     }
 }
 
+/// The host's users and groups (`/etc/passwd`, `/etc/group`), for the UL block: readers
+/// of the file name users from it, as sysdig's captures do.
+struct HostUsers {
+    passwd: String,
+    group: String,
+}
+
+impl HostUsers {
+    fn read() -> HostUsers {
+        HostUsers {
+            passwd: std::fs::read_to_string("/etc/passwd").unwrap_or_default(),
+            group: std::fs::read_to_string("/etc/group").unwrap_or_default(),
+        }
+    }
+
+    fn entries(&self) -> Vec<UserListEntry<'_>> {
+        let users = self.passwd.lines().filter_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            Some(UserListEntry::User(User {
+                uid: f.get(2)?.parse().ok()?,
+                gid: f.get(3)?.parse().ok()?,
+                name: f.first()?.as_bytes(),
+                homedir: f.get(5)?.as_bytes(),
+                shell: f.get(6)?.as_bytes(),
+            }))
+        });
+        let groups = self.group.lines().filter_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            Some(UserListEntry::Group(Group {
+                gid: f.get(2)?.parse().ok()?,
+                name: f.first()?.as_bytes(),
+            }))
+        });
+        users.chain(groups).collect()
+    }
+}
+
 /// Runs a capture from `src` as `cli` asks, into the file of `-w` and/or the live rules;
 /// see the module comment.
 pub(crate) fn run(
@@ -134,6 +172,8 @@ pub(crate) fn run(
     let procs = proc_entries(&snap);
     if let Some(w) = w.as_mut() {
         w.machine_info(&machine_info(n_cpus))?;
+        let users = HostUsers::read();
+        w.users(&users.entries()).context("writing the user list")?;
         w.proc_list(&procs).context("writing the process list")?;
     }
     if let Some(l) = live.as_mut() {
@@ -167,6 +207,10 @@ pub(crate) fn run(
     loop {
         let n = src.poll(&mut |rec, cpu| sink.put(rec, cpu))?;
         sink.check()?;
+        if let Some(w) = sink.w.as_mut() {
+            // Quiet periods still reach the disk within the flush interval.
+            w.flush_if_due().context("writing the capture")?;
+        }
         if let Some(c) = child.as_mut() {
             if let Some(s) = c.try_wait()? {
                 status = Some(s);
