@@ -10,7 +10,11 @@
 //!
 //! Environment: `STATE_BENCH_EVENTS` (default 1000000), `STATE_BENCH_FILTER` (default
 //! `proc.name=worker3 and evt.type=openat and fd.name contains file-3`), `STATE_BENCH_RUNS`
-//! (default 3, the median is reported).
+//! (default 3, the median is reported), `STATE_BENCH_STREAM=1` (read through the scap
+//! reader's streaming source instead of its memory map of the plain file).
+//!
+//! The harrier side reads with `scap::file::CaptureReader` (plain files are memory-mapped,
+//! so its peak RSS includes the capture's mapped pages; the anonymous part is shown too).
 //!
 //! The harrier side runs in a child process of this binary (`--child FILE FILTER`) so its
 //! peak RSS is measured exactly like sysdig's.
@@ -21,44 +25,57 @@ use std::time::Instant;
 
 use engine::fields::dump::{EventFilter, SimpleFilter};
 use engine::fields::Ctx;
-use engine::state::capture::Capture;
-use engine::state::State;
+use engine::state::feed::Feeder;
+use engine::state::{Evt, State};
 
 fn child(file: &str, filter: &str) {
     let mut st = State::new();
-    let mut cap = Capture::open(file).expect("open");
-    cap.load_metadata(&mut st).expect("metadata");
+    let (mut r, mut feed) = Feeder::open(file).expect("open");
+    if std::env::var_os("STATE_BENCH_STREAM").is_some() {
+        // The reader's streaming source instead of the memory map of a plain file.
+        r = scap::file::CaptureReader::from_reader(std::fs::File::open(file).expect("open"))
+            .expect("open");
+    }
     let mut flt = SimpleFilter::compile(filter).expect("filter");
     let (mut n, mut hits) = (0u64, 0u64);
-    while let Some(e) = cap.next(&mut st).expect("event") {
+    // State tracking + the filter, in sysdig's order (events that do not modify state are
+    // filtered before their parser runs).
+    let mut step = |st: &mut State, e: &Evt<'_>| {
         n += 1;
-        st.begin(&e);
-        if !st.modifies_state(&e) {
-            let mut c = Ctx::new(&st, &e);
+        st.begin(e);
+        if !st.modifies_state(e) {
+            let mut c = Ctx::new(st, e);
             if !flt.matches(&mut c) {
-                st.reject_unparsed(&e);
-                continue;
+                st.reject_unparsed(e);
+                return;
             }
             hits += 1;
-            st.parse(&e);
+            st.parse(e);
         } else {
-            st.parse(&e);
-            let mut c = Ctx::new(&st, &e);
+            st.parse(e);
+            let mut c = Ctx::new(st, e);
             if flt.matches(&mut c) {
                 hits += 1;
             }
         }
-        st.end_event(&e);
-    }
-    let rss = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
-        })
-        .unwrap_or_else(|| "?".into());
-    println!("{n} {hits} {rss}");
+        st.end_event(e);
+    };
+    feed.run(&mut r, &mut st, |st, e, _| {
+        step(st, e);
+        std::ops::ControlFlow::Continue(())
+    })
+    .expect("event");
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |k: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(k))
+            .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+            .unwrap_or_else(|| "?".into())
+    };
+    // Peak RSS (what is compared with sysdig) and the anonymous part at the end (the rest
+    // is the memory-mapped capture file's page cache).
+    println!("{n} {hits} {} {}", field("VmHWM:"), field("RssAnon:"));
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -106,6 +123,7 @@ fn main() {
     // Interleaved runs (ours, sysdig, ours, ...) so machine load hits both alike.
     let mut ours = Vec::new();
     let mut ours_rss = String::new();
+    let mut ours_anon = String::new();
     let mut events = 0u64;
     let mut hits = 0u64;
     let mut theirs = Vec::new();
@@ -114,13 +132,17 @@ fn main() {
     let mut sysdig_ok = true;
     for _ in 0..runs {
         let t = Instant::now();
-        let out = Command::new(&exe).args(["--child", &file_s, &filter]).output().expect("run child");
+        let out = Command::new(&exe)
+            .args(["--child", &file_s, &filter])
+            .output()
+            .expect("run child");
         ours.push(t.elapsed().as_secs_f64());
         let s = String::from_utf8_lossy(&out.stdout);
         let f: Vec<&str> = s.split_whitespace().collect();
         events = f.first().and_then(|x| x.parse().ok()).unwrap_or(0);
         hits = f.get(1).and_then(|x| x.parse().ok()).unwrap_or(0);
         ours_rss = f.get(2).unwrap_or(&"?").to_string();
+        ours_anon = f.get(3).unwrap_or(&"?").to_string();
         if !sysdig_ok {
             continue;
         }
@@ -131,14 +153,22 @@ fn main() {
                 .stdout(Stdio::piped())
                 .output()
         } else {
-            Command::new("sysdig").args(["-r", &file_s, &filter]).stdout(Stdio::piped()).output()
+            Command::new("sysdig")
+                .args(["-r", &file_s, &filter])
+                .stdout(Stdio::piped())
+                .output()
         };
         theirs.push(t.elapsed().as_secs_f64());
         match out {
             Ok(o) => {
                 sysdig_lines = String::from_utf8_lossy(&o.stdout).lines().count();
                 if time {
-                    their_rss = String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("?").trim().to_string();
+                    their_rss = String::from_utf8_lossy(&o.stderr)
+                        .lines()
+                        .last()
+                        .unwrap_or("?")
+                        .trim()
+                        .to_string();
                 }
             }
             Err(e) => {
@@ -162,7 +192,7 @@ fn main() {
         size
     );
     println!(
-        "  harrier  : {a:.3} s  {:>12.0} events/s  peak RSS {ours_rss} kB  ({hits} matches)",
+        "  harrier  : {a:.3} s  {:>12.0} events/s  peak RSS {ours_rss} kB (anon {ours_anon} kB)  ({hits} matches)",
         events as f64 / a
     );
     println!(

@@ -8,7 +8,7 @@ use engine::fields::{Ctx, Registry};
 use engine::output::{make_alert, AlertOptions};
 use engine::rules::ruleset::{RuleMatching, RuleSet};
 use engine::rules::{Loader, Priority};
-use engine::state::capture::Capture;
+use engine::state::feed::Feeder;
 use engine::state::State;
 use engine_filter::{Scratch, Values};
 use std::collections::BTreeMap;
@@ -94,12 +94,14 @@ fn ruleset_matches_sysdig_on_exit_events() {
         ..AlertOptions::default()
     };
     let mut st = State::new();
-    let mut cap = Capture::open(CAPTURE).expect("open capture");
-    cap.load_metadata(&mut st).expect("metadata");
+    let (mut r, mut feed) = Feeder::open(CAPTURE).expect("open capture");
     let mut scratch = Scratch::new();
     let mut vals = Values::new();
     let mut exits = 0u64;
-    while let Some(e) = cap.next(&mut st).expect("event") {
+    while let Some(rec) = feed.read(&mut r).expect("read") {
+        let Some(e) = feed.feed(&mut st, rec).expect("event") else {
+            continue;
+        };
         st.process(&e);
         // Only exit events reach the rules (odd event codes are the exit halves).
         if e.ty % 2 == 1 {
@@ -205,10 +207,12 @@ fn exceptions_evaluated_like_falco_cases_c33_c37() {
 
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut st = State::new();
-    let mut cap = Capture::open(CAPTURE).expect("open capture");
-    cap.load_metadata(&mut st).expect("metadata");
+    let (mut r, mut feed) = Feeder::open(CAPTURE).expect("open capture");
     let mut scratch = Scratch::new();
-    while let Some(e) = cap.next(&mut st).expect("event") {
+    while let Some(rec) = feed.read(&mut r).expect("read") {
+        let Some(e) = feed.feed(&mut st, rec).expect("event") else {
+            continue;
+        };
         st.process(&e);
         // Every event is offered; the set only holds rules under exit-event codes.
         let mut ctx = Ctx::new(&st, &e);

@@ -2,7 +2,7 @@
 //! ancestor walks, k8s labels, the DNS oracle, users from passwd files.
 
 use engine::fields::{list_fields, Ctx, DnsOracle, Registry, StaticDns};
-use engine::state::capture::Capture;
+use engine::state::feed::Feeder;
 use engine::state::State;
 use engine_filter::{FieldArg, FieldFlags, FieldRegistry, FieldSource, Value, Values};
 
@@ -156,9 +156,11 @@ fn transitions() -> String {
 /// Runs the capture and calls `f` on every event with a ready context.
 fn each(path: &str, mut f: impl FnMut(&mut Ctx<'_>)) {
     let mut st = State::new();
-    let mut cap = Capture::open(path).expect("open");
-    cap.load_metadata(&mut st).expect("meta");
-    while let Some(e) = cap.next(&mut st).expect("event") {
+    let (mut r, mut feed) = Feeder::open(path).expect("open");
+    while let Some(rec) = feed.read(&mut r).expect("read") {
+        let Some(e) = feed.feed(&mut st, rec).expect("event") else {
+            continue;
+        };
         st.process(&e);
         let mut c = Ctx::new(&st, &e);
         f(&mut c);

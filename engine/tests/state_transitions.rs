@@ -3,7 +3,7 @@
 //! prctl renames, memfd/pidfd fds, and allocation-free steady state bookkeeping.
 
 use engine::fields::dump::{dump, DumpOptions};
-use engine::state::capture::Capture;
+use engine::state::feed::Feeder;
 use engine::state::synth::{o, Proc, Synth};
 use engine::state::State;
 
@@ -41,10 +41,12 @@ fn lines(path: &str, fmt: &str) -> Vec<String> {
 
 /// Replays `path` and returns the final state.
 fn replay(path: &str, st: &mut State) {
-    let mut cap = Capture::open(path).expect("open");
-    cap.skip_newer_events = false;
-    cap.load_metadata(st).expect("meta");
-    while let Some(e) = cap.next(st).expect("event") {
+    let (mut r, mut feed) = Feeder::open(path).expect("open");
+    feed.skip_newer_events = false;
+    while let Some(rec) = feed.read(&mut r).expect("read") {
+        let Some(e) = feed.feed(st, rec).expect("event") else {
+            continue;
+        };
         st.process(&e);
         st.end_event(&e);
     }
@@ -180,10 +182,12 @@ fn procexit_drops_thread_and_fds_after_next_event() {
     s.ev(300, 186, |b| b.i64(0).i64(0).u8(0).u8(0)).unwrap();
     s.finish().unwrap();
     let mut st = State::new();
-    let mut cap = Capture::open(&p).unwrap();
-    cap.load_metadata(&mut st).unwrap();
+    let (mut r, mut feed) = Feeder::open(&p).unwrap();
     let mut seen_after_exit = false;
-    while let Some(e) = cap.next(&mut st).unwrap() {
+    while let Some(rec) = feed.read(&mut r).unwrap() {
+        let Some(e) = feed.feed(&mut st, rec).unwrap() else {
+            continue;
+        };
         st.process(&e);
         if e.ty == 186 {
             seen_after_exit = st.threads.contains_key(&300);

@@ -13,7 +13,7 @@ use engine::output::{make_alert, AlertOptions};
 use engine::rules::ruleset::RuleSet;
 use engine::rules::Priority;
 use engine::sinks::{Alert as SinkAlert, Sinks};
-use engine::state::capture::Capture;
+use engine::state::feed::Feeder;
 use engine::state::{Evt, State};
 use engine_filter::{Program, Scratch, Values};
 
@@ -58,7 +58,8 @@ impl Outcome {
 /// so several files can be merged by timestamp).
 struct Source {
     path: String,
-    cap: Capture,
+    reader: scap::file::CaptureReader,
+    feed: Feeder,
     st: State,
     head: Vec<u8>,
     num: u64,
@@ -77,12 +78,12 @@ impl Source {
                 "{p}: empty file, not a capture (no section header block)"
             ));
         }
-        let mut cap = Capture::open(&p).map_err(|e| anyhow!("{e}"))?;
-        let mut st = State::new();
-        cap.load_metadata(&mut st).map_err(|e| anyhow!("{e}"))?;
+        let (reader, feed) = Feeder::open(&p).map_err(|e| anyhow!("{e}"))?;
+        let st = State::new();
         Ok(Source {
             path: p,
-            cap,
+            reader,
+            feed,
             st,
             head: Vec::with_capacity(4096),
             num: 0,
@@ -96,29 +97,38 @@ impl Source {
 
     /// Read the next event into `head`; on EOF or error the source stops.
     fn advance(&mut self) -> Result<(), String> {
-        match self.cap.next(&mut self.st) {
-            Ok(Some(e)) => {
-                self.head.clear();
-                self.head.extend_from_slice(e.raw());
-                self.num = e.num;
-                self.cpu = e.cpu;
-                self.flags = e.dump_flags;
-                self.ts = e.ts;
-                self.last_good = e.num;
-                Ok(())
-            }
-            Ok(None) => {
-                self.live = false;
-                Ok(())
-            }
-            Err(e) => {
-                self.live = false;
-                Err(format!(
-                    "{e} (after event #{}; the events before it were evaluated)",
-                    self.last_good
-                ))
+        loop {
+            let rec = match self.feed.read(&mut self.reader) {
+                Ok(Some(rec)) => rec,
+                Ok(None) => {
+                    self.live = false;
+                    return Ok(());
+                }
+                Err(e) => return Err(self.fail(e)),
+            };
+            match self.feed.feed(&mut self.st, rec) {
+                Ok(Some(e)) => {
+                    self.head.clear();
+                    self.head.extend_from_slice(e.raw());
+                    self.num = e.num;
+                    self.cpu = e.cpu;
+                    self.flags = e.dump_flags;
+                    self.ts = e.ts;
+                    self.last_good = e.num;
+                    return Ok(());
+                }
+                Ok(None) => {}
+                Err(e) => return Err(self.fail(e)),
             }
         }
+    }
+
+    fn fail(&mut self, e: engine::state::feed::FeedError) -> String {
+        self.live = false;
+        format!(
+            "{e} (after event #{}; the events before it were evaluated)",
+            self.last_good
+        )
     }
 }
 
@@ -417,27 +427,24 @@ pub(crate) fn evaluate(
 
     if let [src] = sources.as_mut_slice() {
         // One file: events straight from the reader, no copy.
-        let Source { cap, st, .. } = src;
+        let Source {
+            reader, feed, st, ..
+        } = src;
         let mut last_good = 0;
-        loop {
-            match cap.next(st) {
-                Ok(Some(e)) => {
-                    last_good = e.num;
-                    if run.event(st, &e, sinks) == Next::Stop {
-                        break;
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    run.out.errors.push(format!(
-                        "{e} (after event #{last_good}; the events before it were evaluated)"
-                    ));
-                    break;
-                }
+        let res = feed.run(reader, st, |st, e, offset| {
+            last_good = e.num;
+            if run.event(st, e, sinks) == Next::Stop {
+                return std::ops::ControlFlow::Break(());
             }
             if run.nread % 4096 == 0 {
-                run.tick(cap.offset());
+                run.tick(offset);
             }
+            std::ops::ControlFlow::Continue(())
+        });
+        if let Err(e) = res {
+            run.out.errors.push(format!(
+                "{e} (after event #{last_good}; the events before it were evaluated)"
+            ));
         }
     } else {
         // Several files: each keeps its next event; the oldest goes first.
@@ -489,7 +496,7 @@ pub(crate) fn evaluate(
                 run.out.errors.push(e);
             }
             if run.nread % 4096 == 0 {
-                run.tick(sources.iter().map(|s| s.cap.offset()).sum());
+                run.tick(sources.iter().map(|s| s.reader.position()).sum());
             }
         }
     }

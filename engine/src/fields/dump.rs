@@ -19,7 +19,7 @@ use engine_filter::ast::{Check, Expr, Op, Rhs};
 use engine_filter::{FieldDef, FieldType, Value, Values};
 
 use super::{extract, Ctx, Format, Registry, F};
-use crate::state::capture::{Capture, CaptureError};
+use crate::state::feed::{FeedError, Feeder};
 use crate::state::State;
 
 /// Dump errors.
@@ -28,7 +28,7 @@ use crate::state::State;
 pub enum DumpError {
     /// Reading a capture failed.
     #[error(transparent)]
-    Capture(#[from] CaptureError),
+    Capture(#[from] FeedError),
     /// Bad format string.
     #[error("invalid format: {0}")]
     Format(String),
@@ -106,10 +106,12 @@ pub fn dump<W: Write>(
     let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
     for f in files {
         let mut st = State::new();
-        let mut cap = Capture::open(f)?;
-        cap.skip_newer_events = !opts.newer_events;
-        cap.load_metadata(&mut st)?;
-        while let Some(e) = cap.next(&mut st)? {
+        let (mut r, mut feed) = Feeder::open(f)?;
+        feed.skip_newer_events = !opts.newer_events;
+        while let Some(rec) = feed.read(&mut r)? {
+            let Some(e) = feed.feed(&mut st, rec)? else {
+                continue;
+            };
             stats.events += 1;
             // sysdig's order: events that do not modify state are filtered before their
             // parser runs (and a rejected one is not parsed at all, breaking the pairing of

@@ -5,8 +5,9 @@
 //! [`thread::Thread`], [`fd::FdInfo`], [`evt::Evt`] (zero-copy event view) and [`Cur`] (what
 //! the last processed event resolved: its thread, its fd, whether it is hidden).
 //!
-//! Data flow: the capture reader feeds metadata ([`State::add_proc`], [`State::add_fd`],
-//! [`State::add_user`]...) then every event in file order to [`State::process`], which
+//! Data flow: [`feed::Feeder`] applies the records of `scap::file::CaptureReader` (the one
+//! capture-file reader) in file order: metadata ([`State::add_proc`], [`State::add_fd`],
+//! [`State::add_user`]...), then every event as an [`Evt`] view to [`State::process`], which
 //! applies libsinsp's per-event reset (thread lookup or fake `<NA>` thread, enter/exit
 //! pairing, fd resolution), the event's parser, and the delayed removals (a closed fd or an
 //! exited thread disappears when the *next* event arrives). Field extractors
@@ -18,10 +19,10 @@
 //! cap are not tracked). Steady-state processing reuses buffers: enter events are copied
 //! into a per-thread buffer, names are rebuilt in place.
 
-pub mod capture;
 pub mod container;
 pub mod evt;
 pub mod fd;
+pub mod feed;
 pub mod parse;
 pub mod synth;
 pub mod thread;

@@ -161,7 +161,8 @@ impl State {
     /// [`State::fd_name_changed`]); only the first call of an event counts.
     fn snapshot_name(&mut self) {
         if self.cur.name_check == NameCheck::Unchanged {
-            self.cur.name_check = NameCheck::Compare(self.cur_fd().map(|f| name_fingerprint(&f.name)));
+            self.cur.name_check =
+                NameCheck::Compare(self.cur_fd().map(|f| name_fingerprint(&f.name)));
         }
     }
 
@@ -261,7 +262,12 @@ impl State {
                         self.cur.fd = Some((tid, lfd));
                     }
                 } else if self.threads.contains_key(&pid) {
-                    if self.threads.get(&pid).and_then(|t| t.fds.get(lfd)).is_some() {
+                    if self
+                        .threads
+                        .get(&pid)
+                        .and_then(|t| t.fds.get(lfd))
+                        .is_some()
+                    {
                         self.cur.fd = Some((pid, lfd));
                     }
                 }

@@ -74,15 +74,17 @@ fn maxrss_kb() -> i64 {
 
 fn run(file: &str, filter: &str) -> Result<()> {
     use engine::fields::dump::{EventFilter, SimpleFilter};
-    use engine::state::capture::Capture;
+    use engine::state::feed::Feeder;
     use engine::state::State;
     let t0 = Instant::now();
     let mut st = State::new();
-    let mut cap = Capture::open(file)?;
-    cap.load_metadata(&mut st)?;
+    let (mut r, mut feed) = Feeder::open(file)?;
     let mut flt = SimpleFilter::compile(filter).map_err(|e| anyhow::anyhow!(e))?;
     let (mut n, mut hits) = (0u64, 0u64);
-    while let Some(e) = cap.next(&mut st)? {
+    while let Some(rec) = feed.read(&mut r)? {
+        let Some(e) = feed.feed(&mut st, rec)? else {
+            continue;
+        };
         n += 1;
         st.process(&e);
         let mut c = engine::fields::Ctx::new(&st, &e);
