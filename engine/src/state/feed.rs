@@ -120,13 +120,21 @@ impl Feeder {
     {
         let mut err = None;
         let res = r.for_each_record(|rec| {
-            let offset = match &rec {
-                Record::Event(ev) => ev.offset,
-                _ => 0,
+            let res = match rec {
+                // Events are viewed in place (no Result/Option of a view to move around).
+                Record::Event(ev) => {
+                    if !self.admit(st, ev.ty()) {
+                        return ControlFlow::Continue(());
+                    }
+                    match Evt::parse(ev.as_bytes(), self.nevts, ev.cpuid, ev.flags) {
+                        Some(e) => return f(st, &e, ev.offset),
+                        None => Err(self.malformed(ev.offset)),
+                    }
+                }
+                other => self.meta(st, other),
             };
-            match self.feed(st, rec) {
-                Ok(Some(e)) => f(st, &e, offset),
-                Ok(None) => ControlFlow::Continue(()),
+            match res {
+                Ok(()) => ControlFlow::Continue(()),
                 Err(e) => {
                     err = Some(e);
                     ControlFlow::Break(())
@@ -160,22 +168,12 @@ impl Feeder {
     ) -> Result<Option<Evt<'a>>, FeedError> {
         match rec {
             Record::Event(ev) => {
-                let ty = ev.ty();
-                if self.skip_newer_events && ty as usize >= scap_abi::event::EVENTS_E5C53D64.len() {
-                    self.skipped_unknown += 1;
+                if !self.admit(st, ev.ty()) {
                     return Ok(None);
                 }
-                if !self.in_events {
-                    self.in_events = true;
-                    st.finish_proclist();
-                }
-                self.nevts += 1;
                 match Evt::parse(ev.as_bytes(), self.nevts, ev.cpuid, ev.flags) {
                     Some(e) => Ok(Some(e)),
-                    None => Err(self.bad(format!(
-                        "byte offset {}: malformed event {}",
-                        ev.offset, self.nevts
-                    ))),
+                    None => Err(self.malformed(ev.offset)),
                 }
             }
             other => {
@@ -183,6 +181,30 @@ impl Feeder {
                 Ok(None)
             }
         }
+    }
+
+    /// Whether an event of type `ty` is returned (numbering it, and finishing the
+    /// metadata at the first one).
+    #[inline]
+    fn admit(&mut self, st: &mut State, ty: u16) -> bool {
+        if self.skip_newer_events && ty as usize >= scap_abi::event::EVENTS_E5C53D64.len() {
+            self.skipped_unknown += 1;
+            return false;
+        }
+        if !self.in_events {
+            self.in_events = true;
+            st.finish_proclist();
+        }
+        self.nevts += 1;
+        true
+    }
+
+    #[cold]
+    fn malformed(&self, offset: u64) -> FeedError {
+        self.bad(format!(
+            "byte offset {offset}: malformed event {}",
+            self.nevts
+        ))
     }
 
     #[cold]

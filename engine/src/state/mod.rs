@@ -34,7 +34,7 @@ use std::sync::Arc;
 pub use container::{Container, ContainerTable};
 pub use evt::{Evt, Kind};
 pub use fd::{FdInfo, FdTable, FdType};
-pub use thread::Thread;
+pub use thread::{Thread, ThreadTable};
 
 /// A fast, deterministic hasher for integer keys (tids, fds, uids).
 #[derive(Default, Clone, Copy, Debug)]
@@ -182,7 +182,7 @@ pub struct Cur {
 #[derive(Debug)]
 pub struct State {
     /// Thread table.
-    pub threads: HashMap<i64, Thread, FastHash>,
+    pub threads: thread::ThreadTable,
     /// Users by uid.
     pub users: HashMap<u32, User, FastHash>,
     /// Groups by gid.
@@ -238,7 +238,7 @@ impl State {
     /// An empty state.
     pub fn new() -> State {
         State {
-            threads: HashMap::default(),
+            threads: thread::ThreadTable::default(),
             users: HashMap::default(),
             groups: HashMap::default(),
             containers: ContainerTable::default(),

@@ -239,3 +239,121 @@ pub fn split_list(b: &[u8]) -> Blist {
     }
     Arc::new(v)
 }
+
+/// The thread table: threads in a slab indexed by tid, with a one-entry lookup cache. One
+/// event looks its thread up many times (reset, parser, every `proc.*`/`fd.*` field): the
+/// repeated lookups skip the hash probe, and threads never move when the table grows.
+/// The API is the subset of `HashMap<i64, Thread>` the engine uses.
+#[derive(Clone, Debug)]
+pub struct ThreadTable {
+    slots: Vec<Option<Thread>>,
+    index: std::collections::HashMap<i64, u32, super::FastHash>,
+    free: Vec<u32>,
+    /// (tid, slot) of the last lookup; checked against the slot's tid, so a stale entry
+    /// only costs the normal lookup.
+    last: std::cell::Cell<(i64, u32)>,
+}
+
+impl Default for ThreadTable {
+    fn default() -> Self {
+        ThreadTable {
+            slots: Vec::new(),
+            index: Default::default(),
+            free: Vec::new(),
+            last: std::cell::Cell::new((i64::MIN, 0)),
+        }
+    }
+}
+
+impl ThreadTable {
+    #[inline]
+    fn slot_of(&self, tid: i64) -> Option<usize> {
+        let (ct, ci) = self.last.get();
+        if ct == tid && matches!(self.slots.get(ci as usize), Some(Some(t)) if t.tid == tid) {
+            return Some(ci as usize);
+        }
+        let i = *self.index.get(&tid)?;
+        self.last.set((tid, i));
+        Some(i as usize)
+    }
+
+    /// The thread `tid`.
+    #[inline]
+    pub fn get(&self, tid: &i64) -> Option<&Thread> {
+        let i = self.slot_of(*tid)?;
+        self.slots.get(i)?.as_ref()
+    }
+
+    /// The thread `tid`, mutably.
+    #[inline]
+    pub fn get_mut(&mut self, tid: &i64) -> Option<&mut Thread> {
+        let i = self.slot_of(*tid)?;
+        self.slots.get_mut(i)?.as_mut()
+    }
+
+    /// Whether `tid` is in the table.
+    #[inline]
+    pub fn contains_key(&self, tid: &i64) -> bool {
+        self.slot_of(*tid).is_some()
+    }
+
+    /// Adds or replaces thread `tid`; returns the replaced one.
+    pub fn insert(&mut self, tid: i64, t: Thread) -> Option<Thread> {
+        if let Some(&i) = self.index.get(&tid) {
+            return self.slots.get_mut(i as usize)?.replace(t);
+        }
+        let i = match self.free.pop() {
+            Some(i) => {
+                if let Some(s) = self.slots.get_mut(i as usize) {
+                    *s = Some(t);
+                }
+                i
+            }
+            None => {
+                self.slots.push(Some(t));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.index.insert(tid, i);
+        None
+    }
+
+    /// Removes thread `tid`.
+    pub fn remove(&mut self, tid: &i64) -> Option<Thread> {
+        let i = self.index.remove(tid)?;
+        let t = self.slots.get_mut(i as usize)?.take();
+        self.free.push(i);
+        t
+    }
+
+    /// Number of threads.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// No thread at all.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Every thread (slab order).
+    pub fn values(&self) -> impl Iterator<Item = &Thread> {
+        self.slots.iter().filter_map(Option::as_ref)
+    }
+
+    /// Every thread, mutably.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Thread> {
+        self.slots.iter_mut().filter_map(Option::as_mut)
+    }
+}
+
+impl std::ops::Index<&i64> for ThreadTable {
+    type Output = Thread;
+    /// Panics when the thread is absent (as `HashMap`'s index does): tests only.
+    fn index(&self, tid: &i64) -> &Thread {
+        match self.get(tid) {
+            Some(t) => t,
+            None => panic!("no thread {tid}"),
+        }
+    }
+}
