@@ -289,20 +289,18 @@ impl<'a> EventRef<'a> {
 
     /// Iterates over all parameters, decoded with the schema: `(schema entry, value)`.
     /// Parameters beyond the table (newer files) come with `None` info and are `Raw`.
-    pub fn params(&self) -> impl Iterator<Item = (Option<&'static ParamInfo>, Param<'a>)> + 'a {
-        let info = self.info();
-        let ty = self.ty;
-        self.raw_params().enumerate().map(move |(i, b)| {
-            let pi = info.and_then(|inf| inf.params.get(i));
-            let p = match pi {
-                Some(pi) => Param::decode(pi.ty, merged_aux(ty, i, pi), b),
-                None => Param::Raw {
-                    ty: ParamType::Unknown,
-                    bytes: b,
-                },
-            };
-            (pi, p)
-        })
+    #[inline]
+    pub fn params(&self) -> Params<'a> {
+        let lens_end = HEADER_LEN + self.nparams as usize * self.width as usize;
+        let (head, vals) = self.buf.split_at_checked(lens_end).unwrap_or((self.buf, &[]));
+        Params {
+            lens: head.get(HEADER_LEN..).unwrap_or(&[]),
+            vals,
+            infos: self.info().map_or(&[], |i| i.params),
+            ty: self.ty,
+            i: 0,
+            wide: self.width == 4,
+        }
     }
 
     /// Decodes parameter `i` with its schema type (`None` when `i >= nparams`; `Raw` when
@@ -319,6 +317,47 @@ impl<'a> EventRef<'a> {
     /// Decodes the parameter called `name` (as in `evt.arg.NAME`).
     pub fn param_by_name(&self, name: &str) -> Option<Param<'a>> {
         self.param(self.param_index(name)?)
+    }
+}
+
+/// Iterator over the decoded parameters of an event ([`EventRef::params`]): walks the
+/// length array and the values side by side with the schema entries.
+#[derive(Debug, Clone)]
+pub struct Params<'a> {
+    lens: &'a [u8],
+    vals: &'a [u8],
+    infos: &'static [ParamInfo],
+    ty: u16,
+    i: usize,
+    wide: bool,
+}
+
+impl<'a> Iterator for Params<'a> {
+    type Item = (Option<&'static ParamInfo>, Param<'a>);
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let n = if self.wide {
+            let (l, rest) = self.lens.split_first_chunk::<4>()?;
+            self.lens = rest;
+            u32::from_le_bytes(*l) as usize
+        } else {
+            let (l, rest) = self.lens.split_first_chunk::<2>()?;
+            self.lens = rest;
+            u16::from_le_bytes(*l) as usize
+        };
+        let (b, rest) = self.vals.split_at_checked(n)?;
+        self.vals = rest;
+        let i = self.i;
+        self.i += 1;
+        let pi = self.infos.get(i);
+        let p = match pi {
+            Some(pi) => Param::decode(pi.ty, merged_aux(self.ty, i, pi), b),
+            None => Param::Raw {
+                ty: ParamType::Unknown,
+                bytes: b,
+            },
+        };
+        Some((pi, p))
     }
 }
 
