@@ -3,12 +3,22 @@
 //! [`compile`] resolves every field through a [`FieldRegistry`], type-checks operators,
 //! transformers and right-hand sides (§3.3–3.5), coerces constants to the field type and
 //! prepares them: hash sets for `in`/`intersects`, a component trie for `pmatch`,
-//! anchored regexes, memmem finders, decoded hex for the b-ops, CIDR networks.
+//! anchored regexes, memmem finders, decoded hex for the b-ops, CIDR networks. The
+//! operands of `and`/`or` are then ordered by cost class (costly checks last, the written
+//! order otherwise) and the tree is lowered to jump code ([`Insn`]): the evaluator is a
+//! flat loop without recursion.
 //!
 //! [`Program::eval_with`] evaluates against a [`FieldSource`] using a caller-owned
-//! [`Scratch`] (one buffer per operand slot, reused across events and programs): no
-//! allocation per event once the buffers have grown. `and`/`or` short-circuit left to
-//! right; a missing value makes a check false whatever the operator, only `not` flips it.
+//! [`Scratch`], reused across events and programs: no allocation per event once it has
+//! grown. Per event, the scratch caches every extracted field (one extraction per field
+//! and event, whatever the number of checks and programs reading it) and the results of
+//! memoized subtrees (costly checks and macro bodies, identified by their canonical
+//! structure, so the programs of different rules share them). Field operands and memo
+//! cells get process-wide dense indexes at compile time, so the caches are plain arrays
+//! indexed without hashing; a generation counter invalidates them per event.
+//! `and`/`or` short-circuit; a missing value makes a check false whatever the operator,
+//! only `not` flips it. Checks are pure, which is what makes reordering and caching
+//! invisible in the results.
 
 use crate::ast::*;
 use crate::evttype::event_ids_for_name;
@@ -52,23 +62,25 @@ enum Mode {
     EitherEnd,
 }
 
-/// A compiled operand producing values into its scratch slot.
+/// Marks an operand or node without a dense index (the interner is full): fields then
+/// use their program slot, nodes are not memoized.
+const NO_INDEX: u32 = u32::MAX;
+
+/// A compiled operand producing values. Fields live in the scratch's per-event field
+/// cache (one extraction per event and distinct field); transformer results in the
+/// program's scratch slots; constants in the program itself.
 #[derive(Debug)]
 enum Src {
     Field {
         id: FieldId,
         arg: FieldArg,
+        /// Dense index in [`Scratch::fields`] (or [`NO_INDEX`]: use `slot`).
+        key: u32,
         slot: usize,
     },
-    Const {
-        slot: usize,
-        text: Box<[u8]>,
-    },
+    Const(Values),
     /// A transformer list `(a, b, ...)`: the values of every item, as strings.
-    List {
-        items: Vec<Src>,
-        slot: usize,
-    },
+    List { items: Vec<Src>, slot: usize },
     /// `opt`: getopt's selector character (0 = list mode); `list_in`: `len` of a list.
     Transform {
         kind: TransformerKind,
@@ -77,17 +89,6 @@ enum Src {
         opt: u8,
         list_in: bool,
     },
-}
-
-impl Src {
-    fn slot(&self) -> usize {
-        match self {
-            Src::Field { slot, .. }
-            | Src::Const { slot, .. }
-            | Src::List { slot, .. }
-            | Src::Transform { slot, .. } => *slot,
-        }
-    }
 }
 
 /// A small multiplicative hasher (FxHash-style) for the constant sets: keys come from the
@@ -177,75 +178,190 @@ enum Rhs2 {
 
 #[derive(Debug)]
 struct CheckNode {
-    /// Identity of the check across programs: a hash of its canonical print (field,
-    /// argument, transformers, operator, right-hand side), for [`Scratch::share_checks`].
-    key: u64,
     lhs: Src,
     mode: Mode,
     op: Op,
     rhs: Rhs2,
 }
 
+/// A compiled condition tree (before lowering to [`Insn`]s). `and`/`or` children are
+/// ordered by cost class at compile time (checks are pure and a missing value only makes
+/// a check false, so the order does not change results); `Memo` nodes keep their result
+/// for the current event.
 #[derive(Debug)]
 enum Node {
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
     Check(Box<CheckNode>),
+    /// A subtree (a check or a macro body) whose result is kept per event in
+    /// [`Scratch::memo`] at this dense index, shared by every program containing the
+    /// same subtree (same canonical structure).
+    Memo(u32, Box<Node>),
+}
+
+/// One instruction of a lowered program: short-circuit evaluation as jumps, so the
+/// evaluator is a flat loop. Every jump goes forward, so evaluation always ends.
+#[derive(Debug, Clone, Copy)]
+enum Insn {
+    /// Evaluates check `check`; continues at `t` or `f`.
+    Test { check: u32, t: u32, f: u32 },
+    /// If memo cell `cell` holds a result for this event, continues at `t` or `f` by it;
+    /// otherwise at the next instruction.
+    Load { cell: u32, t: u32, f: u32 },
+    /// Records `val` in memo cell `cell`, continues at `next`.
+    Store { cell: u32, val: bool, next: u32 },
+    /// Continues at the target.
+    Jump(u32),
+    /// The program's result.
+    Ret(bool),
+}
+
+/// Lowers a [`Node`] tree to [`Insn`]s (jump code with symbolic labels, then resolved).
+#[derive(Default)]
+struct Lower {
+    code: Vec<Insn>,
+    checks: Vec<CheckNode>,
+    /// Label id -> instruction index (u32::MAX until placed).
+    labels: Vec<u32>,
+}
+
+impl Lower {
+    fn label(&mut self) -> u32 {
+        self.labels.push(u32::MAX);
+        (self.labels.len() - 1) as u32
+    }
+
+    fn place(&mut self, l: u32) {
+        let pc = self.code.len() as u32;
+        if let Some(x) = self.labels.get_mut(l as usize) {
+            *x = pc;
+        }
+    }
+
+    /// Emits code evaluating `n` that continues at label `t` when true, `f` when false.
+    fn gen(&mut self, n: Node, t: u32, f: u32) {
+        match n {
+            Node::Check(c) => {
+                let check = self.checks.len() as u32;
+                self.checks.push(*c);
+                self.code.push(Insn::Test { check, t, f });
+            }
+            // Vacuous: `and` of nothing is true, `or` of nothing false (the parser never
+            // builds these; kept total).
+            Node::And(cs) if cs.is_empty() => self.code.push(Insn::Jump(t)),
+            Node::Or(cs) if cs.is_empty() => self.code.push(Insn::Jump(f)),
+            Node::And(cs) => {
+                let last = cs.len() - 1;
+                for (i, c) in cs.into_iter().enumerate() {
+                    if i == last {
+                        self.gen(c, t, f);
+                    } else {
+                        let next = self.label();
+                        self.gen(c, next, f);
+                        self.place(next);
+                    }
+                }
+            }
+            Node::Or(cs) => {
+                let last = cs.len() - 1;
+                for (i, c) in cs.into_iter().enumerate() {
+                    if i == last {
+                        self.gen(c, t, f);
+                    } else {
+                        let next = self.label();
+                        self.gen(c, t, next);
+                        self.place(next);
+                    }
+                }
+            }
+            Node::Not(c) => self.gen(*c, f, t),
+            Node::Memo(cell, inner) => {
+                self.code.push(Insn::Load { cell, t, f });
+                let (lt, lf) = (self.label(), self.label());
+                self.gen(*inner, lt, lf);
+                self.place(lt);
+                self.code.push(Insn::Store {
+                    cell,
+                    val: true,
+                    next: t,
+                });
+                self.place(lf);
+                self.code.push(Insn::Store {
+                    cell,
+                    val: false,
+                    next: f,
+                });
+            }
+        }
+    }
+
+    /// The instructions and checks of `root`, labels resolved.
+    fn finish(mut self, root: Node) -> (Vec<Insn>, Vec<CheckNode>) {
+        let (t, f) = (self.label(), self.label());
+        self.gen(root, t, f);
+        self.place(t);
+        self.code.push(Insn::Ret(true));
+        self.place(f);
+        self.code.push(Insn::Ret(false));
+        let labels = self.labels;
+        let at = |l: u32| labels.get(l as usize).copied().unwrap_or(u32::MAX);
+        for insn in &mut self.code {
+            match insn {
+                Insn::Test { t, f, .. } | Insn::Load { t, f, .. } => {
+                    *t = at(*t);
+                    *f = at(*f);
+                }
+                Insn::Store { next, .. } | Insn::Jump(next) => *next = at(*next),
+                Insn::Ret(_) => {}
+            }
+        }
+        (self.code, self.checks)
+    }
 }
 
 /// A compiled condition: immutable, shareable across threads; evaluate with
 /// [`Program::eval_with`] (explicit scratch) or [`Program::eval`] (thread-local scratch).
 #[derive(Debug)]
 pub struct Program {
-    root: Node,
+    code: Vec<Insn>,
+    checks: Vec<CheckNode>,
     n_slots: usize,
+    /// One more than the largest field-cache index used.
+    n_fields: usize,
+    /// One more than the largest memo index used.
+    n_memo: usize,
     fields: Vec<String>,
 }
 
-/// Per-thread evaluation buffers: one [`Values`] per operand slot, and the table of
-/// shared check results (see [`Scratch::share_checks`]). Reuse one `Scratch` for every
-/// program evaluated on a thread.
+/// Per-thread evaluation buffers: scratch slots for transformer results, the per-event
+/// field cache and the per-event table of subtree results (see
+/// [`Scratch::share_checks`]). Reuse one `Scratch` for every program evaluated on a
+/// thread; once grown it is never reallocated.
 #[derive(Debug, Default)]
 pub struct Scratch {
     slots: Vec<Values>,
-    memo: Memo,
+    /// Extracted field values, by the dense field index of [`Src::Field`].
+    fields: Vec<CachedField>,
+    /// Subtree results, by the dense index of [`Node::Memo`].
+    memo: Vec<MemoCell>,
+    /// Current event generation: cache entries of other generations are stale.
+    gen: u32,
+    /// Between `share_checks` and `unshare_checks`: one generation for many programs.
+    sharing: bool,
 }
 
-/// Results of the checks already evaluated on the current event, keyed by
-/// `CheckNode::key`; open addressing, entries of older generations are free.
 #[derive(Debug, Default)]
-struct Memo {
-    /// 0: sharing off.
+struct CachedField {
     gen: u32,
-    last_gen: u32,
-    entries: Vec<MemoEntry>,
+    ok: bool,
+    vals: Values,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
-struct MemoEntry {
-    key: u64,
+struct MemoCell {
     gen: u32,
     val: bool,
-}
-
-const MEMO_SIZE: usize = 1024;
-const MEMO_PROBES: usize = 8;
-
-impl Memo {
-    /// The cached result of `key`, or where to store it (`Err(None)`: table crowded).
-    fn find(&self, key: u64) -> Result<bool, Option<usize>> {
-        let mut i = (key as usize) & (MEMO_SIZE - 1);
-        for _ in 0..MEMO_PROBES {
-            match self.entries.get(i) {
-                Some(e) if e.gen == self.gen && e.key == key => return Ok(e.val),
-                Some(e) if e.gen != self.gen => return Err(Some(i)),
-                Some(_) => i = (i + 1) & (MEMO_SIZE - 1),
-                None => return Err(None),
-            }
-        }
-        Err(None)
-    }
 }
 
 impl Scratch {
@@ -254,27 +370,72 @@ impl Scratch {
         Scratch::default()
     }
 
-    /// Until [`Scratch::unshare_checks`], programs evaluated with this scratch share the
-    /// results of identical checks (same canonical print), so a check that many rules
-    /// contain through the same macro is evaluated once. Call it once per event, **before**
-    /// evaluating that event's programs, and `unshare_checks` after them: results are only
-    /// valid for one event. Allocates its table on first use only.
+    /// Starts a new event: every cached field value and subtree result becomes stale.
+    fn next_gen(&mut self) {
+        self.gen = self.gen.wrapping_add(1);
+        if self.gen == 0 {
+            self.fields.iter_mut().for_each(|f| f.gen = 0);
+            self.memo.iter_mut().for_each(|m| m.gen = 0);
+            self.gen = 1;
+        }
+    }
+
+    /// Until [`Scratch::unshare_checks`], programs evaluated with this scratch share
+    /// extracted field values and the results of identical subtrees (identical checks,
+    /// identical macro bodies), so a field or a macro that many rules use is extracted or
+    /// evaluated once. Call it once per event, **before** evaluating that event's
+    /// programs, and `unshare_checks` after them: results are only valid for one event
+    /// and one [`FieldSource`]. Without sharing, each [`Program::eval_with`] is its own
+    /// event.
     pub fn share_checks(&mut self) {
-        let m = &mut self.memo;
-        if m.entries.len() != MEMO_SIZE {
-            m.entries = vec![MemoEntry::default(); MEMO_SIZE];
-        }
-        m.last_gen = m.last_gen.wrapping_add(1);
-        if m.last_gen == 0 {
-            m.entries.iter_mut().for_each(|e| *e = MemoEntry::default());
-            m.last_gen = 1;
-        }
-        m.gen = m.last_gen;
+        self.next_gen();
+        self.sharing = true;
     }
 
     /// Ends the sharing started by [`Scratch::share_checks`].
     pub fn unshare_checks(&mut self) {
-        self.memo.gen = 0;
+        self.sharing = false;
+    }
+}
+
+/// Process-wide dense indexes for field operands and memoized subtrees, so that programs
+/// compiled separately (one per rule) agree on them and a [`Scratch`] can be a plain
+/// array. Bounded: past the cap, new keys get [`NO_INDEX`] (no caching, same results).
+mod intern {
+    use super::NO_INDEX;
+    use crate::field::{FieldArg, FieldId};
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+
+    const FIELD_CAP: usize = 4096;
+    const NODE_CAP: usize = 1 << 16;
+
+    static FIELDS: LazyLock<Mutex<HashMap<(FieldId, FieldArg), u32>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    static NODES: LazyLock<Mutex<HashMap<u64, u32>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+
+    fn get<K: std::hash::Hash + Eq>(m: &Mutex<HashMap<K, u32>>, k: K, cap: usize) -> u32 {
+        let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&i) = m.get(&k) {
+            return i;
+        }
+        if m.len() >= cap {
+            return NO_INDEX;
+        }
+        let i = m.len() as u32;
+        m.insert(k, i);
+        i
+    }
+
+    /// The dense index of field `id` with argument `arg`.
+    pub(super) fn field(id: FieldId, arg: &FieldArg) -> u32 {
+        get(&FIELDS, (id, arg.clone()), FIELD_CAP)
+    }
+
+    /// The dense index of the subtree with structural key `key`.
+    pub(super) fn node(key: u64) -> u32 {
+        get(&NODES, key, NODE_CAP)
     }
 }
 
@@ -288,7 +449,16 @@ impl Program {
         if scratch.slots.len() < self.n_slots {
             scratch.slots.resize_with(self.n_slots, Values::new);
         }
-        eval_node(&self.root, src, &mut scratch.slots, &mut scratch.memo)
+        if scratch.fields.len() < self.n_fields {
+            scratch.fields.resize_with(self.n_fields, CachedField::default);
+        }
+        if scratch.memo.len() < self.n_memo {
+            scratch.memo.resize(self.n_memo, MemoCell::default());
+        }
+        if !scratch.sharing {
+            scratch.next_gen();
+        }
+        self.run(src, scratch)
     }
 
     /// Evaluates with a thread-local scratch (no allocation once warmed up).
@@ -317,11 +487,15 @@ struct OpInfo {
     mode: Mode,
     flags: FieldFlags,
     name: String,
+    /// Estimated cost of producing the operand's values (see [`FieldRegistry::cost`]).
+    cost: u32,
 }
 
 struct Compiler<'r> {
     reg: &'r dyn FieldRegistry,
     n_slots: usize,
+    n_fields: usize,
+    n_memo: usize,
     fields: Vec<String>,
 }
 
@@ -330,15 +504,21 @@ pub fn compile(expr: &Expr, registry: &dyn FieldRegistry) -> Result<Program, Com
     let mut c = Compiler {
         reg: registry,
         n_slots: 0,
+        n_fields: 0,
+        n_memo: 0,
         fields: Vec::new(),
     };
-    let root = c.node(expr)?;
+    let (root, _, _) = c.node(expr)?;
+    let (code, checks) = Lower::default().finish(root);
     let mut fields = c.fields;
     fields.sort();
     fields.dedup();
     Ok(Program {
-        root,
+        code,
+        checks,
         n_slots: c.n_slots,
+        n_fields: c.n_fields,
+        n_memo: c.n_memo,
         fields,
     })
 }
@@ -519,29 +699,74 @@ impl Compiler<'_> {
         self.n_slots - 1
     }
 
-    fn node(&mut self, e: &Expr) -> Result<Node, CompileError> {
-        Ok(match e {
-            Expr::And { children, .. } => Node::And(
-                children
-                    .iter()
-                    .map(|c| self.node(c))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Expr::Or { children, .. } => Node::Or(
-                children
-                    .iter()
-                    .map(|c| self.node(c))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Expr::Not { child, .. } => Node::Not(Box::new(self.node(child)?)),
-            Expr::Macro { pos, name } => {
-                return cerr(
-                    *pos,
-                    format!("filter error: unexpected identifier '{name}'"),
-                )
+    /// Compiles a subtree; returns it with its estimated cost and its structural key
+    /// (equal for equal subtrees, whatever program they are compiled in).
+    fn node(&mut self, e: &Expr) -> Result<(Node, Est, u64), CompileError> {
+        use std::hash::{Hash, Hasher};
+        match e {
+            Expr::And { children, .. } | Expr::Or { children, .. } => {
+                let is_and = matches!(e, Expr::And { .. });
+                let mut h = std::hash::DefaultHasher::new();
+                is_and.hash(&mut h);
+                let mut kids = Vec::with_capacity(children.len());
+                for c in children {
+                    let (n, est, key) = self.node(c)?;
+                    key.hash(&mut h);
+                    kids.push((n, est));
+                }
+                // Rule authors order operands by selectivity (Falco's advice: event type
+                // first, then the rarest conditions), which no static estimate knows
+                // better. Only the cost class overrides it: operands needing costly
+                // work (rendering, ancestor walks, regexes...) go last, and so do
+                // subtrees containing such work. Stable sort: within a class, the
+                // written order stays.
+                kids.sort_by_key(|(_, e)| e.class);
+                let class = kids.iter().map(|(_, e)| e.class).max().unwrap_or(0);
+                let nodes = kids.into_iter().map(|(n, _)| n).collect();
+                let key = h.finish();
+                let n = if is_and {
+                    Node::And(nodes)
+                } else {
+                    Node::Or(nodes)
+                };
+                Ok((self.memoize(n, key), Est { class }, key))
             }
-            Expr::Check(c) => Node::Check(Box::new(self.check(c)?)),
-        })
+            Expr::Not { child, .. } => {
+                let (n, est, key) = self.node(child)?;
+                let mut h = std::hash::DefaultHasher::new();
+                "not".hash(&mut h);
+                key.hash(&mut h);
+                Ok((Node::Not(Box::new(n)), est, h.finish()))
+            }
+            Expr::Macro { pos, name } => cerr(
+                *pos,
+                format!("filter error: unexpected identifier '{name}'"),
+            ),
+            Expr::Check(c) => {
+                let (check, cost, worth_memo) = self.check(c)?;
+                let est = Est {
+                    class: u8::from(cost >= EXPENSIVE),
+                };
+                // Identity of a check: its canonical print (field, argument, transformers,
+                // operator, right-hand side).
+                let mut h = std::hash::DefaultHasher::new();
+                Expr::Check(c.clone()).to_string().hash(&mut h);
+                let key = h.finish();
+                let n = Node::Check(Box::new(check));
+                let n = if worth_memo { self.memoize(n, key) } else { n };
+                Ok((n, est, key))
+            }
+        }
+    }
+
+    /// Wraps `n` in a per-event memo cell shared by every subtree with the same key.
+    fn memoize(&mut self, n: Node, key: u64) -> Node {
+        let i = intern::node(key);
+        if i == NO_INDEX {
+            return n;
+        }
+        self.n_memo = self.n_memo.max(i as usize + 1);
+        Node::Memo(i, Box::new(n))
     }
 
     fn field(&mut self, f: &FieldRef) -> Result<(Src, OpInfo), CompileError> {
@@ -563,16 +788,22 @@ impl Compiler<'_> {
         };
         self.fields.push(def.name.to_string());
         let slot = self.slot();
+        let key = intern::field(def.id, &def.arg);
+        if key != NO_INDEX {
+            self.n_fields = self.n_fields.max(key as usize + 1);
+        }
         let info = OpInfo {
             ty: def.ty,
             mode,
             flags: def.flags,
             name: def.name.to_string(),
+            cost: self.reg.cost(&def).max(1),
         };
         Ok((
             Src::Field {
                 id: def.id,
                 arg: def.arg,
+                key,
                 slot,
             },
             info,
@@ -580,20 +811,16 @@ impl Compiler<'_> {
     }
 
     fn const_src(&mut self, text: &str) -> (Src, OpInfo) {
-        let slot = self.slot();
         let info = OpInfo {
             ty: FieldType::Charbuf,
             mode: Mode::Scalar,
             flags: FieldFlags::NONE,
             name: text.into(),
+            cost: 0,
         };
-        (
-            Src::Const {
-                slot,
-                text: text.as_bytes().into(),
-            },
-            info,
-        )
+        let mut vals = Values::new();
+        vals.push_bytes(text.as_bytes());
+        (Src::Const(vals), info)
     }
 
     fn targ(&mut self, a: &TArg) -> Result<(Src, OpInfo), CompileError> {
@@ -612,8 +839,10 @@ impl Compiler<'_> {
             TArg::Value(v) => Ok(self.const_src(&v.text)),
             TArg::List(items, _) => {
                 let mut srcs = Vec::new();
+                let mut cost = 4u32;
                 for it in items {
                     let (s, i) = self.targ(it)?;
+                    cost = cost.saturating_add(i.cost);
                     if i.mode == Mode::List {
                         return cerr(
                             it_pos(it),
@@ -628,6 +857,7 @@ impl Compiler<'_> {
                     mode: Mode::List,
                     flags: FieldFlags::NONE,
                     name: "list".into(),
+                    cost,
                 };
                 Ok((Src::List { items: srcs, slot }, info))
             }
@@ -689,6 +919,7 @@ impl Compiler<'_> {
                     mode,
                     flags: info.flags,
                     name: info.name,
+                    cost: info.cost.saturating_add(TRANSFORM_COST),
                 };
                 Ok((
                     Src::Transform {
@@ -719,21 +950,29 @@ impl Compiler<'_> {
                 if li.mode != Mode::List {
                     return cerr(pos, "join() second argument must be a list");
                 }
-                Ok(self.string_result(t.kind, vec![sep, list], 0, Mode::Scalar))
+                Ok(self.string_result(
+                    t.kind,
+                    vec![sep, list],
+                    0,
+                    Mode::Scalar,
+                    si.cost.saturating_add(li.cost),
+                ))
             }
             K::Concat => {
                 if t.args.len() < 2 {
                     return cerr(pos, "concat() requires at least 2 arguments");
                 }
                 let mut args = Vec::new();
+                let mut cost = 0u32;
                 for it in &t.args {
                     let (s, i) = self.targ(it)?;
+                    cost = cost.saturating_add(i.cost);
                     if i.ty != FieldType::Charbuf || i.mode == Mode::List {
                         return cerr(pos, "concat() arguments must be strings");
                     }
                     args.push(s);
                 }
-                Ok(self.string_result(t.kind, args, 0, Mode::Scalar))
+                Ok(self.string_result(t.kind, args, 0, Mode::Scalar, cost))
             }
             K::Getopt => {
                 if t.args.len() != 2 {
@@ -766,7 +1005,13 @@ impl Compiler<'_> {
                         )
                     }
                 };
-                Ok(self.string_result(t.kind, vec![list, optstring], opt, mode))
+                Ok(self.string_result(
+                    t.kind,
+                    vec![list, optstring],
+                    opt,
+                    mode,
+                    li.cost.saturating_add(oi.cost),
+                ))
             }
         }
     }
@@ -777,6 +1022,7 @@ impl Compiler<'_> {
         args: Vec<Src>,
         opt: u8,
         mode: Mode,
+        args_cost: u32,
     ) -> (Src, OpInfo) {
         let slot = self.slot();
         let info = OpInfo {
@@ -784,6 +1030,7 @@ impl Compiler<'_> {
             mode,
             flags: FieldFlags::NONE,
             name: kind.as_str().into(),
+            cost: args_cost.saturating_add(TRANSFORM_COST),
         };
         (
             Src::Transform {
@@ -851,8 +1098,11 @@ impl Compiler<'_> {
         })
     }
 
-    fn check(&mut self, c: &Check) -> Result<CheckNode, CompileError> {
+    /// Compiles a check; returns it with its estimated cost and whether its result is
+    /// worth keeping per event (more than a cheap comparison on a cached field).
+    fn check(&mut self, c: &Check) -> Result<(CheckNode, u32, bool), CompileError> {
         let (lhs, info) = self.operand(&c.lhs)?;
+        let mut rhs_field_cost = 0u32;
         if let (Operand::Transformer(_), true) =
             (&c.lhs, info.flags.contains(FieldFlags::NO_TRANSFORMER))
         {
@@ -896,6 +1146,7 @@ impl Compiler<'_> {
                     Some(Rhs::Transformer(t)) => self.transformer(t)?,
                     _ => unreachable_rhs(c.pos)?,
                 };
+                rhs_field_cost = rinfo.cost;
                 if matches!(c.op, Op::PMatch | Op::Regex) {
                     let name = if c.op == Op::PMatch {
                         "PMATCH"
@@ -1033,19 +1284,67 @@ impl Compiler<'_> {
                 Rhs2::Modifier(m, items, c.op == Op::Ne)
             }
         };
-        let key = {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::hash::DefaultHasher::new();
-            Expr::Check(Box::new(c.clone())).to_string().hash(&mut h);
-            h.finish()
-        };
-        Ok(CheckNode {
-            key,
-            lhs,
-            mode: info.mode,
-            op: c.op,
-            rhs,
-        })
+        let mut op_cost = rhs_cost(&rhs);
+        if info.mode != Mode::Scalar {
+            op_cost = op_cost.saturating_mul(4);
+        }
+        let operands_cost = info.cost.saturating_add(rhs_field_cost);
+        let worth_memo = op_cost >= MEMO_MIN_OP_COST || !matches!(lhs, Src::Field { .. });
+        Ok((
+            CheckNode {
+                lhs,
+                mode: info.mode,
+                op: c.op,
+                rhs,
+            },
+            operands_cost.saturating_add(op_cost),
+            worth_memo,
+        ))
+    }
+}
+
+/// Compile-time estimate for a subtree: its cost class (0: cheap, 1: needs costly work
+/// somewhere, see [`EXPENSIVE`]).
+#[derive(Debug, Clone, Copy)]
+struct Est {
+    class: u8,
+}
+
+/// Checks estimated at this cost or more (unit of [`FieldRegistry::cost`]) are costly:
+/// `and`/`or` evaluate them after their cheap operands.
+const EXPENSIVE: u32 = 20;
+
+/// Cost of a transformer on top of its arguments.
+const TRANSFORM_COST: u32 = 8;
+
+/// Checks whose comparison costs at least this much keep their result per event (below,
+/// a memo lookup costs about as much as the comparison on the cached field value).
+const MEMO_MIN_OP_COST: u32 = 3;
+
+/// Estimated cost of comparing one value against the right-hand side (same unit as
+/// [`FieldRegistry::cost`]).
+fn rhs_cost(rhs: &Rhs2) -> u32 {
+    match rhs {
+        Rhs2::Exists => 0,
+        Rhs2::One(m) => matcher_cost(m),
+        Rhs2::Ne(_) => 1,
+        Rhs2::BytesSet(_) | Rhs2::IntSet(_) => 3,
+        Rhs2::OtherSet(v) => (v.len() as u32).max(1),
+        Rhs2::PMatch(_) => 8,
+        Rhs2::Modifier(_, items, _) => items
+            .iter()
+            .fold(0u32, |a, m| a.saturating_add(matcher_cost(m))),
+        Rhs2::Field(_) => 2,
+    }
+}
+
+fn matcher_cost(m: &Matcher) -> u32 {
+    match m {
+        Matcher::Eq(_) | Matcher::Ord(..) | Matcher::StartsWith(_) | Matcher::EndsWith(_) => 1,
+        Matcher::Contains(_) => 3,
+        Matcher::IContains(_) => 6,
+        Matcher::Glob(..) => 6,
+        Matcher::Regex(_) => 20,
     }
 }
 
@@ -1066,67 +1365,90 @@ fn unreachable_rhs(pos: Pos) -> Result<(Src, OpInfo), CompileError> {
 // Evaluation
 // ---------------------------------------------------------------------------------------
 
-fn eval_node(n: &Node, src: &mut dyn FieldSource, slots: &mut [Values], memo: &mut Memo) -> bool {
-    match n {
-        Node::And(cs) => cs.iter().all(|c| eval_node(c, src, slots, memo)),
-        Node::Or(cs) => cs.iter().any(|c| eval_node(c, src, slots, memo)),
-        Node::Not(c) => !eval_node(c, src, slots, memo),
-        Node::Check(c) if memo.gen != 0 => match memo.find(c.key) {
-            Ok(v) => v,
-            Err(at) => {
-                let v = eval_check(c, src, slots);
-                if let Some(e) = at.and_then(|i| memo.entries.get_mut(i)) {
-                    *e = MemoEntry {
-                        key: c.key,
-                        gen: memo.gen,
-                        val: v,
+impl Program {
+    /// The evaluator: follows the jump code from the first instruction to a `Ret`.
+    fn run(&self, src: &mut dyn FieldSource, sc: &mut Scratch) -> bool {
+        let mut pc = 0usize;
+        loop {
+            let Some(insn) = self.code.get(pc) else {
+                return false;
+            };
+            pc = match *insn {
+                Insn::Test { check, t, f } => {
+                    let Some(c) = self.checks.get(check as usize) else {
+                        return false;
                     };
+                    if eval_check(c, src, sc) {
+                        t
+                    } else {
+                        f
+                    }
                 }
-                v
-            }
-        },
-        Node::Check(c) => eval_check(c, src, slots),
+                Insn::Load { cell, t, f } => match sc.memo.get(cell as usize) {
+                    Some(m) if m.gen == sc.gen => {
+                        if m.val {
+                            t
+                        } else {
+                            f
+                        }
+                    }
+                    _ => pc as u32 + 1,
+                },
+                Insn::Store { cell, val, next } => {
+                    if let Some(m) = sc.memo.get_mut(cell as usize) {
+                        *m = MemoCell { gen: sc.gen, val };
+                    }
+                    next
+                }
+                Insn::Jump(next) => next,
+                Insn::Ret(v) => return v,
+            } as usize;
+        }
     }
 }
 
-/// Fills the operand's slot; returns whether it has a value.
-fn fill(s: &Src, src: &mut dyn FieldSource, slots: &mut [Values]) -> bool {
+/// Makes the operand's values available (see [`values`]); returns whether it has a value.
+fn fill(s: &Src, src: &mut dyn FieldSource, sc: &mut Scratch) -> bool {
     match s {
-        Src::Field { id, arg, slot } => {
-            let Some(v) = slots.get_mut(*slot) else {
+        Src::Field { id, arg, key, slot } => {
+            if *key != NO_INDEX {
+                let gen = sc.gen;
+                let Some(e) = sc.fields.get_mut(*key as usize) else {
+                    return false;
+                };
+                if e.gen != gen {
+                    e.vals.clear();
+                    e.ok = src.extract(*id, arg, &mut e.vals);
+                    e.gen = gen;
+                }
+                return e.ok;
+            }
+            let Some(v) = sc.slots.get_mut(*slot) else {
                 return false;
             };
             v.clear();
             src.extract(*id, arg, v)
         }
-        Src::Const { slot, text } => {
-            let Some(v) = slots.get_mut(*slot) else {
-                return false;
-            };
-            // Slots are shared between programs: rewrite the constant every time.
-            v.clear();
-            v.push_bytes(text);
-            true
-        }
+        Src::Const(_) => true,
         Src::List { items, slot } => {
             for it in items {
-                if !fill(it, src, slots) {
+                if !fill(it, src, sc) {
                     return false;
                 }
             }
-            let Some(out) = slots.get_mut(*slot) else {
+            let Some(out) = sc.slots.get_mut(*slot) else {
                 return false;
             };
             let mut out = std::mem::take(out);
             out.clear();
             for it in items {
-                if let Some(vals) = slots.get(it.slot()) {
+                if let Some(vals) = values(it, sc) {
                     for v in vals.iter() {
                         out.push_with(|buf| write_value_text(v, buf));
                     }
                 }
             }
-            if let Some(o) = slots.get_mut(*slot) {
+            if let Some(o) = sc.slots.get_mut(*slot) {
                 *o = out;
             }
             true
@@ -1139,21 +1461,36 @@ fn fill(s: &Src, src: &mut dyn FieldSource, slots: &mut [Values]) -> bool {
             list_in,
         } => {
             for a in args {
-                if !fill(a, src, slots) {
+                if !fill(a, src, sc) {
                     return false;
                 }
             }
-            let Some(out) = slots.get_mut(*slot) else {
+            let Some(out) = sc.slots.get_mut(*slot) else {
                 return false;
             };
             let mut out = std::mem::take(out);
             out.clear();
-            let ok = transform(*kind, args, *opt, *list_in, slots, &mut out);
-            if let Some(o) = slots.get_mut(*slot) {
+            let ok = transform(*kind, args, *opt, *list_in, sc, &mut out);
+            if let Some(o) = sc.slots.get_mut(*slot) {
                 *o = out;
             }
             ok
         }
+    }
+}
+
+/// The values of an operand after [`fill`].
+fn values<'a>(s: &'a Src, sc: &'a Scratch) -> Option<&'a Values> {
+    match s {
+        Src::Field { key, slot, .. } => {
+            if *key != NO_INDEX {
+                sc.fields.get(*key as usize).map(|e| &e.vals)
+            } else {
+                sc.slots.get(*slot)
+            }
+        }
+        Src::Const(v) => Some(v),
+        Src::List { slot, .. } | Src::Transform { slot, .. } => sc.slots.get(*slot),
     }
 }
 
@@ -1196,11 +1533,11 @@ fn transform(
     args: &[Src],
     opt: u8,
     list_in: bool,
-    slots: &[Values],
+    sc: &Scratch,
     out: &mut Values,
 ) -> bool {
     use TransformerKind as K;
-    let input = |i: usize| args.get(i).and_then(|a| slots.get(a.slot()));
+    let input = |i: usize| args.get(i).and_then(|a| values(a, sc));
     match kind {
         K::ToLower | K::ToUpper | K::Basename | K::B64 => {
             let Some(inp) = input(0) else { return false };
@@ -1253,7 +1590,7 @@ fn transform(
         K::Concat => {
             out.push_with(|buf| {
                 for a in args {
-                    if let Some(v) = slots.get(a.slot()).and_then(|v| v.get(0)) {
+                    if let Some(v) = values(a, sc).and_then(|v| v.get(0)) {
                         match v {
                             Value::Bytes(b) => buf.extend_from_slice(c_str(b)),
                             other => write_value_text(other, buf),
@@ -1391,35 +1728,50 @@ fn cmp_values(op: Op, a: Value<'_>, b: Value<'_>) -> bool {
     }
 }
 
-fn eval_check(c: &CheckNode, src: &mut dyn FieldSource, slots: &mut [Values]) -> bool {
-    if !fill(&c.lhs, src, slots) {
+#[inline(never)]
+fn eval_check(c: &CheckNode, src: &mut dyn FieldSource, sc: &mut Scratch) -> bool {
+    // Fast path, most checks: one cached field compared with constants.
+    if let (Src::Field { id, arg, key, .. }, Mode::Scalar) = (&c.lhs, c.mode) {
+        if *key != NO_INDEX && !matches!(c.rhs, Rhs2::Field(_)) {
+            let gen = sc.gen;
+            let Some(e) = sc.fields.get_mut(*key as usize) else {
+                return false;
+            };
+            if e.gen != gen {
+                e.vals.clear();
+                e.ok = src.extract(*id, arg, &mut e.vals);
+                e.gen = gen;
+            }
+            if !e.ok {
+                return false;
+            }
+            if matches!(c.rhs, Rhs2::Exists) {
+                return true;
+            }
+            let vals = &e.vals;
+            return if vals.len() == 1 {
+                vals.get(0).is_some_and(|v| test_const(&c.rhs, v))
+            } else {
+                vals.iter().any(|v| test_const(&c.rhs, v))
+            };
+        }
+    }
+    if !fill(&c.lhs, src, sc) {
         return false;
     }
     if let Rhs2::Field(r) = &c.rhs {
-        if !fill(r, src, slots) {
+        if !fill(r, src, sc) {
             return false;
         }
     }
-    let Some(vals) = slots.get(c.lhs.slot()) else {
+    let sc = &*sc;
+    let Some(vals) = values(&c.lhs, sc) else {
         return false;
     };
     let pred = |v: Value<'_>| -> bool {
         match &c.rhs {
-            Rhs2::Exists => true,
-            Rhs2::One(m) => match_one(m, v),
-            Rhs2::Ne(k) => !eq_const(v, k),
-            Rhs2::BytesSet(_) | Rhs2::IntSet(_) | Rhs2::OtherSet(_) => in_set(&c.rhs, v),
-            Rhs2::PMatch(p) => v.as_bytes().is_some_and(|b| p.matches(b)),
-            Rhs2::Modifier(m, items, negate) => {
-                let hits = items.iter().filter(|it| match_one(it, v) != *negate);
-                match m {
-                    Modifier::AnyOf => !items.is_empty() && hits.count() > 0,
-                    Modifier::OneOf => hits.count() == 1,
-                    Modifier::AllOf => !items.is_empty() && hits.count() == items.len(),
-                }
-            }
             Rhs2::Field(r) => {
-                let Some(rv) = slots.get(r.slot()) else {
+                let Some(rv) = values(r, sc) else {
                     return false;
                 };
                 match c.op {
@@ -1427,6 +1779,7 @@ fn eval_check(c: &CheckNode, src: &mut dyn FieldSource, slots: &mut [Values]) ->
                     op => rv.get(0).is_some_and(|x| cmp_values(op, v, x)),
                 }
             }
+            rhs => test_const(rhs, v),
         }
     };
     if c.rhs_is_exists() {
@@ -1446,6 +1799,27 @@ fn eval_check(c: &CheckNode, src: &mut dyn FieldSource, slots: &mut [Values]) ->
                 vals.iter().any(pred)
             }
         }
+    }
+}
+
+/// Whether one value satisfies a right-hand side that is not a field.
+#[inline]
+fn test_const(rhs: &Rhs2, v: Value<'_>) -> bool {
+    match rhs {
+        Rhs2::Exists => true,
+        Rhs2::One(m) => match_one(m, v),
+        Rhs2::Ne(k) => !eq_const(v, k),
+        Rhs2::BytesSet(_) | Rhs2::IntSet(_) | Rhs2::OtherSet(_) => in_set(rhs, v),
+        Rhs2::PMatch(p) => v.as_bytes().is_some_and(|b| p.matches(b)),
+        Rhs2::Modifier(m, items, negate) => {
+            let hits = items.iter().filter(|it| match_one(it, v) != *negate);
+            match m {
+                Modifier::AnyOf => !items.is_empty() && hits.count() > 0,
+                Modifier::OneOf => hits.count() == 1,
+                Modifier::AllOf => !items.is_empty() && hits.count() == items.len(),
+            }
+        }
+        Rhs2::Field(_) => false,
     }
 }
 

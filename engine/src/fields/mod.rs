@@ -287,6 +287,52 @@ impl FieldRegistry for Registry {
     fn lookup(&self, name: &str, arg: Option<&str>) -> Result<FieldDef, String> {
         self.resolve(name, arg)
     }
+
+    /// Relative extraction costs (only the order of `and`/`or` operands depends on them):
+    /// event header and flags 1-2, thread table lookups 3-6, fd lookups 5-8, parent and
+    /// ancestor walks, rendering through scap's renderer and path resolution 10-40.
+    fn cost(&self, def: &FieldDef) -> u32 {
+        let Some(f) = F::from_id(def.id.0) else {
+            return 4;
+        };
+        let n = |a: &FieldArg| match a {
+            FieldArg::Index(i) => (*i).clamp(0, 16) as u32,
+            _ => 0,
+        };
+        match f {
+            F::EvtNum | F::EvtRawtime | F::EvtRawtimeS | F::EvtRawtimeNs | F::EvtReltime => 1,
+            F::EvtDir | F::EvtType | F::SyscallType | F::EvtCpu | F::EvtSource | F::ThreadTid => 1,
+            F::EvtCategory | F::EvtIsIo | F::EvtIsIoRead | F::EvtIsIoWrite => 2,
+            F::EvtIsOpenRead | F::EvtIsOpenWrite | F::EvtIsOpenExec => 2,
+            F::EvtRawres | F::EvtFailed | F::EvtBuflen | F::EvtBuffer | F::EvtRawarg => 3,
+            F::EvtArg | F::EvtRes | F::EvtArgs | F::EvtInfo => 30,
+            F::EvtTime | F::EvtDatetime => 20,
+            F::EvtAbspath | F::FsPathName | F::FsPathSource | F::FsPathTarget => 25,
+            F::FsPathNameraw => 4,
+            F::ProcCmdline | F::ProcExeline | F::ProcArgs | F::ProcEnv => 6,
+            F::ProcPname | F::ProcPexe | F::ProcPexepath | F::ProcPvpid | F::ProcPpid => 6,
+            F::ProcPcmdline | F::ProcNthreads | F::ProcFdopencount => 8,
+            F::ProcApid | F::ProcAname | F::ProcAexe | F::ProcAexepath | F::ProcAcmdline => {
+                if def.arg == FieldArg::None {
+                    30
+                } else {
+                    4 + 3 * n(&def.arg)
+                }
+            }
+            F::ProcAenv | F::ProcLoginshellid | F::ProcSname => 20,
+            _ if is_thread_field(f) => 3,
+            F::FdName | F::FdContainername | F::FdDirectory | F::FdContainerdirectory => 7,
+            F::FdCipName | F::FdSipName | F::FdLipName | F::FdRipName => 12,
+            F::FdLip | F::FdRip | F::FdLnet | F::FdRnet | F::FdLport | F::FdRport => 8,
+            F::FdIsServer | F::FdUid => 8,
+            _ if is_fd_field(f) => 5,
+            F::UserUid | F::GroupGid | F::UserLoginuid => 3,
+            F::UserName | F::UserHomedir | F::UserShell | F::UserLoginname | F::GroupName => 5,
+            F::ContainerId => 3,
+            F::ContainerMounts | F::ContainerMountDest => 20,
+            _ => 6,
+        }
+    }
 }
 
 fn rawarg_type(arg: &FieldArg) -> FieldType {
@@ -1221,10 +1267,10 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
                 out.push_with(|v| {
                     v.extend_from_slice(&t.container_id);
                     v.push(b':');
-                    fd::push_sanitized_bytes(v, fdi.name.as_bytes());
+                    push_sanitized(v, fdi.name.as_bytes());
                 });
             } else {
-                out.push_with(|v| fd::push_sanitized_bytes(v, fdi.name.as_bytes()));
+                out.push_with(|v| push_sanitized(v, fdi.name.as_bytes()));
             }
         }
         // nameraw is stored only when it differs from the resolved name.
@@ -1239,15 +1285,15 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
             if !(ty.is_file() || ty == FdType::Directory) {
                 return false;
             }
-            let mut n = fdi.name.clone();
+            let mut n = fdi.name.as_str();
             if ty.is_file() {
                 match n.rfind('/') {
                     Some(p) if p != 0 => {
                         if p < n.len() - 1 {
-                            n.truncate(p);
+                            n = &n[..p];
                         }
                     }
-                    _ => n = "/".into(),
+                    _ => n = "/",
                 }
             }
             if f == F::FdContainerdirectory {
@@ -1257,7 +1303,7 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
                     v.extend_from_slice(n.as_bytes());
                 });
             } else {
-                out.push_str(&n);
+                out.push_str(n);
             }
         }
         F::FdFilename => {
@@ -1418,6 +1464,20 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
         _ => return false,
     }
     true
+}
+
+/// Appends `b` without libsinsp's invalid characters (non-printable or high-bit bytes);
+/// names are almost always clean, so check first and copy in one go.
+fn push_sanitized(out: &mut Vec<u8>, b: &[u8]) {
+    // Printable ASCII is 0x20..=0x7e; a fold without early exit vectorises.
+    let bad = b
+        .iter()
+        .fold(false, |acc, &c| acc | (c.wrapping_sub(0x20) >= 0x5f));
+    if !bad {
+        out.extend_from_slice(b);
+    } else {
+        fd::push_sanitized_bytes(out, b);
+    }
 }
 
 fn push_ip(out: &mut Values, f: F, ip: IpAddr) {

@@ -255,9 +255,14 @@ impl RuleSet {
         mut on_match: impl FnMut(&CompiledRule),
     ) -> usize {
         let mut n = 0;
-        // Rules share the results of identical checks (their common macros) on this event.
+        let candidates = self.candidates(code);
+        if candidates.is_empty() {
+            return 0;
+        }
+        // Rules share extracted fields and the results of identical checks and macro
+        // bodies on this event.
         scratch.share_checks();
-        for &i in self.candidates(code) {
+        for &i in candidates {
             let Some(r) = self.rules.get(i as usize) else {
                 continue;
             };
