@@ -736,6 +736,10 @@ mod tests {
         assert_eq!(cat("/home/u/", "/etc//passwd"), "/etc/passwd");
         assert_eq!(cat("/", ".."), "/");
         assert_eq!(cat("/a/", "x\u{1}y"), "/a/x.y");
+        assert_eq!(cat("/x/", "a/.b"), "/x/a/.b");
+        assert_eq!(cat("/x/", "a//b"), "/x/a/b");
+        assert_eq!(cat("/x/", "a/./b"), "/x/a/b");
+        assert_eq!(cat("/x/", "/abs/p"), "/abs/p");
     }
 
     #[test]
