@@ -306,6 +306,7 @@ impl Values {
         self.arena.clear();
     }
     /// Number of values.
+    #[inline]
     pub fn len(&self) -> usize {
         self.slots.len()
     }
@@ -353,13 +354,16 @@ impl Values {
             .push(Slot::Bytes(start as u32, self.arena.len() as u32));
     }
     /// The `i`-th value.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<Value<'_>> {
         self.slots.get(i).map(|s| self.view(*s))
     }
     /// Iterates over the values.
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = Value<'_>> + '_ {
         self.slots.iter().map(|s| self.view(*s))
     }
+    #[inline]
     fn view(&self, s: Slot) -> Value<'_> {
         match s {
             Slot::I64(v) => Value::I64(v),

@@ -176,12 +176,94 @@ enum Rhs2 {
     Field(Src),
 }
 
+/// A compiled check: most are one cached scalar field against a prepared constant test
+/// ([`CheckNode::Fast`]); the rest take the general path.
 #[derive(Debug)]
-struct CheckNode {
-    lhs: Src,
-    mode: Mode,
-    op: Op,
-    rhs: Rhs2,
+enum CheckNode {
+    Fast {
+        id: FieldId,
+        arg: FieldArg,
+        /// Dense field-cache index (never [`NO_INDEX`]).
+        key: u32,
+        test: FastTest,
+    },
+    General {
+        lhs: Src,
+        mode: Mode,
+        op: Op,
+        rhs: Rhs2,
+    },
+}
+
+/// A right-hand side specialised for one value (same results as the general
+/// [`test_const`] on the [`Rhs2`] it comes from).
+#[derive(Debug)]
+enum FastTest {
+    Exists,
+    BytesEq(Box<[u8]>),
+    BytesNe(Box<[u8]>),
+    BytesIn(HashSet<Box<[u8]>, FxBuild>),
+    StartsWith(Box<[u8]>),
+    EndsWith(Box<[u8]>),
+    Contains(Box<memmem::Finder<'static>>),
+    IntEq(i128),
+    IntNe(i128),
+    IntOrd(Op, i128),
+    IntIn(HashSet<i128, FxBuild>),
+    BoolEq(bool),
+}
+
+impl CheckNode {
+    /// Specialises a check when its left operand is a plain cached scalar field and its
+    /// right-hand side a constant test with a fast form.
+    fn new(lhs: Src, mode: Mode, op: Op, rhs: Rhs2) -> CheckNode {
+        let (id, arg, key, slot) = match lhs {
+            Src::Field { id, arg, key, slot } if key != NO_INDEX && mode == Mode::Scalar => {
+                (id, arg, key, slot)
+            }
+            lhs => return CheckNode::General { lhs, mode, op, rhs },
+        };
+        let test = match rhs {
+            Rhs2::Exists => FastTest::Exists,
+            Rhs2::One(Matcher::Eq(Const::Bytes(k))) => FastTest::BytesEq(k),
+            Rhs2::One(Matcher::Eq(Const::Int(k))) => FastTest::IntEq(k),
+            Rhs2::One(Matcher::Eq(Const::Bool(k))) => FastTest::BoolEq(k),
+            Rhs2::One(Matcher::Ord(o, Const::Int(k))) => FastTest::IntOrd(o, k),
+            Rhs2::One(Matcher::StartsWith(p)) => FastTest::StartsWith(p),
+            Rhs2::One(Matcher::EndsWith(p)) => FastTest::EndsWith(p),
+            Rhs2::One(Matcher::Contains(f)) => FastTest::Contains(f),
+            Rhs2::Ne(Const::Bytes(k)) => FastTest::BytesNe(k),
+            Rhs2::Ne(Const::Int(k)) => FastTest::IntNe(k),
+            Rhs2::BytesSet(s) => FastTest::BytesIn(s),
+            Rhs2::IntSet(s) => FastTest::IntIn(s),
+            rhs => {
+                let lhs = Src::Field { id, arg, key, slot };
+                return CheckNode::General { lhs, mode, op, rhs };
+            }
+        };
+        CheckNode::Fast { id, arg, key, test }
+    }
+}
+
+/// [`FastTest`] on one value.
+#[inline]
+fn fast_test(t: &FastTest, v: Value<'_>) -> bool {
+    match (t, v) {
+        (FastTest::Exists, _) => true,
+        (FastTest::BytesEq(k), Value::Bytes(b)) => b == &**k,
+        (FastTest::BytesNe(k), Value::Bytes(b)) => b != &**k,
+        (FastTest::BytesNe(_), _) => true,
+        (FastTest::BytesIn(s), Value::Bytes(b)) => s.contains(b),
+        (FastTest::StartsWith(p), Value::Bytes(b)) => b.starts_with(p),
+        (FastTest::EndsWith(p), Value::Bytes(b)) => b.ends_with(p),
+        (FastTest::Contains(f), Value::Bytes(b)) => f.find(b).is_some(),
+        (FastTest::IntEq(k), v) => v.as_i128() == Some(*k),
+        (FastTest::IntNe(k), v) => v.as_i128() != Some(*k),
+        (FastTest::IntOrd(o, k), v) => ord_ok(*o, v.as_i128().map(|x| x.cmp(k))),
+        (FastTest::IntIn(s), v) => v.as_i128().is_some_and(|i| s.contains(&i)),
+        (FastTest::BoolEq(k), Value::Bool(b)) => b == *k,
+        _ => false,
+    }
 }
 
 /// A compiled condition tree (before lowering to [`Insn`]s). `and`/`or` children are
@@ -729,7 +811,7 @@ impl Compiler<'_> {
                 } else {
                     Node::Or(nodes)
                 };
-                Ok((self.memoize(n, key), Est { class }, key))
+                Ok((if MEMO_COMPOSITE { self.memoize(n, key) } else { n }, Est { class }, key))
             }
             Expr::Not { child, .. } => {
                 let (n, est, key) = self.node(child)?;
@@ -1291,12 +1373,7 @@ impl Compiler<'_> {
         let operands_cost = info.cost.saturating_add(rhs_field_cost);
         let worth_memo = op_cost >= MEMO_MIN_OP_COST || !matches!(lhs, Src::Field { .. });
         Ok((
-            CheckNode {
-                lhs,
-                mode: info.mode,
-                op: c.op,
-                rhs,
-            },
+            CheckNode::new(lhs, info.mode, c.op, rhs),
             operands_cost.saturating_add(op_cost),
             worth_memo,
         ))
@@ -1313,6 +1390,8 @@ struct Est {
 /// Checks estimated at this cost or more (unit of [`FieldRegistry::cost`]) are costly:
 /// `and`/`or` evaluate them after their cheap operands.
 const EXPENSIVE: u32 = 20;
+
+const MEMO_COMPOSITE: bool = true;
 
 /// Cost of a transformer on top of its arguments.
 const TRANSFORM_COST: u32 = 8;
@@ -1730,9 +1809,8 @@ fn cmp_values(op: Op, a: Value<'_>, b: Value<'_>) -> bool {
 
 #[inline(never)]
 fn eval_check(c: &CheckNode, src: &mut dyn FieldSource, sc: &mut Scratch) -> bool {
-    // Fast path, most checks: one cached field compared with constants.
-    if let (Src::Field { id, arg, key, .. }, Mode::Scalar) = (&c.lhs, c.mode) {
-        if *key != NO_INDEX && !matches!(c.rhs, Rhs2::Field(_)) {
+    match c {
+        CheckNode::Fast { id, arg, key, test } => {
             let gen = sc.gen;
             let Some(e) = sc.fields.get_mut(*key as usize) else {
                 return false;
@@ -1745,36 +1823,47 @@ fn eval_check(c: &CheckNode, src: &mut dyn FieldSource, sc: &mut Scratch) -> boo
             if !e.ok {
                 return false;
             }
-            if matches!(c.rhs, Rhs2::Exists) {
+            if matches!(test, FastTest::Exists) {
                 return true;
             }
             let vals = &e.vals;
-            return if vals.len() == 1 {
-                vals.get(0).is_some_and(|v| test_const(&c.rhs, v))
+            if vals.len() == 1 {
+                vals.get(0).is_some_and(|v| fast_test(test, v))
             } else {
-                vals.iter().any(|v| test_const(&c.rhs, v))
-            };
+                vals.iter().any(|v| fast_test(test, v))
+            }
         }
+        CheckNode::General { lhs, mode, op, rhs } => eval_general(lhs, *mode, *op, rhs, src, sc),
     }
-    if !fill(&c.lhs, src, sc) {
+}
+
+fn eval_general(
+    lhs: &Src,
+    mode: Mode,
+    op: Op,
+    rhs: &Rhs2,
+    src: &mut dyn FieldSource,
+    sc: &mut Scratch,
+) -> bool {
+    if !fill(lhs, src, sc) {
         return false;
     }
-    if let Rhs2::Field(r) = &c.rhs {
+    if let Rhs2::Field(r) = rhs {
         if !fill(r, src, sc) {
             return false;
         }
     }
     let sc = &*sc;
-    let Some(vals) = values(&c.lhs, sc) else {
+    let Some(vals) = values(lhs, sc) else {
         return false;
     };
     let pred = |v: Value<'_>| -> bool {
-        match &c.rhs {
+        match rhs {
             Rhs2::Field(r) => {
                 let Some(rv) = values(r, sc) else {
                     return false;
                 };
-                match c.op {
+                match op {
                     Op::In | Op::Intersects => rv.iter().any(|x| cmp_values(Op::Eq, v, x)),
                     op => rv.get(0).is_some_and(|x| cmp_values(op, v, x)),
                 }
@@ -1782,18 +1871,18 @@ fn eval_check(c: &CheckNode, src: &mut dyn FieldSource, sc: &mut Scratch) -> boo
             rhs => test_const(rhs, v),
         }
     };
-    if c.rhs_is_exists() {
+    if matches!(rhs, Rhs2::Exists) {
         return true;
     }
-    match c.mode {
+    match mode {
         Mode::Scalar | Mode::Any => vals.iter().any(pred),
-        Mode::List => match c.op {
+        Mode::List => match op {
             // As libsinsp: every element in the set (vacuously true for an empty list).
             Op::In => vals.iter().all(pred),
             _ => vals.iter().any(pred),
         },
         Mode::EitherEnd => {
-            if let Rhs2::Ne(k) = &c.rhs {
+            if let Rhs2::Ne(k) = rhs {
                 !vals.is_empty() && !vals.iter().any(|v| eq_const(v, k))
             } else {
                 vals.iter().any(pred)
@@ -1823,11 +1912,6 @@ fn test_const(rhs: &Rhs2, v: Value<'_>) -> bool {
     }
 }
 
-impl CheckNode {
-    fn rhs_is_exists(&self) -> bool {
-        matches!(self.rhs, Rhs2::Exists)
-    }
-}
 
 /// RE2 (libsinsp's regex engine) takes a `{` that does not open a valid repetition
 /// (`{n}`, `{n,}`, `{n,m}`) as a literal, and a lone `}` too; Rust's regex rejects them.
