@@ -275,7 +275,8 @@ enum Node {
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
-    Check(Box<CheckNode>),
+    /// Index into [`Program::checks`].
+    Check(u32),
     /// A subtree (a check or a macro body) whose result is kept per event in
     /// [`Scratch::memo`] at this dense index, shared by every program containing the
     /// same subtree (same canonical structure).
@@ -300,12 +301,15 @@ enum Insn {
 }
 
 /// Lowers a [`Node`] tree to [`Insn`]s (jump code with symbolic labels, then resolved).
-#[derive(Default)]
+/// Memo cells are kept only for subtrees that occur more than once among the programs
+/// compiled so far ([`intern::shared`]): elsewhere a cell would cost a load and a store
+/// for nothing.
 struct Lower {
     code: Vec<Insn>,
-    checks: Vec<CheckNode>,
     /// Label id -> instruction index (u32::MAX until placed).
     labels: Vec<u32>,
+    /// Per memo cell: whether it is shared.
+    shared: Vec<bool>,
 }
 
 impl Lower {
@@ -322,20 +326,20 @@ impl Lower {
     }
 
     /// Emits code evaluating `n` that continues at label `t` when true, `f` when false.
-    fn gen(&mut self, n: Node, t: u32, f: u32) {
+    fn gen(&mut self, n: &Node, t: u32, f: u32) {
         match n {
-            Node::Check(c) => {
-                let check = self.checks.len() as u32;
-                self.checks.push(*c);
-                self.code.push(Insn::Test { check, t, f });
-            }
+            Node::Check(check) => self.code.push(Insn::Test {
+                check: *check,
+                t,
+                f,
+            }),
             // Vacuous: `and` of nothing is true, `or` of nothing false (the parser never
             // builds these; kept total).
             Node::And(cs) if cs.is_empty() => self.code.push(Insn::Jump(t)),
             Node::Or(cs) if cs.is_empty() => self.code.push(Insn::Jump(f)),
             Node::And(cs) => {
                 let last = cs.len() - 1;
-                for (i, c) in cs.into_iter().enumerate() {
+                for (i, c) in cs.iter().enumerate() {
                     if i == last {
                         self.gen(c, t, f);
                     } else {
@@ -347,7 +351,7 @@ impl Lower {
             }
             Node::Or(cs) => {
                 let last = cs.len() - 1;
-                for (i, c) in cs.into_iter().enumerate() {
+                for (i, c) in cs.iter().enumerate() {
                     if i == last {
                         self.gen(c, t, f);
                     } else {
@@ -357,11 +361,15 @@ impl Lower {
                     }
                 }
             }
-            Node::Not(c) => self.gen(*c, f, t),
+            Node::Not(c) => self.gen(c, f, t),
+            Node::Memo(cell, inner) if !self.shared.get(*cell as usize).copied().unwrap_or(false) => {
+                self.gen(inner, t, f)
+            }
             Node::Memo(cell, inner) => {
+                let cell = *cell;
                 self.code.push(Insn::Load { cell, t, f });
                 let (lt, lf) = (self.label(), self.label());
-                self.gen(*inner, lt, lf);
+                self.gen(inner, lt, lf);
                 self.place(lt);
                 self.code.push(Insn::Store {
                     cell,
@@ -378,8 +386,17 @@ impl Lower {
         }
     }
 
-    /// The instructions and checks of `root`, labels resolved.
-    fn finish(mut self, root: Node) -> (Vec<Insn>, Vec<CheckNode>) {
+    /// The instructions of `root`, labels resolved.
+    fn lower(root: &Node) -> Vec<Insn> {
+        let l = Lower {
+            code: Vec::new(),
+            labels: Vec::new(),
+            shared: intern::shared(),
+        };
+        l.finish(root)
+    }
+
+    fn finish(mut self, root: &Node) -> Vec<Insn> {
         let (t, f) = (self.label(), self.label());
         self.gen(root, t, f);
         self.place(t);
@@ -398,7 +415,7 @@ impl Lower {
                 Insn::Ret(_) => {}
             }
         }
-        (self.code, self.checks)
+        self.code
     }
 }
 
@@ -406,7 +423,10 @@ impl Lower {
 /// [`Program::eval_with`] (explicit scratch) or [`Program::eval`] (thread-local scratch).
 #[derive(Debug)]
 pub struct Program {
-    code: Vec<Insn>,
+    tree: Node,
+    /// The jump code of `tree`, lowered at the first evaluation (when the rules sharing
+    /// subtrees with this one have been compiled too).
+    code: std::sync::OnceLock<Vec<Insn>>,
     checks: Vec<CheckNode>,
     n_slots: usize,
     /// One more than the largest field-cache index used.
@@ -494,8 +514,11 @@ mod intern {
 
     static FIELDS: LazyLock<Mutex<HashMap<(FieldId, FieldArg), u32>>> =
         LazyLock::new(|| Mutex::new(HashMap::new()));
+    /// Key -> (index, number of uses).
     static NODES: LazyLock<Mutex<HashMap<u64, u32>>> =
         LazyLock::new(|| Mutex::new(HashMap::new()));
+    /// Uses per node index.
+    static USES: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
     fn get<K: std::hash::Hash + Eq>(m: &Mutex<HashMap<K, u32>>, k: K, cap: usize) -> u32 {
         let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
@@ -515,9 +538,25 @@ mod intern {
         get(&FIELDS, (id, arg.clone()), FIELD_CAP)
     }
 
-    /// The dense index of the subtree with structural key `key`.
+    /// The dense index of the subtree with structural key `key`; counts one use.
     pub(super) fn node(key: u64) -> u32 {
-        get(&NODES, key, NODE_CAP)
+        let i = get(&NODES, key, NODE_CAP);
+        if i != NO_INDEX {
+            let mut u = USES.lock().unwrap_or_else(|e| e.into_inner());
+            if u.len() <= i as usize {
+                u.resize(i as usize + 1, 0);
+            }
+            if let Some(n) = u.get_mut(i as usize) {
+                *n = n.saturating_add(1);
+            }
+        }
+        i
+    }
+
+    /// Per node index: whether the subtree was used more than once so far.
+    pub(super) fn shared() -> Vec<bool> {
+        let u = USES.lock().unwrap_or_else(|e| e.into_inner());
+        u.iter().map(|&n| n >= 2).collect()
     }
 }
 
@@ -575,6 +614,7 @@ struct OpInfo {
 
 struct Compiler<'r> {
     reg: &'r dyn FieldRegistry,
+    checks: Vec<CheckNode>,
     n_slots: usize,
     n_fields: usize,
     n_memo: usize,
@@ -585,18 +625,20 @@ struct Compiler<'r> {
 pub fn compile(expr: &Expr, registry: &dyn FieldRegistry) -> Result<Program, CompileError> {
     let mut c = Compiler {
         reg: registry,
+        checks: Vec::new(),
         n_slots: 0,
         n_fields: 0,
         n_memo: 0,
         fields: Vec::new(),
     };
     let (root, _, _) = c.node(expr)?;
-    let (code, checks) = Lower::default().finish(root);
+    let checks = std::mem::take(&mut c.checks);
     let mut fields = c.fields;
     fields.sort();
     fields.dedup();
     Ok(Program {
-        code,
+        tree: root,
+        code: std::sync::OnceLock::new(),
         checks,
         n_slots: c.n_slots,
         n_fields: c.n_fields,
@@ -834,7 +876,8 @@ impl Compiler<'_> {
                 let mut h = std::hash::DefaultHasher::new();
                 Expr::Check(c.clone()).to_string().hash(&mut h);
                 let key = h.finish();
-                let n = Node::Check(Box::new(check));
+                let n = Node::Check(self.checks.len() as u32);
+                self.checks.push(check);
                 let n = if worth_memo { self.memoize(n, key) } else { n };
                 Ok((n, est, key))
             }
@@ -1447,9 +1490,10 @@ fn unreachable_rhs(pos: Pos) -> Result<(Src, OpInfo), CompileError> {
 impl Program {
     /// The evaluator: follows the jump code from the first instruction to a `Ret`.
     fn run(&self, src: &mut dyn FieldSource, sc: &mut Scratch) -> bool {
+        let code = self.code.get_or_init(|| Lower::lower(&self.tree));
         let mut pc = 0usize;
         loop {
-            let Some(insn) = self.code.get(pc) else {
+            let Some(insn) = code.get(pc) else {
                 return false;
             };
             pc = match *insn {

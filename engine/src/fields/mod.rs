@@ -1285,35 +1285,35 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
             if !(ty.is_file() || ty == FdType::Directory) {
                 return false;
             }
-            let mut n = fdi.name.as_str();
+            let mut n = fdi.name.as_bytes();
             if ty.is_file() {
-                match n.rfind('/') {
+                match last_slash(n) {
                     Some(p) if p != 0 => {
                         if p < n.len() - 1 {
                             n = &n[..p];
                         }
                     }
-                    _ => n = "/",
+                    _ => n = b"/",
                 }
             }
             if f == F::FdContainerdirectory {
                 out.push_with(|v| {
                     v.extend_from_slice(&t.container_id);
                     v.push(b':');
-                    v.extend_from_slice(n.as_bytes());
+                    v.extend_from_slice(n);
                 });
             } else {
-                out.push_str(n);
+                out.push_bytes(n);
             }
         }
         F::FdFilename => {
             if !ty.is_file() {
                 return false;
             }
-            let n = &fdi.name;
-            match n.rfind('/') {
-                Some(p) if p < n.len() - 1 => out.push_str(&n[p + 1..]),
-                Some(_) => out.push_str(n),
+            let n = fdi.name.as_bytes();
+            match last_slash(n) {
+                Some(p) if p < n.len() - 1 => out.push_bytes(&n[p + 1..]),
+                Some(_) => out.push_bytes(n),
                 None => out.push_str("/"),
             }
         }
@@ -1464,6 +1464,11 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
         _ => return false,
     }
     true
+}
+
+/// Index of the last `/` (scanning from the end: file names are short).
+fn last_slash(b: &[u8]) -> Option<usize> {
+    b.iter().rposition(|&c| c == b'/')
 }
 
 /// Appends `b` without libsinsp's invalid characters (non-printable or high-bit bytes);
