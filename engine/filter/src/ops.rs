@@ -173,6 +173,96 @@ pub fn basename(s: &[u8]) -> &[u8] {
     }
 }
 
+/// A set of byte strings for `in`/`intersects` (no allocation on lookup): a bit set of
+/// the lengths present rejects most values without hashing; otherwise a probe in an
+/// open-addressing table hashed on the length and the first and last 8 bytes, then one
+/// full comparison.
+#[derive(Debug, Clone, Default)]
+pub struct ByteSet {
+    items: Vec<Box<[u8]>>,
+    /// Index + 1 into `items`; 0 = empty. Length a power of two, at most half full.
+    table: Vec<u32>,
+    /// Bit `n` set: some item has length `n` (lengths >= 63 share bit 63).
+    lens: u64,
+}
+
+impl ByteSet {
+    /// The set of `items` (duplicates kept once).
+    pub fn new<I: IntoIterator<Item = Box<[u8]>>>(items: I) -> ByteSet {
+        let mut s = ByteSet::default();
+        let items: Vec<Box<[u8]>> = items.into_iter().collect();
+        let cap = (items.len() * 2).next_power_of_two().max(8);
+        s.table = vec![0; cap];
+        for it in items {
+            if !s.contains(&it) {
+                s.lens |= Self::len_bit(it.len());
+                s.items.push(it);
+                let idx = s.items.len() as u32;
+                let mask = s.table.len() - 1;
+                let mut i = Self::hash(s.items[idx as usize - 1].as_ref()) as usize & mask;
+                while s.table[i] != 0 {
+                    i = (i + 1) & mask;
+                }
+                s.table[i] = idx;
+            }
+        }
+        s
+    }
+
+    #[inline]
+    fn len_bit(n: usize) -> u64 {
+        1u64 << n.min(63)
+    }
+
+    #[inline]
+    fn hash(b: &[u8]) -> u64 {
+        let load = |s: &[u8]| {
+            let mut w = [0u8; 8];
+            let n = s.len().min(8);
+            w[..n].copy_from_slice(&s[..n]);
+            u64::from_le_bytes(w)
+        };
+        let head = load(b);
+        let tail = load(&b[b.len().saturating_sub(8)..]);
+        (head ^ tail.rotate_left(31) ^ (b.len() as u64).wrapping_mul(0x9e37_79b9))
+            .wrapping_mul(0x517c_c1b7_2722_0a95)
+            >> 17
+    }
+
+    /// Whether `b` is in the set.
+    #[inline]
+    pub fn contains(&self, b: &[u8]) -> bool {
+        if self.lens & Self::len_bit(b.len()) == 0 || self.table.is_empty() {
+            return false;
+        }
+        let mask = self.table.len() - 1;
+        let mut i = Self::hash(b) as usize & mask;
+        // The table is at most half full: an empty slot always ends the probe.
+        for _ in 0..self.table.len() {
+            match self.table.get(i).copied().unwrap_or(0) {
+                0 => return false,
+                e => {
+                    if self.items.get(e as usize - 1).is_some_and(|it| **it == *b) {
+                        return true;
+                    }
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        false
+    }
+
+    /// Number of distinct items.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
 /// A set of path prefixes for `pmatch`: a trie over `/`-separated components whose edges
 /// are literal components (hash lookup) or glob components (fnmatch).
 #[derive(Debug, Default, Clone)]
@@ -484,6 +574,47 @@ mod tests {
         assert!(glob_match(b"a[bc", b"a[bc", false));
         assert!(glob_match(b"*a*b*c*", b"xxaxxbxxcxx", false));
         assert!(!glob_match(b"*a*b*c*d", b"xxaxxbxxcxx", false));
+    }
+
+    #[test]
+    fn byte_sets() {
+        let words: Vec<Box<[u8]>> = [
+            "a",
+            "bash",
+            "sh",
+            "",
+            "/etc/shadow",
+            "bash",
+            "x".repeat(80).as_str(),
+        ]
+        .iter()
+        .map(|w| w.as_bytes().into())
+        .collect();
+        let s = ByteSet::new(words.clone());
+        assert_eq!(s.len(), 6);
+        for w in &words {
+            assert!(s.contains(w), "{w:?}");
+        }
+        for w in [
+            "b",
+            "bas",
+            "bashh",
+            "ash",
+            "/etc/shadoW",
+            "/etc/shadows",
+            &"x".repeat(81),
+            &"x".repeat(79),
+        ] {
+            assert!(!s.contains(w.as_bytes()), "{w}");
+        }
+        // Many items (probe chains), all found, near misses not.
+        let many: Vec<Box<[u8]>> = (0..500)
+            .map(|i| format!("proc{i}").into_bytes().into())
+            .collect();
+        let s = ByteSet::new(many.clone());
+        assert!(many.iter().all(|w| s.contains(w)));
+        assert!((500..1500).all(|i| !s.contains(format!("proc{i}").as_bytes())));
+        assert!(!ByteSet::new(Vec::new()).contains(b""));
     }
 
     #[test]

@@ -80,7 +80,10 @@ enum Src {
     },
     Const(Values),
     /// A transformer list `(a, b, ...)`: the values of every item, as strings.
-    List { items: Vec<Src>, slot: usize },
+    List {
+        items: Vec<Src>,
+        slot: usize,
+    },
     /// `opt`: getopt's selector character (0 = list mode); `list_in`: `len` of a list.
     Transform {
         kind: TransformerKind,
@@ -168,7 +171,7 @@ enum Rhs2 {
     One(Matcher),
     /// `!=`: the negation of an equality matcher (missing value still false).
     Ne(Const),
-    BytesSet(HashSet<Box<[u8]>, FxBuild>),
+    BytesSet(ops::ByteSet),
     IntSet(HashSet<i128, FxBuild>),
     OtherSet(Vec<Const>),
     PMatch(ops::PathSet),
@@ -202,7 +205,7 @@ enum FastTest {
     Exists,
     BytesEq(Box<[u8]>),
     BytesNe(Box<[u8]>),
-    BytesIn(HashSet<Box<[u8]>, FxBuild>),
+    BytesIn(ops::ByteSet),
     StartsWith(Box<[u8]>),
     EndsWith(Box<[u8]>),
     Contains(Box<memmem::Finder<'static>>),
@@ -245,12 +248,24 @@ impl CheckNode {
     }
 }
 
+/// Byte-string equality, inline for short strings (most constants are short).
+#[inline]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        false
+    } else if a.len() <= 16 {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    } else {
+        a == b
+    }
+}
+
 /// [`FastTest`] on one value.
 #[inline]
 fn fast_test(t: &FastTest, v: Value<'_>) -> bool {
     match (t, v) {
         (FastTest::Exists, _) => true,
-        (FastTest::BytesEq(k), Value::Bytes(b)) => b == &**k,
+        (FastTest::BytesEq(k), Value::Bytes(b)) => bytes_eq(b, k),
         (FastTest::BytesNe(k), Value::Bytes(b)) => b != &**k,
         (FastTest::BytesNe(_), _) => true,
         (FastTest::BytesIn(s), Value::Bytes(b)) => s.contains(b),
@@ -362,7 +377,9 @@ impl Lower {
                 }
             }
             Node::Not(c) => self.gen(c, f, t),
-            Node::Memo(cell, inner) if !self.shared.get(*cell as usize).copied().unwrap_or(false) => {
+            Node::Memo(cell, inner)
+                if !self.shared.get(*cell as usize).copied().unwrap_or(false) =>
+            {
                 self.gen(inner, t, f)
             }
             Node::Memo(cell, inner) => {
@@ -515,8 +532,7 @@ mod intern {
     static FIELDS: LazyLock<Mutex<HashMap<(FieldId, FieldArg), u32>>> =
         LazyLock::new(|| Mutex::new(HashMap::new()));
     /// Key -> (index, number of uses).
-    static NODES: LazyLock<Mutex<HashMap<u64, u32>>> =
-        LazyLock::new(|| Mutex::new(HashMap::new()));
+    static NODES: LazyLock<Mutex<HashMap<u64, u32>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
     /// Uses per node index.
     static USES: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
@@ -571,7 +587,9 @@ impl Program {
             scratch.slots.resize_with(self.n_slots, Values::new);
         }
         if scratch.fields.len() < self.n_fields {
-            scratch.fields.resize_with(self.n_fields, CachedField::default);
+            scratch
+                .fields
+                .resize_with(self.n_fields, CachedField::default);
         }
         if scratch.memo.len() < self.n_memo {
             scratch.memo.resize(self.n_memo, MemoCell::default());
@@ -853,7 +871,15 @@ impl Compiler<'_> {
                 } else {
                     Node::Or(nodes)
                 };
-                Ok((if MEMO_COMPOSITE { self.memoize(n, key) } else { n }, Est { class }, key))
+                Ok((
+                    if MEMO_COMPOSITE {
+                        self.memoize(n, key)
+                    } else {
+                        n
+                    },
+                    Est { class },
+                    key,
+                ))
             }
             Expr::Not { child, .. } => {
                 let (n, est, key) = self.node(child)?;
@@ -1358,9 +1384,9 @@ impl Compiler<'_> {
                     }
                     Op::In | Op::Intersects => {
                         if is_bytes_like(info.ty) {
-                            Rhs2::BytesSet(
-                                l.items.iter().map(|i| i.text.as_bytes().into()).collect(),
-                            )
+                            Rhs2::BytesSet(ops::ByteSet::new(
+                                l.items.iter().map(|i| i.text.as_bytes().into()),
+                            ))
                         } else {
                             let consts = l
                                 .items
@@ -1955,7 +1981,6 @@ fn test_const(rhs: &Rhs2, v: Value<'_>) -> bool {
         Rhs2::Field(_) => false,
     }
 }
-
 
 /// RE2 (libsinsp's regex engine) takes a `{` that does not open a valid repetition
 /// (`{n}`, `{n,}`, `{n,m}`) as a literal, and a lone `}` too; Rust's regex rejects them.

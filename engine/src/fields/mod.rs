@@ -1185,13 +1185,20 @@ fn env_get<'a>(env: &'a [Box<[u8]>], name: &str) -> Option<&'a [u8]> {
 fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
     let st = c.st;
     let e = c.evt;
-    let Some((t, fdi)) = fd_ctx(st, e) else {
-        return false;
-    };
     if f == F::FdNum {
+        // Only the thread is needed (no fd lookup).
+        if !fd_uses(e.ty) {
+            return false;
+        }
+        let Some(t) = st.cur_thread() else {
+            return false;
+        };
         out.push_i64(t.lastevent_fd);
         return true;
     }
+    let Some((t, fdi)) = fd_ctx(st, e) else {
+        return false;
+    };
     let Some(fdi) = fdi else {
         // extract_from_null_fd
         let mut s = std::mem::take(&mut c.tmp);
