@@ -93,6 +93,9 @@ fn check_cut(data: &[u8], cut: usize, all: &Outcome, blks: &[(usize, usize)], wh
     check_read(read_all(CaptureReader::from_bytes(data[..cut].to_vec())), cut, all, blks, what);
     let r = CaptureReader::from_bytes(data[..cut].to_vec());
     check_read(read_all_visit(r), cut, all, blks, &format!("{what} (visitor)"));
+    // The same bytes as a plain stream: framed in the reader's window, not in place.
+    let r = CaptureReader::from_reader(std::io::Cursor::new(data[..cut].to_vec())).unwrap();
+    check_read(read_all_visit(r), cut, all, blks, &format!("{what} (stream)"));
 }
 
 /// Checks the outcome `o` of reading the first `cut` bytes against the whole read.

@@ -83,6 +83,13 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// User + system seconds from the last line of `/usr/bin/time -f "%U %S ..."`.
+fn cpu_of(stderr: &[u8]) -> Option<f64> {
+    let s = String::from_utf8_lossy(stderr);
+    let mut f = s.lines().last()?.split_whitespace();
+    Some(f.next()?.parse::<f64>().ok()? + f.next()?.parse::<f64>().ok()?)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--child") {
@@ -127,16 +134,31 @@ fn main() {
     let mut events = 0u64;
     let mut hits = 0u64;
     let mut theirs = Vec::new();
+    // CPU seconds (user + system) per run, from /usr/bin/time: the fair figure on a
+    // shared machine, where wall time also counts waiting for a core.
+    let mut ours_cpu = Vec::new();
+    let mut theirs_cpu = Vec::new();
     let mut their_rss = String::from("?");
     let mut sysdig_lines = 0usize;
     let mut sysdig_ok = true;
     for _ in 0..runs {
         let t = Instant::now();
-        let out = Command::new(&exe)
-            .args(["--child", &file_s, &filter])
-            .output()
-            .expect("run child");
+        let out = if time {
+            Command::new("/usr/bin/time")
+                .args(["-f", "%U %S"])
+                .arg(&exe)
+                .args(["--child", &file_s, &filter])
+                .output()
+        } else {
+            Command::new(&exe)
+                .args(["--child", &file_s, &filter])
+                .output()
+        }
+        .expect("run child");
         ours.push(t.elapsed().as_secs_f64());
+        if let Some(c) = cpu_of(&out.stderr) {
+            ours_cpu.push(c);
+        }
         let s = String::from_utf8_lossy(&out.stdout);
         let f: Vec<&str> = s.split_whitespace().collect();
         events = f.first().and_then(|x| x.parse().ok()).unwrap_or(0);
@@ -149,7 +171,7 @@ fn main() {
         let t = Instant::now();
         let out = if time {
             Command::new("/usr/bin/time")
-                .args(["-f", "%M", "sysdig", "-r", &file_s, &filter])
+                .args(["-f", "%U %S %M", "sysdig", "-r", &file_s, &filter])
                 .stdout(Stdio::piped())
                 .output()
         } else {
@@ -163,12 +185,12 @@ fn main() {
             Ok(o) => {
                 sysdig_lines = String::from_utf8_lossy(&o.stdout).lines().count();
                 if time {
-                    their_rss = String::from_utf8_lossy(&o.stderr)
-                        .lines()
-                        .last()
-                        .unwrap_or("?")
-                        .trim()
-                        .to_string();
+                    let err = String::from_utf8_lossy(&o.stderr);
+                    let last = err.lines().last().unwrap_or("?");
+                    their_rss = last.split_whitespace().nth(2).unwrap_or("?").to_string();
+                    if let Some(c) = cpu_of(&o.stderr) {
+                        theirs_cpu.push(c);
+                    }
                 }
             }
             Err(e) => {
@@ -199,8 +221,17 @@ fn main() {
         "  sysdig   : {b:.3} s  {:>12.0} events/s  peak RSS {their_rss} kB  ({sysdig_lines} lines)",
         events as f64 / b
     );
+    if !ours_cpu.is_empty() && !theirs_cpu.is_empty() {
+        let (c, d) = (median(ours_cpu), median(theirs_cpu));
+        println!(
+            "  CPU      : harrier {c:.3} s ({:.0} events/s), sysdig {d:.3} s ({:.0} events/s): {:.2}x",
+            events as f64 / c,
+            events as f64 / d,
+            d / c
+        );
+    }
     println!(
-        "  speedup  : {:.2}x (target >= 4x); RSS ratio {}",
+        "  speedup  : {:.2}x wall (target >= 4x); RSS ratio {}",
         b / a,
         match (ours_rss.parse::<f64>(), their_rss.parse::<f64>()) {
             (Ok(x), Ok(y)) => format!("{:.2} (target <= 1)", x / y),

@@ -272,7 +272,11 @@ enum Action {
 pub struct CaptureReader {
     src: Source,
     compression: Compression,
+    /// Streams: the window of decompressed bytes; `buf[..whi]` is valid and `buf[0]` is at
+    /// stream offset `base`. Blocks are framed and events viewed in place, as in a map.
     buf: Vec<u8>,
+    base: u64,
+    whi: usize,
     scratch: Vec<u8>,
     pos: u64,
     block_no: u64,
@@ -303,9 +307,21 @@ impl fmt::Debug for CaptureReader {
 const MAX_READ_CHUNK: u64 = 1 << 20;
 
 impl CaptureReader {
-    /// Opens a capture file: plain files are memory-mapped, gzip and zstd files are
-    /// decompressed as a stream.
+    /// Opens a capture file: plain files are memory-mapped (the fastest read; resident
+    /// memory grows with the pages read, which the kernel reclaims as it needs), gzip and
+    /// zstd files are decompressed through a window of about a megabyte.
     pub fn open(path: impl AsRef<Path>) -> Result<CaptureReader, ReadError> {
+        Self::open_with(path.as_ref(), true)
+    }
+
+    /// Opens a capture file read through a window of about a megabyte whatever its
+    /// compression (plain files too): bounded resident memory, for long-running readers
+    /// such as the state engine.
+    pub fn open_streaming(path: impl AsRef<Path>) -> Result<CaptureReader, ReadError> {
+        Self::open_with(path.as_ref(), false)
+    }
+
+    fn open_with(path: &Path, map: bool) -> Result<CaptureReader, ReadError> {
         let io_err = |e: io::Error| ReadError {
             offset: 0,
             block: 0,
@@ -313,12 +329,12 @@ impl CaptureReader {
             decompressed: false,
             kind: ErrorKind::Io(e),
         };
-        let mut f = File::open(path.as_ref()).map_err(io_err)?;
+        let mut f = File::open(path).map_err(io_err)?;
         let mut head = [0u8; 4];
         let n = read_full(&mut f, &mut head).map_err(io_err)?;
         let compression = Compression::sniff(&head[..n]);
         match compression {
-            Compression::None => {
+            Compression::None if map => {
                 let map = map_file(&f).map_err(io_err)?;
                 Ok(Self::with_source(Source::Mapped(map), Compression::None))
             }
@@ -355,18 +371,18 @@ impl CaptureReader {
     }
 
     fn from_stream(raw: Box<dyn Read + Send>, compression: Compression) -> CaptureReader {
-        // Decoders sit behind a buffer so the small header reads are memcpys.
+        // The window reads 1 MiB at a time, so plain and decoded streams need no buffer of
+        // their own; gzip's decoder reads its input through one.
         let src: Box<dyn Read + Send> = match compression {
-            Compression::None => Box::new(BufReader::with_capacity(256 << 10, raw)),
-            Compression::Gzip => Box::new(BufReader::with_capacity(
-                256 << 10,
-                flate2::read::MultiGzDecoder::new(BufReader::with_capacity(128 << 10, raw)),
+            Compression::None => raw,
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
+                BufReader::with_capacity(128 << 10, raw),
             )),
             Compression::Zstd => match zstd::stream::read::Decoder::new(raw) {
                 Ok(mut d) => {
                     // Accept the long windows our writer uses (and up to 2 GiB).
                     let _ = d.window_log_max(31);
-                    Box::new(BufReader::with_capacity(256 << 10, d))
+                    Box::new(d)
                 }
                 Err(e) => Box::new(FailingReader(Some(e))),
             },
@@ -379,6 +395,8 @@ impl CaptureReader {
             src,
             compression,
             buf: Vec::new(),
+            base: 0,
+            whi: 0,
             scratch: Vec::new(),
             pos: 0,
             block_no: 0,
@@ -434,8 +452,53 @@ impl CaptureReader {
         match &self.src {
             Source::Mapped(m) => m,
             Source::Bytes(b) => b,
-            Source::Stream(_) => &self.buf,
+            Source::Stream(_) => self.buf.get(..self.whi).unwrap_or(&[]),
         }
+    }
+
+    /// Index in `data()` of the next block.
+    #[inline]
+    fn cursor(&self) -> usize {
+        (self.pos - self.base) as usize
+    }
+
+    /// Streams: makes the window hold at least `n` bytes from the cursor (fewer at the end
+    /// of the stream). Moves the unread bytes to the front first, so block indices from
+    /// before the call are void: only called between blocks. The window grows with the
+    /// data actually read (64 KiB, doubling up to 1 MiB at a time), so a hostile length cannot make it allocate
+    /// more than the stream holds.
+    fn fill(&mut self, n: usize) -> io::Result<()> {
+        let Source::Stream(r) = &mut self.src else {
+            return Ok(());
+        };
+        let c = (self.pos - self.base) as usize;
+        if self.whi - c >= n {
+            return Ok(());
+        }
+        if c > 0 {
+            self.buf.copy_within(c..self.whi, 0);
+            self.whi -= c;
+            self.base += c as u64;
+        }
+        while self.whi < n {
+            if self.buf.len() <= self.whi {
+                // Start small (short streams stay cheap), double up to 1 MiB steps.
+                let step = self.buf.len().clamp(64 << 10, MAX_READ_CHUNK as usize);
+                self.buf.resize(self.whi + step, 0);
+            }
+            let k = loop {
+                match r.read(&mut self.buf[self.whi..]) {
+                    Ok(k) => break k,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            };
+            if k == 0 {
+                break;
+            }
+            self.whi += k;
+        }
+        Ok(())
     }
 
     fn err_at(&mut self, offset: u64, kind: ErrorKind) -> ReadError {
@@ -461,11 +524,19 @@ impl CaptureReader {
     /// Reads the next block; `Ok(None)` at a clean end of stream.
     fn read_block(&mut self) -> Result<Option<Block>, ReadError> {
         let offset = self.pos;
-        let res = match &mut self.src {
-            Source::Mapped(m) => slice_block(&m[..], offset, !self.seen_shb),
-            Source::Bytes(b) => slice_block(&b[..], offset, !self.seen_shb),
-            Source::Stream(r) => stream_block(r, &mut self.buf, !self.seen_shb),
-        };
+        if let Source::Stream(_) = self.src {
+            // The header, then the whole block, into the window (as much as there is).
+            let mut res = self.fill(8);
+            let c = self.cursor();
+            if let (Ok(()), Some(total)) = (&res, le_u32(self.data(), c + 4)) {
+                res = self.fill(total.max(8) as usize);
+            }
+            if let Err(e) = res {
+                self.block_no += 1;
+                return Err(self.err_at(offset, ErrorKind::Io(e)));
+            }
+        }
+        let res = slice_block(self.data(), self.cursor() as u64, !self.seen_shb);
         let (ty, total, start, end) = match res {
             Ok(Some(b)) => b,
             Ok(None) => return Ok(None),
@@ -519,12 +590,8 @@ impl CaptureReader {
         if self.list.is_some() || !self.seen_shb || self.done.get() {
             return None;
         }
-        let data: &[u8] = match &self.src {
-            Source::Mapped(m) => m,
-            Source::Bytes(b) => b,
-            Source::Stream(_) => return None,
-        };
-        let at = usize::try_from(self.pos).ok()?;
+        let at = self.cursor();
+        let data = self.data();
         let head: [u8; 8] = data.get(at..at.checked_add(8)?)?.try_into().ok()?;
         let ty = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
         let total = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
@@ -1038,13 +1105,11 @@ impl CaptureReader {
         if self.list.is_some() || !self.seen_shb || self.done.get() {
             return ControlFlow::Continue(());
         }
+        let mut at = self.cursor();
         let data: &[u8] = match &self.src {
             Source::Mapped(m) => m,
             Source::Bytes(b) => b,
-            Source::Stream(_) => return ControlFlow::Continue(()),
-        };
-        let Ok(mut at) = usize::try_from(self.pos) else {
-            return ControlFlow::Continue(());
+            Source::Stream(_) => self.buf.get(..self.whi).unwrap_or(&[]),
         };
         let first_num = self.stats.events;
         let mut num = first_num;
@@ -1100,16 +1165,17 @@ impl CaptureReader {
                 cpuid: u16::from_le_bytes([pre[0], pre[1]]),
                 flags,
                 num,
-                offset: at as u64 - total as u64,
+                offset: self.base + (at - total) as u64,
                 block_type: ty,
             });
             if flow.is_break() {
                 break;
             }
         }
-        if let Some(b) = last {
+        if let Some(mut b) = last {
             let n = num - first_num;
-            self.pos = at as u64;
+            b.offset += self.base;
+            self.pos = self.base + at as u64;
             self.block_no += n;
             self.stats.events = num;
             self.cur = Some(b);
@@ -1195,63 +1261,6 @@ fn slice_block(data: &[u8], offset: u64, expect_shb: bool) -> Result<BlockSpan, 
         });
     }
     Ok(Some((ty, total, at + 8, at + total as usize)))
-}
-
-/// Reads the next block of a stream into `buf`: (type, total, 0, body length).
-fn stream_block(
-    r: &mut dyn Read,
-    buf: &mut Vec<u8>,
-    expect_shb: bool,
-) -> Result<BlockSpan, ErrorKind> {
-    let mut hdr = [0u8; 8];
-    let n = read_full(r, &mut hdr)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    if n < 8 {
-        return Err(ErrorKind::Truncated {
-            needed: 8,
-            have: n as u64,
-        });
-    }
-    let ty = u32::from_le_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
-    if expect_shb && ty != block::SHB {
-        return Err(ErrorKind::NotScap(ty));
-    }
-    let total = u32::from_le_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]);
-    if total < 12 {
-        return Err(ErrorKind::BadBlockLength { ty, len: total });
-    }
-    let want = total as u64 - 8;
-    buf.clear();
-    // Grow with the data actually present, so a hostile length cannot make us allocate
-    // more than the stream holds.
-    let got = read_capped(r, buf, want)?;
-    if (got as u64) < want {
-        return Err(ErrorKind::Truncated {
-            needed: total as u64,
-            have: got as u64 + 8,
-        });
-    }
-    Ok(Some((ty, total, 0, want as usize)))
-}
-
-/// Appends up to `want` bytes to `buf`, reserving at most 1 MiB ahead of the data read.
-fn read_capped(r: &mut dyn Read, buf: &mut Vec<u8>, want: u64) -> io::Result<usize> {
-    let start = buf.len();
-    let mut left = want;
-    while left > 0 {
-        let chunk = left.min(MAX_READ_CHUNK) as usize;
-        let at = buf.len();
-        buf.resize(at + chunk, 0);
-        let n = read_full(r, &mut buf[at..])?;
-        buf.truncate(at + n);
-        if n < chunk {
-            break;
-        }
-        left -= n as u64;
-    }
-    Ok(buf.len() - start)
 }
 
 struct FailingReader(Option<io::Error>);
