@@ -216,14 +216,19 @@ impl ByteSet {
 
     #[inline]
     fn hash(b: &[u8]) -> u64 {
-        let load = |s: &[u8]| {
-            let mut w = [0u8; 8];
-            let n = s.len().min(8);
-            w[..n].copy_from_slice(&s[..n]);
-            u64::from_le_bytes(w)
+        // Up to 8 bytes as a little-endian word (no memcpy call for short strings).
+        let short = |s: &[u8]| {
+            s.iter()
+                .enumerate()
+                .fold(0u64, |v, (i, &c)| v | (u64::from(c) << (8 * (i & 7))))
         };
-        let head = load(b);
-        let tail = load(&b[b.len().saturating_sub(8)..]);
+        let (head, tail) = match (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+            (Some(h), Some(t)) => (u64::from_le_bytes(*h), u64::from_le_bytes(*t)),
+            _ => {
+                let v = short(b);
+                (v, v)
+            }
+        };
         (head ^ tail.rotate_left(31) ^ (b.len() as u64).wrapping_mul(0x9e37_79b9))
             .wrapping_mul(0x517c_c1b7_2722_0a95)
             >> 17
@@ -242,7 +247,11 @@ impl ByteSet {
             match self.table.get(i).copied().unwrap_or(0) {
                 0 => return false,
                 e => {
-                    if self.items.get(e as usize - 1).is_some_and(|it| **it == *b) {
+                    if self
+                        .items
+                        .get(e as usize - 1)
+                        .is_some_and(|it| short_eq(it, b))
+                    {
                         return true;
                     }
                 }
@@ -260,6 +269,18 @@ impl ByteSet {
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+}
+
+/// Byte-string equality without a `memcmp` call for short strings.
+#[inline]
+pub fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        false
+    } else if a.len() <= 16 {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    } else {
+        a == b
     }
 }
 

@@ -248,24 +248,12 @@ impl CheckNode {
     }
 }
 
-/// Byte-string equality, inline for short strings (most constants are short).
-#[inline]
-fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        false
-    } else if a.len() <= 16 {
-        a.iter().zip(b).all(|(x, y)| x == y)
-    } else {
-        a == b
-    }
-}
-
 /// [`FastTest`] on one value.
 #[inline]
 fn fast_test(t: &FastTest, v: Value<'_>) -> bool {
     match (t, v) {
         (FastTest::Exists, _) => true,
-        (FastTest::BytesEq(k), Value::Bytes(b)) => bytes_eq(b, k),
+        (FastTest::BytesEq(k), Value::Bytes(b)) => ops::short_eq(b, k),
         (FastTest::BytesNe(k), Value::Bytes(b)) => b != &**k,
         (FastTest::BytesNe(_), _) => true,
         (FastTest::BytesIn(s), Value::Bytes(b)) => s.contains(b),
