@@ -249,7 +249,7 @@ impl CheckNode {
 }
 
 /// [`FastTest`] on one value.
-#[inline]
+#[inline(always)]
 fn fast_test(t: &FastTest, v: Value<'_>) -> bool {
     match (t, v) {
         (FastTest::Exists, _) => true,
@@ -1865,7 +1865,7 @@ fn cmp_values(op: Op, a: Value<'_>, b: Value<'_>) -> bool {
     }
 }
 
-#[inline(never)]
+#[inline(always)]
 fn eval_check(c: &CheckNode, src: &mut dyn FieldSource, sc: &mut Scratch) -> bool {
     match c {
         CheckNode::Fast { id, arg, key, test } => {
@@ -1895,6 +1895,7 @@ fn eval_check(c: &CheckNode, src: &mut dyn FieldSource, sc: &mut Scratch) -> boo
     }
 }
 
+#[inline(never)]
 fn eval_general(
     lhs: &Src,
     mode: Mode,
