@@ -1507,16 +1507,17 @@ fn container_field(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> b
         return false;
     };
     let host = t.container_id.is_empty();
+    if f == F::ContainerId {
+        // The most used container field needs no container record.
+        if host {
+            out.push_str("host");
+        } else {
+            out.push_bytes(&t.container_id);
+        }
+        return true;
+    }
     let ci = st.container_of(t);
     let s: Option<&str> = match f {
-        F::ContainerId => {
-            if host {
-                out.push_str("host");
-            } else {
-                out.push_bytes(&t.container_id);
-            }
-            return true;
-        }
         F::ContainerName => {
             if host {
                 Some("host")
