@@ -135,14 +135,14 @@ impl<'s> RulePipeline<'s> {
     }
 
     /// Evaluates the rules indexed under `ty` on the event in `ctx` and calls
-    /// `on_alert(rule index in set.rules, alert, ctx)` for each match, in rule order.
-    /// Returns the number of matches.
+    /// `on_alert(rule index in set.rules, alert, alert options)` for each match, in rule
+    /// order. Returns the number of matches.
     pub fn evaluate(
         &mut self,
         ty: u16,
         ts: u64,
         ctx: &mut Ctx<'_>,
-        mut on_alert: impl FnMut(usize, Alert, &mut Ctx<'_>),
+        mut on_alert: impl FnMut(usize, Alert, &AlertOptions),
     ) -> usize {
         self.matched.clear();
         let matched = &mut self.matched;
@@ -157,7 +157,7 @@ impl<'s> RulePipeline<'s> {
                 continue;
             };
             let a = make_alert(rule, ts, ctx, &mut self.vals, &self.alert_opts);
-            on_alert(idx, a, ctx);
+            on_alert(idx, a, &self.alert_opts);
         }
         self.matched.len()
     }

@@ -9,13 +9,14 @@ use std::time::Instant;
 use anyhow::{anyhow, Result};
 use engine::config::Config;
 use engine::fields::{Ctx, Format, StaticDns};
-use engine::output::{make_alert, AlertOptions};
+use engine::output::AlertOptions;
+use engine::pipeline::RulePipeline;
 use engine::rules::ruleset::RuleSet;
 use engine::rules::Priority;
 use engine::sinks::{Alert as SinkAlert, Sinks};
 use engine::state::feed::Feeder;
 use engine::state::{Evt, State};
-use engine_filter::{Program, Scratch, Values};
+use engine_filter::{Program, Values};
 
 use crate::summary::Summary;
 use crate::tree::ProcTree;
@@ -132,22 +133,6 @@ impl Source {
     }
 }
 
-/// Event types evaluated by rules: exit events, and enter events without an exit
-/// counterpart (procexit, container...). Falco ≥ 0.42 drops the other enter events.
-fn evaluated_types() -> Vec<bool> {
-    use scap_abi::event::{info, Direction};
-    (0..engine::rules::ruleset::EVENT_CODES as u16)
-        .map(|t| match info(t) {
-            Some(i) if i.dir == Direction::Exit => true,
-            Some(i) => match info(t.wrapping_add(1)) {
-                Some(x) => !(x.dir == Direction::Exit && x.name == i.name),
-                None => true,
-            },
-            None => false,
-        })
-        .collect()
-}
-
 fn is_proc_event(ty: u16) -> bool {
     matches!(
         scap_abi::event::info(ty).map(|i| i.name),
@@ -215,7 +200,8 @@ impl Probes {
 
 /// The per-run evaluation context: everything the per-event step needs.
 struct Run<'a> {
-    set: &'a RuleSet,
+    /// The rules, indexed by event type, and the alert options.
+    pipe: RulePipeline<'a>,
     cfg: &'a Config,
     from: Option<TimeSpec>,
     to: Option<TimeSpec>,
@@ -223,12 +209,6 @@ struct Run<'a> {
     window: Option<(u64, u64)>,
     filter: Option<Program>,
     dns: Option<StaticDns>,
-    alert_opts: AlertOptions,
-    evaluated: Vec<bool>,
-    id_to_idx: Vec<usize>,
-    scratch: Scratch,
-    vals: Values,
-    matched: Vec<usize>,
     line: String,
     summary: Option<Summary>,
     tree: Option<ProcTree>,
@@ -268,14 +248,7 @@ impl Run<'_> {
         self.nread += 1;
         st.process(evt);
         let ty = evt.ty;
-        if evt.ts >= from
-            && self
-                .evaluated
-                .get(usize::from(ty))
-                .copied()
-                .unwrap_or(false)
-            && !st.cur.filtered_out
-        {
+        if evt.ts >= from && self.pipe.wants(ty) && !st.cur.filtered_out {
             self.evaluate_one(st, evt, sinks);
         }
         st.end_event(evt);
@@ -290,17 +263,13 @@ impl Run<'_> {
             .as_ref()
             .map(|d| d as &dyn engine::fields::DnsOracle);
         if let Some(f) = &self.filter {
-            if !f.eval_with(&mut ctx, &mut self.scratch) {
+            if !f.eval_with(&mut ctx, self.pipe.scratch()) {
                 return;
             }
         }
         self.neval += 1;
         self.first_ts.get_or_insert(evt.ts);
         self.last_ts = evt.ts;
-        self.matched.clear();
-        let matched = &mut self.matched;
-        self.set
-            .evaluate(ty, &mut ctx, &mut self.scratch, |r| matched.push(r.id));
         if let (Some(p), Some(sm)) = (self.probes.as_mut(), self.summary.as_mut()) {
             collect_summary(sm, p, &mut ctx, ty);
         }
@@ -308,40 +277,39 @@ impl Run<'_> {
             (Some(p), Some(tr)) => see_process(tr, p, &mut ctx, ty),
             _ => None,
         };
-        for k in 0..self.matched.len() {
-            let id = self.matched[k];
-            let Some(&idx) = self.id_to_idx.get(id) else {
-                continue;
-            };
-            let Some(rule) = self.set.rules.get(idx) else {
-                continue;
-            };
-            let a = make_alert(rule, evt.ts, &mut ctx, &mut self.vals, &self.alert_opts);
-            self.line.clear();
-            if self.cfg.json_output {
-                self.line.push_str(&a.json(&self.alert_opts).to_string());
+        let (json, line, pb, out, tree) = (
+            self.cfg.json_output,
+            &mut self.line,
+            &self.pb,
+            &mut self.out,
+            &mut self.tree,
+        );
+        self.pipe.evaluate(ty, evt.ts, &mut ctx, |idx, a, opts| {
+            line.clear();
+            if json {
+                line.push_str(&a.json(opts).to_string());
             } else {
-                self.line.push_str(&a.text(&self.alert_opts));
+                line.push_str(&a.text(opts));
             }
             let sa = SinkAlert {
                 level: a.priority.syslog_level(),
                 rule: &a.rule,
-                line: &self.line,
-                json: self.cfg.json_output,
+                line,
+                json,
             };
-            match &self.pb {
+            match pb {
                 Some(pb) => pb.suspend(|| sinks.emit(&sa)),
                 None => sinks.emit(&sa),
             }
-            if let Some(c) = self.out.per_rule.get_mut(idx) {
+            if let Some(c) = out.per_rule.get_mut(idx) {
                 *c += 1;
             }
-            self.out.per_priority[a.priority as usize] += 1;
-            self.out.worst = Some(self.out.worst.map_or(a.priority, |w| w.min(a.priority)));
-            if let (Some(tr), Some(pid)) = (self.tree.as_mut(), pid) {
+            out.per_priority[a.priority as usize] += 1;
+            out.worst = Some(out.worst.map_or(a.priority, |w| w.min(a.priority)));
+            if let (Some(tr), Some(pid)) = (tree.as_mut(), pid) {
                 tr.alert(pid, &a.rule);
             }
-        }
+        });
     }
 
     fn tick(&self, bytes: u64) {
@@ -369,11 +337,6 @@ pub(crate) fn evaluate(
     for f in &opts.files {
         sources.push(Source::open(f)?);
     }
-    let max_id = set.rules.iter().map(|r| r.id).max().unwrap_or(0);
-    let mut id_to_idx = vec![usize::MAX; max_id + 1];
-    for (i, r) in set.rules.iter().enumerate() {
-        id_to_idx[r.id] = i;
-    }
     let pb = opts.progress.then(|| {
         let pb = indicatif::ProgressBar::new_spinner();
         pb.set_style(
@@ -385,26 +348,23 @@ pub(crate) fn evaluate(
         pb
     });
     let mut run = Run {
-        set,
+        pipe: RulePipeline::new(
+            set,
+            AlertOptions {
+                time_format_iso_8601: cfg.time_format_iso_8601,
+                json_include_output_property: cfg.json_include_output_property,
+                json_include_message_property: cfg.json_include_message_property,
+                json_include_output_fields_property: cfg.json_include_output_fields_property,
+                json_include_tags_property: cfg.json_include_tags_property,
+                ..AlertOptions::default()
+            },
+        ),
         cfg,
         from: opts.from,
         to: opts.to,
         window: None,
         filter: opts.filter,
         dns: opts.dns,
-        alert_opts: AlertOptions {
-            time_format_iso_8601: cfg.time_format_iso_8601,
-            json_include_output_property: cfg.json_include_output_property,
-            json_include_message_property: cfg.json_include_message_property,
-            json_include_output_fields_property: cfg.json_include_output_fields_property,
-            json_include_tags_property: cfg.json_include_tags_property,
-            ..AlertOptions::default()
-        },
-        evaluated: evaluated_types(),
-        id_to_idx,
-        scratch: Scratch::new(),
-        vals: Values::new(),
-        matched: Vec::with_capacity(8),
         line: String::with_capacity(1024),
         summary: opts.summary.then(Summary::default),
         tree: opts.tree.then(ProcTree::default),

@@ -53,7 +53,6 @@ pub(crate) struct Live<'s> {
     st: State,
     pipe: RulePipeline<'s>,
     json: bool,
-    opts: AlertOptions,
     /// Alerts printed.
     pub(crate) alerts: u64,
     /// Ring records that were not valid events (skipped).
@@ -72,7 +71,6 @@ impl<'s> Live<'s> {
             st,
             pipe: RulePipeline::new(set, AlertOptions::default()),
             json,
-            opts: AlertOptions::default(),
             alerts: 0,
             invalid: 0,
             out: std::io::BufWriter::new(std::io::stdout()),
@@ -118,9 +116,8 @@ impl<'s> Live<'s> {
             let mut ctx = Ctx::new(&self.st, &evt);
             let (json, line, out, alerts) =
                 (self.json, &mut self.line, &mut self.out, &mut self.alerts);
-            let opts = &self.opts;
             let mut err = None;
-            self.pipe.evaluate(evt.ty, evt.ts, &mut ctx, |_, a, _| {
+            self.pipe.evaluate(evt.ty, evt.ts, &mut ctx, |_, a, opts| {
                 line.clear();
                 if json {
                     line.push_str(&a.json(opts).to_string());
