@@ -117,6 +117,7 @@ impl<'a> EventRef<'a> {
     /// Validates the header, the parameter count and the length array of the record at the
     /// start of `buf` (`buf` may hold more bytes after it) and returns a view over exactly
     /// `len` bytes. Checks `26 + nparams*w + Σlen <= len <= buf.len()`.
+    #[inline]
     pub fn parse(buf: &'a [u8]) -> Result<EventRef<'a>, EventError> {
         let Some(hdr) = buf.first_chunk::<HEADER_LEN>() else {
             return Err(EventError::ShortHeader { have: buf.len() });
