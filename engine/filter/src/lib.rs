@@ -78,4 +78,4 @@ pub use macros::{
     ExpansionLimits, MacroError, DEPRECATED_FIELDS, UNSAFE_NA_CHECK_MESSAGE,
 };
 pub use parser::{parse, parse_with, ParseError, Parser, ParserOptions, FALCO_MAX_DEPTH};
-pub use program::{compile, CompileError, Program, Scratch};
+pub use program::{compile, CompileError, Program, Scratch, Specialized};

@@ -313,6 +313,8 @@ struct Lower {
     labels: Vec<u32>,
     /// Per memo cell: whether it is shared.
     shared: Vec<bool>,
+    /// Per check: its result when known in advance (see [`Program::specialize`]).
+    folded: Vec<Option<bool>>,
 }
 
 impl Lower {
@@ -331,11 +333,14 @@ impl Lower {
     /// Emits code evaluating `n` that continues at label `t` when true, `f` when false.
     fn gen(&mut self, n: &Node, t: u32, f: u32) {
         match n {
-            Node::Check(check) => self.code.push(Insn::Test {
-                check: *check,
-                t,
-                f,
-            }),
+            Node::Check(check) => match self.folded.get(*check as usize).copied().flatten() {
+                Some(v) => self.code.push(Insn::Jump(if v { t } else { f })),
+                None => self.code.push(Insn::Test {
+                    check: *check,
+                    t,
+                    f,
+                }),
+            },
             // Vacuous: `and` of nothing is true, `or` of nothing false (the parser never
             // builds these; kept total).
             Node::And(cs) if cs.is_empty() => self.code.push(Insn::Jump(t)),
@@ -392,11 +397,12 @@ impl Lower {
     }
 
     /// The instructions of `root`, labels resolved.
-    fn lower(root: &Node) -> Vec<Insn> {
+    fn lower(root: &Node, folded: Vec<Option<bool>>) -> Vec<Insn> {
         let l = Lower {
             code: Vec::new(),
             labels: Vec::new(),
             shared: intern::shared(),
+            folded,
         };
         l.finish(root)
     }
@@ -439,6 +445,12 @@ pub struct Program {
     /// One more than the largest memo index used.
     n_memo: usize,
     fields: Vec<String>,
+}
+
+/// A program's jump code specialised by [`Program::specialize`].
+#[derive(Debug, Clone)]
+pub struct Specialized {
+    code: std::sync::Arc<[Insn]>,
 }
 
 /// Per-thread evaluation buffers: scratch slots for transformer results, the per-event
@@ -585,7 +597,61 @@ impl Program {
         if !scratch.sharing {
             scratch.next_gen();
         }
-        self.run(src, scratch)
+        let code = self.code.get_or_init(|| Lower::lower(&self.tree, Vec::new()));
+        self.run(code, src, scratch)
+    }
+
+    /// Jump code for the events on which some fields have a value known in advance, e.g.
+    /// `evt.type` for one event code: `known(id, arg, out)` pushes such a field's value
+    /// into `out` and returns `Some(has_value)`, or `None` when the value depends on the
+    /// event. Checks on known fields are decided here, once, and vanish from the code.
+    /// Evaluate with [`Program::eval_specialized`] on events where `known` holds.
+    pub fn specialize(
+        &self,
+        known: &mut dyn FnMut(FieldId, &FieldArg, &mut Values) -> Option<bool>,
+    ) -> Specialized {
+        let mut vals = Values::new();
+        let folded = self
+            .checks
+            .iter()
+            .map(|c| {
+                let CheckNode::Fast { id, arg, test, .. } = c else {
+                    return None;
+                };
+                vals.clear();
+                let ok = known(*id, arg, &mut vals)?;
+                Some(
+                    ok && (matches!(test, FastTest::Exists)
+                        || vals.iter().any(|v| fast_test(test, v))),
+                )
+            })
+            .collect();
+        Specialized {
+            code: Lower::lower(&self.tree, folded).into(),
+        }
+    }
+
+    /// Evaluates with code from [`Program::specialize`] (of this program; other code gives
+    /// meaningless results, never a panic). Same contract as [`Program::eval_with`].
+    pub fn eval_specialized(
+        &self,
+        code: &Specialized,
+        src: &mut dyn FieldSource,
+        scratch: &mut Scratch,
+    ) -> bool {
+        if scratch.slots.len() < self.n_slots {
+            scratch.slots.resize_with(self.n_slots, Values::new);
+        }
+        if scratch.fields.len() < self.n_fields {
+            scratch.fields.resize_with(self.n_fields, CachedField::default);
+        }
+        if scratch.memo.len() < self.n_memo {
+            scratch.memo.resize(self.n_memo, MemoCell::default());
+        }
+        if !scratch.sharing {
+            scratch.next_gen();
+        }
+        self.run(&code.code, src, scratch)
     }
 
     /// Evaluates with a thread-local scratch (no allocation once warmed up).
@@ -1503,8 +1569,7 @@ fn unreachable_rhs(pos: Pos) -> Result<(Src, OpInfo), CompileError> {
 
 impl Program {
     /// The evaluator: follows the jump code from the first instruction to a `Ret`.
-    fn run(&self, src: &mut dyn FieldSource, sc: &mut Scratch) -> bool {
-        let code = self.code.get_or_init(|| Lower::lower(&self.tree));
+    fn run(&self, code: &[Insn], src: &mut dyn FieldSource, sc: &mut Scratch) -> bool {
         let mut pc = 0usize;
         loop {
             let Some(insn) = code.get(pc) else {

@@ -697,6 +697,30 @@ fn typechar_from_evt(ty: u16) -> u8 {
     }
 }
 
+/// `evt.type` of a non-generic event code (generic events, codes 0 and 1, name their
+/// syscall in a parameter).
+fn event_type_name(code: u16) -> &'static str {
+    scap_abi::event::info_e5c53d64(code)
+        .or_else(|| scap_abi::event::info(code))
+        .map(|i| i.name)
+        .unwrap_or("<unknown>")
+}
+
+/// The value of a field on every event of code `code`, when the code alone decides it
+/// (`evt.type`/`syscall.type` of non-generic events): pushes it into `out` and returns
+/// `Some(has_value)`; `None` when the value depends on the event. Used to specialise
+/// rule programs per event code ([`engine_filter::Program::specialize`]); must agree
+/// with [`extract`].
+pub fn static_value(code: u16, id: FieldId, arg: &FieldArg, out: &mut Values) -> Option<bool> {
+    match F::from_id(id.0)? {
+        F::EvtType | F::SyscallType if code > 1 && *arg == FieldArg::None => {
+            out.push_str(event_type_name(code));
+            Some(true)
+        }
+        _ => None,
+    }
+}
+
 /// Extracts field `f` into `out`. Returns false when the field has no value.
 pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool {
     let e = c.evt;
@@ -743,11 +767,7 @@ pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool 
                 let code = e.p_u64(0).unwrap_or(0) as u16;
                 out.push_str(scap_abi::event::ppm_sc_name(code).unwrap_or("<unknown>"));
             } else {
-                let name = scap_abi::event::info_e5c53d64(e.ty)
-                    .or_else(|| e.info())
-                    .map(|i| i.name)
-                    .unwrap_or("<unknown>");
-                out.push_str(name);
+                out.push_str(event_type_name(e.ty));
             }
             true
         }

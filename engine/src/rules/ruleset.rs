@@ -4,7 +4,9 @@
 
 use super::compile::{CompileOutput, CompiledRule};
 use super::Priority;
-use engine_filter::{event_ids_for_name, EventSet, Expr, FieldSource, Op, Operand, Rhs, Scratch};
+use engine_filter::{
+    event_ids_for_name, EventSet, Expr, FieldSource, Op, Operand, Rhs, Scratch, Specialized,
+};
 use scap_abi::syscall::{self, SyscallMask};
 use std::collections::BTreeSet;
 
@@ -77,6 +79,8 @@ pub struct RuleSet {
     pub enabled: Vec<bool>,
     /// For each event code, the indexes of enabled rules that can match it.
     by_code: Vec<Vec<u32>>,
+    /// Same shape: each rule's program specialised for the code (`evt.type` decided).
+    special: Vec<Vec<Option<Specialized>>>,
     pub matching: RuleMatching,
 }
 
@@ -111,6 +115,7 @@ impl RuleSet {
             rules,
             enabled,
             by_code: Vec::new(),
+            special: Vec::new(),
             matching,
         };
         set.reindex();
@@ -141,7 +146,25 @@ impl RuleSet {
                 }
             }
         }
+        // Programs specialised per event code: checks on fields the code alone decides
+        // (evt.type) are folded away.
+        let special = by_code
+            .iter()
+            .enumerate()
+            .map(|(code, idxs)| {
+                idxs.iter()
+                    .map(|&i| {
+                        self.rules.get(i as usize).map(|r| {
+                            r.program.specialize(&mut |id, arg, out| {
+                                crate::fields::static_value(code as u16, id, arg, out)
+                            })
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
         self.by_code = by_code;
+        self.special = special;
     }
 
     /// Enables or disables rules by name wildcard (after construction).
@@ -259,14 +282,23 @@ impl RuleSet {
         if candidates.is_empty() {
             return 0;
         }
+        let special = self
+            .special
+            .get(code as usize)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         // Rules share extracted fields and the results of identical checks and macro
         // bodies on this event.
         scratch.share_checks();
-        for &i in candidates {
+        for (k, &i) in candidates.iter().enumerate() {
             let Some(r) = self.rules.get(i as usize) else {
                 continue;
             };
-            if r.program.eval_with(src, scratch) {
+            let hit = match special.get(k) {
+                Some(Some(s)) => r.program.eval_specialized(s, src, scratch),
+                _ => r.program.eval_with(src, scratch),
+            };
+            if hit {
                 n += 1;
                 on_match(r);
                 if self.matching == RuleMatching::First {
