@@ -377,3 +377,50 @@ fn zstd_writer_killed_mid_way_leaves_every_flushed_event_readable() {
         }
     }
 }
+
+/// Plain files are read through a sliding memory map (8 MiB windows): a capture several
+/// windows long, with blocks straddling every window edge and 65 KB blocks, reads the
+/// same through the map, in memory and as a stream; cuts around a window edge report the
+/// same error at the same place.
+#[test]
+fn mapped_window_slides_over_large_files() {
+    use scap::file::*;
+    let dir = scratch_dir("scap_damage_window");
+    let path = dir.join("big.scap");
+    let opts = WriterOptions { compression: Compression::None, ..Default::default() };
+    let mut w = CaptureWriter::create(&path, opts).unwrap();
+    let mut n = 0u64;
+    // About 26 MB: events of varied sizes so block edges fall everywhere.
+    while w.bytes_written() < 26 << 20 {
+        let len = 200 + (n * 7919 % 4000) as usize;
+        let payload = vec![(n % 251) as u8; len];
+        let e = EventBuilder::new(1000 + n, 7, ids::WRITE_X).i64(len as i64).bytes(&payload).build().unwrap();
+        w.event(&e, (n % 2) as u16, 0).unwrap();
+        if n % 5000 == 0 {
+            let big = EventBuilder::new(1000 + n, 7, ids::WRITE_X).i64(65_000).bytes(&[9u8; 65_000]).build().unwrap();
+            w.event(&big, 0, 0).unwrap();
+        }
+        n += 1;
+    }
+    w.finish().unwrap();
+    let data = std::fs::read(&path).unwrap();
+    let blks = blocks(&data);
+    let all = read_all(CaptureReader::from_bytes(data.clone()));
+    assert!(all.error.is_none());
+    let mapped = CaptureReader::open(&path).unwrap();
+    assert!(mapped.is_mapped());
+    let m = read_all_visit(mapped);
+    assert!(m.error.is_none());
+    assert_eq!(m.events, all.events);
+    let m = read_all(CaptureReader::open(&path).unwrap());
+    assert_eq!(m.events, all.events);
+    let s = read_all(CaptureReader::open_streaming(&path).unwrap());
+    assert_eq!(s.events, all.events);
+    // Cuts around the first window edge (8 MiB), read through the map.
+    let edge = 8 << 20;
+    let cut_path = dir.join("cut.scap");
+    for cut in [edge - 3, edge, edge + 1, edge + 5000, data.len() - 1] {
+        std::fs::write(&cut_path, &data[..cut]).unwrap();
+        check_read(read_all_visit(CaptureReader::open(&cut_path).unwrap()), cut, &all, &blks, "mapped");
+    }
+}

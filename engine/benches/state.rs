@@ -166,7 +166,11 @@ fn main() {
         .expect("run child");
         ours.push(t.elapsed().as_secs_f64());
         let s = String::from_utf8_lossy(&out.stdout);
-        match s.split_whitespace().nth(4).and_then(|x| x.parse::<f64>().ok()) {
+        match s
+            .split_whitespace()
+            .nth(4)
+            .and_then(|x| x.parse::<f64>().ok())
+        {
             Some(ns) => ours_cpu.push(ns / 1e9),
             None => {
                 if let Some(c) = cpu_of(&out.stderr) {

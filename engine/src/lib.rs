@@ -1,8 +1,8 @@
 //! `engine`: state, fields, rules and outputs.
-pub mod sinks;
-pub mod output;
-pub mod rules;
-pub mod state;
-pub mod fields;
 pub mod config;
+pub mod fields;
+pub mod output;
 pub mod pipeline;
+pub mod rules;
+pub mod sinks;
+pub mod state;

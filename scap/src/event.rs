@@ -293,7 +293,10 @@ impl<'a> EventRef<'a> {
     #[inline]
     pub fn params(&self) -> Params<'a> {
         let lens_end = HEADER_LEN + self.nparams as usize * self.width as usize;
-        let (head, vals) = self.buf.split_at_checked(lens_end).unwrap_or((self.buf, &[]));
+        let (head, vals) = self
+            .buf
+            .split_at_checked(lens_end)
+            .unwrap_or((self.buf, &[]));
         Params {
             lens: head.get(HEADER_LEN..).unwrap_or(&[]),
             vals,

@@ -1139,7 +1139,7 @@ fn proc_field(c: &mut Ctx<'_>, t: &Thread, f: F, arg: &FieldArg, out: &mut Value
             let n = st
                 .fd_owner(t.tid)
                 .and_then(|o| st.threads.get(&o))
-                .map(|o| o.fds.map.len())
+                .map(|o| o.fds.len())
                 .unwrap_or(0);
             out.push_u64(n as u64)
         }

@@ -270,44 +270,109 @@ impl FdInfo {
 }
 
 /// The fd table of a process (owned by its main thread, or by a thread without CLONE_FILES).
+/// Small fds (the common case) live in a vector indexed by fd; others, and the cancelled
+/// close slot, in a hash map.
 #[derive(Clone, Debug, Default)]
 pub struct FdTable {
-    /// fd -> info.
-    pub map: HashMap<i64, FdInfo, FastHash>,
+    small: Vec<Option<FdInfo>>,
+    n_small: usize,
+    big: HashMap<i64, FdInfo, FastHash>,
 }
 
 /// Most fds one table holds (libsinsp `m_max_fdtable_size` default).
 pub const MAX_FDTABLE: usize = 1024 * 1024;
 
+/// fds below this are indexed directly.
+const SMALL_FDS: i64 = 256;
+
 impl FdTable {
     /// Looks up an fd.
+    #[inline]
     pub fn get(&self, fd: i64) -> Option<&FdInfo> {
+        if (0..SMALL_FDS).contains(&fd) {
+            return self.small.get(fd as usize)?.as_ref();
+        }
         if fd < 0 {
             return None;
         }
-        self.map.get(&fd)
+        self.big.get(&fd)
     }
     /// Mutable lookup.
+    #[inline]
     pub fn get_mut(&mut self, fd: i64) -> Option<&mut FdInfo> {
+        if (0..SMALL_FDS).contains(&fd) {
+            return self.small.get_mut(fd as usize)?.as_mut();
+        }
         if fd < 0 {
             return None;
         }
-        self.map.get_mut(&fd)
+        self.big.get_mut(&fd)
+    }
+    /// Number of fds.
+    pub fn len(&self) -> usize {
+        self.n_small + self.big.len()
+    }
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Every fd number (in no particular order).
+    pub fn keys(&self) -> impl Iterator<Item = i64> + '_ {
+        let small = self.small.iter().enumerate();
+        small
+            .filter_map(|(i, f)| f.as_ref().map(|_| i as i64))
+            .chain(self.big.keys().copied())
+    }
+    /// Every fd's info (in no particular order).
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut FdInfo> {
+        self.small.iter_mut().flatten().chain(self.big.values_mut())
+    }
+    /// Keeps the fds for which `keep` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&FdInfo) -> bool) {
+        for slot in &mut self.small {
+            if slot.as_ref().is_some_and(|f| !keep(f)) {
+                *slot = None;
+                self.n_small -= 1;
+            }
+        }
+        self.big.retain(|_, f| keep(f));
+    }
+    /// Removes an fd and returns its info.
+    pub fn remove(&mut self, fd: i64) -> Option<FdInfo> {
+        if (0..SMALL_FDS).contains(&fd) {
+            let old = self.small.get_mut(fd as usize)?.take();
+            if old.is_some() {
+                self.n_small -= 1;
+            }
+            return old;
+        }
+        self.big.remove(&fd)
+    }
+    /// Inserts or replaces without libsinsp's close-in-progress handling.
+    fn put(&mut self, fd: i64, fdi: FdInfo) {
+        if (0..SMALL_FDS).contains(&fd) {
+            let i = fd as usize;
+            if self.small.len() <= i {
+                self.small.resize_with(i + 1, || None);
+            }
+            if self.small[i].replace(fdi).is_none() {
+                self.n_small += 1;
+            }
+        } else {
+            self.big.insert(fd, fdi);
+        }
     }
     /// `sinsp_fdtable::add`: insert or replace, with the close-in-progress cancel dance.
     pub fn add(&mut self, fd: i64, mut fdi: FdInfo) -> bool {
-        use std::collections::hash_map::Entry;
-        let full = self.map.len() >= MAX_FDTABLE;
-        let canceled = match self.map.entry(fd) {
-            Entry::Vacant(v) => {
-                if full {
+        let canceled = match self.get_mut(fd) {
+            None => {
+                if self.len() >= MAX_FDTABLE {
                     return false;
                 }
-                v.insert(fdi);
+                self.put(fd, fdi);
                 None
             }
-            Entry::Occupied(mut o) => {
-                let old = o.get_mut();
+            Some(old) => {
                 if old.flags & role::CLOSE_IN_PROGRESS != 0 {
                     fdi.flags &= !role::CLOSE_IN_PROGRESS;
                     fdi.flags |= role::CLOSE_CANCELED;
@@ -319,13 +384,13 @@ impl FdTable {
             }
         };
         if let Some(prev) = canceled {
-            self.map.insert(CANCELED_FD_NUMBER, prev);
+            self.put(CANCELED_FD_NUMBER, prev);
         }
         true
     }
     /// Removes an fd.
     pub fn erase(&mut self, fd: i64) {
-        self.map.remove(&fd);
+        self.remove(fd);
     }
 }
 

@@ -88,7 +88,7 @@ impl Feeder {
 
     /// Opens `path` with the scap reader (plain files are mapped, gzip/zstd streamed).
     pub fn open(path: &str) -> Result<(CaptureReader, Feeder), FeedError> {
-        let r = CaptureReader::open_streaming(path).map_err(|source| FeedError::Read {
+        let r = CaptureReader::open(path).map_err(|source| FeedError::Read {
             path: path.to_string(),
             source,
         })?;

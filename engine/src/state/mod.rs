@@ -477,7 +477,7 @@ impl State {
     pub fn finish_proclist(&mut self) {
         let ports = std::mem::take(&mut self.server_ports);
         for t in self.threads.values_mut() {
-            for f in t.fds.map.values_mut() {
+            for f in t.fds.values_mut() {
                 if f.ty == FdType::Ipv4Sock {
                     if ports.contains(&f.sock.sport) {
                         f.swap_addresses();

@@ -99,7 +99,7 @@ impl State {
             if let Some(owner) = self.fd_owner(tid) {
                 if let Some(t) = self.threads.get_mut(&owner) {
                     for f in &fds {
-                        if let Some(old) = t.fds.map.remove(f) {
+                        if let Some(old) = t.fds.remove(*f) {
                             if self.spare_strings.len() < 4096 {
                                 if old.name.capacity() > 0 {
                                     self.spare_strings.push(old.name);
@@ -634,14 +634,7 @@ impl State {
                     let doomed: Vec<i64> = self
                         .threads
                         .get(&o)
-                        .map(|t| {
-                            t.fds
-                                .map
-                                .keys()
-                                .copied()
-                                .filter(|f| *f >= first && *f <= last)
-                                .collect()
-                        })
+                        .map(|t| t.fds.keys().filter(|f| *f >= first && *f <= last).collect())
                         .unwrap_or_default();
                     for f in doomed {
                         self.erase_fd(e.tid, f);
@@ -976,7 +969,7 @@ impl State {
             if let Some(o) = self.fd_owner(tid) {
                 if let Some(pt) = self.threads.get(&o) {
                     t.fds = pt.fds.clone();
-                    for f in t.fds.map.values_mut() {
+                    for f in t.fds.values_mut() {
                         f.flags |= role::CLONED;
                     }
                 }
@@ -1148,7 +1141,7 @@ impl State {
         }
         if cloexec {
             // Newer libsinsp drops O_CLOEXEC fds at a successful exec (0.29.3 keeps them).
-            t.fds.map.retain(|_, f| f.openflags & 0x1000 == 0);
+            t.fds.retain(|f| f.openflags & 0x1000 == 0);
         }
         let spf = t.flags & (cl::PIPE_SRC | cl::PIPE_DST | cl::IS_MAIN_THREAD);
         let inverted = t.flags & cl::CLONE_INVERTED;

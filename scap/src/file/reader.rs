@@ -203,10 +203,23 @@ pub struct ReadStats {
 }
 
 enum Source {
-    Mapped(memmap2::Mmap),
+    Mapped(MapWindow),
     Bytes(Vec<u8>),
     Stream(Box<dyn Read + Send>),
 }
+
+/// A plain file read through a sliding memory map: `map` covers the file from stream
+/// offset `base` (the reader's), [`MAP_WINDOW`] bytes at a time (more for a bigger block),
+/// so blocks are read in place without a copy and resident memory stays bounded: moving
+/// on drops the old window's pages.
+struct MapWindow {
+    file: File,
+    len: u64,
+    map: Option<memmap2::Mmap>,
+}
+
+/// Bytes mapped at a time.
+const MAP_WINDOW: u64 = 8 << 20;
 
 #[derive(Clone, Copy, Debug)]
 enum ListKind {
@@ -335,8 +348,13 @@ impl CaptureReader {
         let compression = Compression::sniff(&head[..n]);
         match compression {
             Compression::None if map => {
-                let map = map_file(&f).map_err(io_err)?;
-                Ok(Self::with_source(Source::Mapped(map), Compression::None))
+                let len = f.metadata().map_err(io_err)?.len();
+                let w = MapWindow {
+                    file: f,
+                    len,
+                    map: None,
+                };
+                Ok(Self::with_source(Source::Mapped(w), Compression::None))
             }
             _ => {
                 let prefix = io::Cursor::new(head[..n].to_vec());
@@ -450,7 +468,7 @@ impl CaptureReader {
 
     fn data(&self) -> &[u8] {
         match &self.src {
-            Source::Mapped(m) => m,
+            Source::Mapped(w) => w.map.as_deref().unwrap_or(&[]),
             Source::Bytes(b) => b,
             Source::Stream(_) => self.buf.get(..self.whi).unwrap_or(&[]),
         }
@@ -468,8 +486,23 @@ impl CaptureReader {
     /// data actually read (64 KiB, doubling up to 1 MiB at a time), so a hostile length cannot make it allocate
     /// more than the stream holds.
     fn fill(&mut self, n: usize) -> io::Result<()> {
-        let Source::Stream(r) = &mut self.src else {
-            return Ok(());
+        let r = match &mut self.src {
+            Source::Stream(r) => r,
+            Source::Mapped(w) => {
+                let have = w.map.as_ref().map_or(0, |m| m.len() as u64);
+                if self.pos - self.base + n as u64 <= have {
+                    return Ok(());
+                }
+                // Slide: map from the cursor (the old window is unmapped when replaced).
+                let want = MAP_WINDOW.max(n as u64).min(w.len.saturating_sub(self.pos));
+                w.map = None;
+                if want > 0 {
+                    w.map = Some(map_window(&w.file, self.pos, want as usize)?);
+                }
+                self.base = self.pos;
+                return Ok(());
+            }
+            Source::Bytes(_) => return Ok(()),
         };
         let c = (self.pos - self.base) as usize;
         if self.whi - c >= n {
@@ -524,7 +557,7 @@ impl CaptureReader {
     /// Reads the next block; `Ok(None)` at a clean end of stream.
     fn read_block(&mut self) -> Result<Option<Block>, ReadError> {
         let offset = self.pos;
-        if let Source::Stream(_) = self.src {
+        if let Source::Stream(_) | Source::Mapped(_) = self.src {
             // The header, then the whole block, into the window (as much as there is).
             let mut res = self.fill(8);
             let c = self.cursor();
@@ -907,7 +940,7 @@ impl CaptureReader {
     /// lengths add up exactly to the record length.
     fn convert_v1(&mut self, start: usize, end: usize, b: Block) -> Result<(), ReadError> {
         let data = match &self.src {
-            Source::Mapped(m) => &m[..],
+            Source::Mapped(w) => w.map.as_deref().unwrap_or(&[]),
             Source::Bytes(v) => &v[..],
             Source::Stream(_) => &self.buf[..],
         };
@@ -1107,7 +1140,7 @@ impl CaptureReader {
         }
         let mut at = self.cursor();
         let data: &[u8] = match &self.src {
-            Source::Mapped(m) => m,
+            Source::Mapped(w) => w.map.as_deref().unwrap_or(&[]),
             Source::Bytes(b) => b,
             Source::Stream(_) => self.buf.get(..self.whi).unwrap_or(&[]),
         };
@@ -1273,12 +1306,12 @@ impl Read for FailingReader {
     }
 }
 
-/// Maps a plain capture file read-only.
+/// Maps `len` bytes (> 0) of a plain capture file from `offset`, read-only.
 #[allow(unsafe_code)]
-fn map_file(f: &File) -> io::Result<memmap2::Mmap> {
+fn map_window(f: &File, offset: u64, len: usize) -> io::Result<memmap2::Mmap> {
     // SAFETY: the map is read-only and only ever read through bounds-checked slices. The
     // one hazard memmap2 documents is another process truncating or rewriting the file
     // while it is mapped (SIGBUS or changing bytes); every byte is treated as hostile
     // input anyway, and capture files are not modified in place by our tools.
-    unsafe { memmap2::Mmap::map(f) }
+    unsafe { memmap2::MmapOptions::new().offset(offset).len(len).map(f) }
 }
