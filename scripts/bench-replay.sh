@@ -4,13 +4,13 @@
 # intrusion), beside sysdig 0.29.3 reading the same file with one filter that matches
 # little (output redirected), in the same run. Prints events/s and peak RSS for both.
 #
-#   scripts/bench-replay.sh [EVENTS]        (default 1000000; best of RUNS=3 runs each)
+#   scripts/bench-replay.sh [EVENTS]        (default 1000000; mean of RUNS=5 runs each)
 # Honours CARGO_TARGET_DIR (binaries), BENCH_DIR (where the capture is kept) and
 # BENCH_NO_BUILD=1 (use the binaries already built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 DIR=${BENCH_DIR:-target/bench}
 mkdir -p "$DIR"
 command -v sysdig >/dev/null || { echo "sysdig not installed (apt-get install -y sysdig)" >&2; exit 1; }
@@ -26,19 +26,15 @@ EVENTS=$("$BIN/replay" "$F" -q --summary -o stdout_output.enabled=false \
     | awk -F'┆' '/events read/ {gsub(/[^0-9]/, "", $2); print $2}')
 ALERTS=$("$BIN/replay" "$F" -q --json 2>/dev/null | grep -c '^{' || true)
 
-# best of $RUNS (by CPU time, user + system): prints "wall_s cpu_s max_rss_kb". CPU time is
-# the fair figure on a shared machine, where wall time also counts waiting for a core.
+# Mean of $RUNS runs (timed together, so /usr/bin/time's centiseconds are divided by
+# $RUNS): prints "wall_s cpu_s max_rss_kb" (CPU = user + system, the fair figure on a shared
+# machine, where wall time also counts waiting for a core; RSS = the largest of the runs).
 best() {
-    local best_s="" best_c="" best_rss=""
-    for _ in $(seq "$RUNS"); do
-        /usr/bin/time -f "%e %U %S %M" -o "$DIR/time.txt" "$@" > /dev/null 2> "$DIR/stderr.txt"
-        read -r s u k rss < "$DIR/time.txt"
-        c=$(awk "BEGIN{print $u + $k}")
-        if [ -z "$best_c" ] || awk "BEGIN{exit !($c < $best_c)}"; then
-            best_s=$s; best_c=$c; best_rss=$rss
-        fi
-    done
-    echo "$best_s $best_c $best_rss"
+    local w u k rss
+    /usr/bin/time -f "%e %U %S %M" -o "$DIR/time.txt" \
+        sh -c 'n=$1; shift; for _ in $(seq "$n"); do "$@" > /dev/null 2>&1; done' sh "$RUNS" "$@"
+    read -r w u k rss < "$DIR/time.txt"
+    awk "BEGIN{printf \"%.3f %.3f %d\\n\", $w / $RUNS, ($u + $k) / $RUNS, $rss}"
 }
 
 read -r RS RC RRSS < <(best "$BIN/replay" "$F" -q)
