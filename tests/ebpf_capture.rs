@@ -97,6 +97,31 @@ fn read_events(path: &Path) -> Vec<Ev> {
 
 const MARKER: &str = "harrier_ebpf_marker";
 
+/// A fresh scratch directory for an eBPF test, or `None` (with the reason printed) when the
+/// eBPF driver cannot run on this host.
+fn ebpf_test_dir(tag: &str) -> Option<PathBuf> {
+    if let Err(why) = harrier_ebpf::availability() {
+        println!("SKIP ebpf_capture: the eBPF driver cannot run on this host: {why}");
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("{tag}{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("tmpdir");
+    Some(dir)
+}
+
+/// `scap convert OUT GZ --compress gzip`: sysdig reads gzip, not zstd.
+fn to_gzip(out: &Path, gz: &Path) {
+    let st = Command::new(tools_bin("scap"))
+        .arg("convert")
+        .arg(out)
+        .arg(gz)
+        .args(["--compress", "gzip"])
+        .status()
+        .expect("scap convert");
+    assert!(st.success(), "scap convert failed");
+}
+
 /// Creates `<cgroup2 mount>/<name>` and returns it with its `cgroup.procs`, or `None`
 /// when there is no cgroup2 mount or it is not writable.
 fn cgroup2_child(name: &str) -> Option<(PathBuf, PathBuf)> {
@@ -113,13 +138,9 @@ fn cgroup2_child(name: &str) -> Option<(PathBuf, PathBuf)> {
 
 #[test]
 fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
-    if let Err(why) = harrier_ebpf::availability() {
-        println!("SKIP ebpf_capture: the eBPF driver cannot run on this host: {why}");
+    let Some(dir) = ebpf_test_dir("harrier-ebpf-test-") else {
         return;
-    }
-    let dir = std::env::temp_dir().join(format!("harrier-ebpf-test-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("tmpdir");
+    };
     let file = dir.join("data.txt");
     let script = dir.join("workload.sh");
     let py = "import socket\n\
@@ -329,14 +350,7 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
 
     // ---- the real sysdig, on a gzip conversion
     let gz = dir.join("out.scap.gz");
-    let st = Command::new(tools_bin("scap"))
-        .arg("convert")
-        .arg(&out)
-        .arg(&gz)
-        .args(["--compress", "gzip"])
-        .status()
-        .expect("scap convert");
-    assert!(st.success(), "scap convert failed");
+    to_gzip(&out, &gz);
     // sysdig reads every event we wrote, with no error
     let (ok, all, err) = sysdig_print(&gz, "%evt.num", None);
     assert!(ok, "sysdig failed: {err}");
@@ -420,13 +434,9 @@ fn ebpf_capture_of_a_workload_reads_in_our_reader_and_in_sysdig() {
 /// event the capture says it wrote reads back, in our reader and in sysdig).
 #[test]
 fn ebpf_capture_stops_cleanly_on_a_signal() {
-    if let Err(why) = harrier_ebpf::availability() {
-        println!("SKIP ebpf_capture: the eBPF driver cannot run on this host: {why}");
+    let Some(dir) = ebpf_test_dir("harrier-ebpf-sig-") else {
         return;
-    }
-    let dir = std::env::temp_dir().join(format!("harrier-ebpf-sig-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("tmpdir");
+    };
     let out = dir.join("sig.scap");
     for (sig, name) in [("-TERM", "SIGTERM"), ("-INT", "SIGINT")] {
         let _ = std::fs::remove_file(&out);
@@ -465,14 +475,7 @@ fn ebpf_capture_stops_cleanly_on_a_signal() {
             "{name}: the command's execs are in the capture"
         );
         let gz = dir.join("sig.scap.gz");
-        let st = Command::new(tools_bin("scap"))
-            .arg("convert")
-            .arg(&out)
-            .arg(&gz)
-            .args(["--compress", "gzip"])
-            .status()
-            .expect("scap convert");
-        assert!(st.success());
+        to_gzip(&out, &gz);
         let (ok, all, err) = sysdig_print(&gz, "%evt.num", None);
         assert!(ok, "{name}: sysdig failed: {err}");
         assert_eq!(all.len(), written, "{name}: sysdig's count");
@@ -490,13 +493,9 @@ fn ebpf_capture_stops_cleanly_on_a_signal() {
 /// a broken rules file stops before anything starts, naming file, line and column.
 #[test]
 fn ebpf_capture_rules_raise_live_alerts() {
-    if let Err(why) = harrier_ebpf::availability() {
-        println!("SKIP ebpf_capture: the eBPF driver cannot run on this host: {why}");
+    let Some(dir) = ebpf_test_dir("harrier-ebpf-live-") else {
         return;
-    }
-    let dir = std::env::temp_dir().join(format!("harrier-ebpf-live-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("tmpdir");
+    };
     let target = dir.join("watched.txt");
     let rules = dir.join("live.yaml");
     std::fs::write(

@@ -4,28 +4,15 @@
 
 use engine_filter::*;
 
-struct Reg;
+mod common;
+use common::TableReg;
+
 const FIELDS: &[(&str, FieldType)] = &[
     ("proc.name", FieldType::Charbuf),
     ("fd.name", FieldType::Charbuf),
     ("evt.rawres", FieldType::Int64),
 ];
 
-impl FieldRegistry for Reg {
-    fn lookup(&self, name: &str, _arg: Option<&str>) -> Result<FieldDef, String> {
-        let i = FIELDS
-            .iter()
-            .position(|f| f.0 == name)
-            .ok_or_else(|| format!("nonexistent field {name}"))?;
-        Ok(FieldDef {
-            id: FieldId(i as u32),
-            arg: FieldArg::None,
-            ty: FIELDS[i].1,
-            flags: FieldFlags::NONE,
-            name: FIELDS[i].0.into(),
-        })
-    }
-}
 
 /// One event's values, counting extractions.
 struct Evt {
@@ -59,7 +46,7 @@ fn programs() -> Vec<Program> {
         "proc.name = sh",
     ]
     .iter()
-    .map(|c| compile(&parse(c).expect("parse"), &Reg).expect("compile"))
+    .map(|c| compile(&parse(c).expect("parse"), &TableReg(FIELDS)).expect("compile"))
     .collect()
 }
 

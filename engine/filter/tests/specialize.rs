@@ -4,28 +4,15 @@
 
 use engine_filter::*;
 
-struct Reg;
+mod common;
+use common::TableReg;
+
 const FIELDS: &[(&str, FieldType)] = &[
     ("evt.type", FieldType::Charbuf),
     ("proc.name", FieldType::Charbuf),
     ("evt.rawres", FieldType::Int64),
 ];
 
-impl FieldRegistry for Reg {
-    fn lookup(&self, name: &str, _arg: Option<&str>) -> Result<FieldDef, String> {
-        let i = FIELDS
-            .iter()
-            .position(|f| f.0 == name)
-            .ok_or_else(|| format!("nonexistent field {name}"))?;
-        Ok(FieldDef {
-            id: FieldId(i as u32),
-            arg: FieldArg::None,
-            ty: FIELDS[i].1,
-            flags: FieldFlags::NONE,
-            name: FIELDS[i].0.into(),
-        })
-    }
-}
 
 struct Evt {
     ty: &'static str,
@@ -62,7 +49,7 @@ fn specialised_code_agrees_and_skips_known_fields() {
     ];
     let progs: Vec<Program> = conds
         .iter()
-        .map(|c| compile(&parse(c).expect("parse"), &Reg).expect("compile"))
+        .map(|c| compile(&parse(c).expect("parse"), &TableReg(FIELDS)).expect("compile"))
         .collect();
     let mut scratch = Scratch::new();
     for ty in ["open", "openat", "execve", "connect"] {
