@@ -1433,14 +1433,7 @@ impl State {
                 f.name.clear();
                 f.name.push_str(&name);
                 // set_unix_info reads the sockaddr bytes as if they were a tuple.
-                f.sock.usrc = p
-                    .get(1..9)
-                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-                    .unwrap_or(0);
-                f.sock.udst = p
-                    .get(9..17)
-                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-                    .unwrap_or(0);
+                (f.sock.usrc, f.sock.udst) = unix_ptrs(p);
             }
         }
         self.name_buf = name;
@@ -1498,14 +1491,7 @@ impl State {
                 fd::render_socktuple(p, &mut name);
                 f.name.clear();
                 f.name.push_str(&name);
-                f.sock.usrc = p
-                    .get(1..9)
-                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-                    .unwrap_or(0);
-                f.sock.udst = p
-                    .get(9..17)
-                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-                    .unwrap_or(0);
+                (f.sock.usrc, f.sock.udst) = unix_ptrs(p);
             }
             if f.role_none() {
                 f.set_client();
@@ -1681,14 +1667,7 @@ impl State {
             }
             1 => {
                 f.ty = FdType::UnixSock;
-                f.sock.usrc = p
-                    .get(1..9)
-                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-                    .unwrap_or(0);
-                f.sock.udst = p
-                    .get(9..17)
-                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-                    .unwrap_or(0);
+                (f.sock.usrc, f.sock.udst) = unix_ptrs(p);
                 f.name = String::from_utf8_lossy(cstr(p.get(17..).unwrap_or(&[]))).into_owned();
                 return true;
             }
@@ -1802,3 +1781,15 @@ fn set_tuple(f: &mut FdInfo, want: FdType, s: [u8; 16], sp: u16, d: [u8; 16], dp
 /// Unused flag names kept for documentation of the dispatch.
 #[allow(dead_code)]
 const _FLAGS: [u32; 2] = [EF_CREATES_FD, EF_DESTROYS_FD];
+
+/// The two kernel socket pointers after the family byte of a unix sockaddr/tuple value (0
+/// where the value is too short), as `set_unix_info` reads them.
+fn unix_ptrs(p: &[u8]) -> (u64, u64) {
+    let at = |r: std::ops::Range<usize>| {
+        p.get(r)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes)
+            .unwrap_or(0)
+    };
+    (at(1..9), at(9..17))
+}
