@@ -45,7 +45,12 @@ pub fn read_capture(data: &[u8]) -> u64 {
     let res = v.for_each_record(|rec| {
         m += 1;
         if let Record::Event(e) = rec {
-            black_box(e.params().count());
+            let mut k = 0usize;
+            e.for_each_param(|_, p| {
+                black_box(p);
+                k += 1;
+            });
+            assert_eq!(k, e.params().count(), "for_each_param and params disagree");
         }
         std::ops::ControlFlow::Continue(())
     });
@@ -71,12 +76,33 @@ pub fn decode_event(data: &[u8]) {
             black_box(ev.param_bytes(i));
         }
         let mut s = String::new();
-        for (_, p) in ev.params() {
-            crate::text::push_param(&mut s, &p);
+        let all: Vec<_> = ev.params().collect();
+        for (_, p) in &all {
+            crate::text::push_param(&mut s, p);
         }
+        // The visitor decodes exactly what the iterator does.
+        let mut seen = Vec::with_capacity(all.len());
+        ev.for_each_param(|pi, p| seen.push((pi, p)));
+        assert!(
+            seen.len() == all.len()
+                && seen
+                    .iter()
+                    .zip(&all)
+                    .all(|(a, b)| a.0 == b.0 && same_param(&a.1, &b.1)),
+            "for_each_param and params disagree"
+        );
         black_box(ev.type_name());
         let mut out = Vec::new();
         crate::render::Renderer::new().args(&ev, &crate::render::NoState, &mut out);
         black_box(out);
+    }
+}
+
+/// `Param` equality where NaN doubles compare equal bit for bit.
+fn same_param(a: &crate::event::Param<'_>, b: &crate::event::Param<'_>) -> bool {
+    use crate::event::Param;
+    match (a, b) {
+        (Param::Double(x), Param::Double(y)) => x.to_bits() == y.to_bits(),
+        _ => a == b,
     }
 }

@@ -6,7 +6,8 @@
 //!  file (plain | gzip | zstd) --CaptureReader--> Record: Section | MachineInfo | Proc | Fd
 //!                                                        | Interface | User | Event
 //!  Event = EventRef (zero-copy record view) + cpuid + dump flags + evt.num + file offset
-//!  EventRef --param(i)/params()--> Param (typed PT_* value, borrowing the record)
+//!  EventRef --param(i)/params()/for_each_param(f)--> Param (typed PT_* value, borrowing
+//!           the record)
 //!  EventBuilder / scap_abi::encode::EventWriter --> record bytes --CaptureWriter--> file
 //! ```
 //!
@@ -16,6 +17,9 @@
 //!   `param(i)` / `param_by_name(name)` returning [`event::Param`] (one variant per PT_*
 //!   encoding: ints, errno, fd, pid, strings without their NUL, bytebuf, sockaddr and
 //!   socktuple v4/v6/unix, fdlist, DYN with its sub-type, ip addresses, flags, uid/gid...).
+//!   `for_each_param(f)` is the fast way to consume every value: it calls `f` from inside
+//!   the per-type dispatch ([`event::Param::decode_with`]), so an inlined consumer's match
+//!   on the variant folds away (one type dispatch per parameter instead of two).
 //!   Decoding uses the libs-master table (a superset of what sysdig 0.29.3 knows, with
 //!   FSRELPATH dirfd and DYN sub-types merged from the e5c53d64 table).
 //! * [`event::EventBuilder`]: builds owned records through the `no_std` encoder

@@ -125,7 +125,8 @@ pub fn format_event_line(e: &Event<'_>, out: &mut String) {
         e.dir().symbol(),
         e.type_name()
     );
-    for (i, (pi, p)) in e.params().enumerate() {
+    let mut i = 0;
+    e.for_each_param(|pi, p| {
         out.push(' ');
         match pi {
             Some(pi) => out.push_str(pi.name),
@@ -135,7 +136,8 @@ pub fn format_event_line(e: &Event<'_>, out: &mut String) {
         }
         out.push('=');
         push_param(out, &p);
-    }
+        i += 1;
+    });
 }
 
 #[cfg(test)]
