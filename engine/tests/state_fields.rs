@@ -199,12 +199,8 @@ fn ancestors_k8s_and_dns() {
         if get(c, "fd.sip", None).as_deref() == Some("93.184.216.34") {
             let ip = engine::fields::server_ip(c).expect("server ip");
             assert!(dns.resolves_to("example.com", ip));
-            let mut c2 = Ctx {
-                st: c.st,
-                evt: c.evt,
-                dns: Some(&dns),
-                tmp: String::new(),
-            };
+            let mut c2 = Ctx::new(c.st, c.evt);
+            c2.dns = Some(&dns);
             assert_eq!(
                 get(&mut c2, "fd.sip.name", None).as_deref(),
                 Some("example.com")

@@ -11,6 +11,7 @@
 
 pub mod dump;
 
+use std::cell::Cell;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -418,7 +419,7 @@ impl StaticDns {
 /// The server address of the current event's socket (for `fd.sip.name` evaluation by the
 /// condition engine through [`DnsOracle::resolves_to`]).
 pub fn server_ip(c: &Ctx<'_>) -> Option<IpAddr> {
-    let (_, f) = fd_ctx(c.st, c.evt)?;
+    let (_, f) = fd_ctx(c)?;
     let f = f?;
     match f.ty {
         FdType::Ipv4Sock | FdType::Ipv6Sock if !f.role_none() => Some(ip_of(f.ty, &f.sock.dip)),
@@ -440,7 +441,14 @@ pub struct Ctx<'a> {
     pub dns: Option<&'a dyn DnsOracle>,
     /// Scratch.
     pub tmp: String,
+    /// The event's thread, looked up once (`None` until the first field asks).
+    thread: Cell<Option<Option<&'a Thread>>>,
+    /// The event's thread and fd ([`fd_ctx`]), looked up once.
+    fdc: Cell<Option<FdCtx<'a>>>,
 }
+
+/// What [`fd_ctx`] finds: `None` when the event has no fd or no thread.
+type FdCtx<'a> = Option<(&'a Thread, Option<&'a FdInfo>)>;
 
 impl<'a> Ctx<'a> {
     /// A context for one event.
@@ -450,7 +458,21 @@ impl<'a> Ctx<'a> {
             evt,
             dns: None,
             tmp: String::new(),
+            thread: Cell::new(None),
+            fdc: Cell::new(None),
         }
+    }
+
+    /// The event's thread (`State::cur_thread`), cached for the event: a rule set asks
+    /// for it once per field.
+    #[inline]
+    pub fn thread(&self) -> Option<&'a Thread> {
+        if let Some(t) = self.thread.get() {
+            return t;
+        }
+        let t = self.st.cur_thread();
+        self.thread.set(Some(t));
+        t
     }
 }
 
@@ -533,7 +555,7 @@ fn with_renderer(
     };
     let r = StateResolver {
         st: c.st,
-        t: c.st.cur_thread(),
+        t: c.thread(),
     };
     RENDERER.with(|cell| {
         let Ok(mut rd) = cell.try_borrow_mut() else {
@@ -569,16 +591,25 @@ fn fd_uses(ty: u16) -> bool {
 }
 
 /// The (thread, fd) pair the fd.* fields read (`extract_fd`).
-fn fd_ctx<'s>(st: &'s State, e: &Evt<'_>) -> Option<(&'s Thread, Option<&'s FdInfo>)> {
-    if !fd_uses(e.ty) {
-        return None;
+/// The event's thread and fd (`evt->m_fdinfo`, else the thread's last event fd), cached
+/// for the event; `None` when the event type uses no fd or has no thread.
+fn fd_ctx<'a>(c: &Ctx<'a>) -> FdCtx<'a> {
+    if let Some(r) = c.fdc.get() {
+        return r;
     }
-    let t = st.cur_thread()?;
-    let mut f = st.cur_fd();
-    if f.is_none() && t.lastevent_fd != -1 {
-        f = st.get_fd(t.tid, t.lastevent_fd);
-    }
-    Some((t, f))
+    let r = if fd_uses(c.evt.ty) {
+        c.thread().map(|t| {
+            let mut f = c.st.cur_fd();
+            if f.is_none() && t.lastevent_fd != -1 {
+                f = c.st.get_fd(t.tid, t.lastevent_fd);
+            }
+            (t, f)
+        })
+    } else {
+        None
+    };
+    c.fdc.set(Some(r));
+    r
 }
 
 fn ip_of(ty: FdType, b: &[u8; 16]) -> IpAddr {
@@ -605,7 +636,7 @@ fn fdname_from_creator(c: &Ctx<'_>, out: &mut String) -> bool {
         103 | 307 | 327 => {
             let (name, dirfd) = if e.ty == 103 {
                 // needs the enter event; libsinsp re-reads it (only possible before cleanup)
-                let Some(t) = c.st.cur_thread() else {
+                let Some(t) = c.thread() else {
                     return false;
                 };
                 if !t.lastevent_valid {
@@ -636,7 +667,7 @@ fn dirfd_dir_ro(c: &Ctx<'_>, name: &[u8], dirfd: i64) -> Vec<u8> {
     if name.first() == Some(&b'/') {
         return b".".to_vec();
     }
-    let Some(t) = c.st.cur_thread() else {
+    let Some(t) = c.thread() else {
         return b"<UNKNOWN>".to_vec();
     };
     if dirfd == -100 {
@@ -668,7 +699,7 @@ fn render_param_simple(c: &Ctx<'_>, i: usize, out: &mut String) {
         P::Fspath => {
             // resolved form when relative, else the plain string
             let s = cstr(p);
-            if let Some(t) = c.st.cur_thread() {
+            if let Some(t) = c.thread() {
                 if !s.is_empty() && s[0] != b'/' {
                     fd::concatenate_paths(out, c.st.cwd_of(t), s);
                     return;
@@ -916,7 +947,7 @@ pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool 
             true
         }
         _ if is_thread_field(f) => {
-            let Some(t) = st.cur_thread() else {
+            let Some(t) = c.thread() else {
                 return false;
             };
             proc_field(c, t, f, arg, out)
@@ -930,7 +961,7 @@ pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool 
         | F::UserShell
         | F::UserLoginuid
         | F::UserLoginname => {
-            let Some(t) = st.cur_thread() else {
+            let Some(t) = c.thread() else {
                 return false;
             };
             match f {
@@ -963,7 +994,7 @@ pub fn extract(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool 
             }
         }
         F::GroupGid | F::GroupName => {
-            let Some(t) = st.cur_thread() else {
+            let Some(t) = c.thread() else {
                 return false;
             };
             if f == F::GroupGid {
@@ -1210,13 +1241,13 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
         if !fd_uses(e.ty) {
             return false;
         }
-        let Some(t) = st.cur_thread() else {
+        let Some(t) = c.thread() else {
             return false;
         };
         out.push_i64(t.lastevent_fd);
         return true;
     }
-    let Some((t, fdi)) = fd_ctx(st, e) else {
+    let Some((t, fdi)) = fd_ctx(c) else {
         return false;
     };
     let Some(fdi) = fdi else {
@@ -1294,10 +1325,10 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
                 out.push_with(|v| {
                     v.extend_from_slice(&t.container_id);
                     v.push(b':');
-                    push_sanitized(v, fdi.name.as_bytes());
+                    fd::push_sanitized_bytes(v, fdi.name.as_bytes());
                 });
             } else {
-                out.push_with(|v| push_sanitized(v, fdi.name.as_bytes()));
+                out.push_with(|v| fd::push_sanitized_bytes(v, fdi.name.as_bytes()));
             }
         }
         // nameraw is stored only when it differs from the resolved name.
@@ -1498,20 +1529,6 @@ fn last_slash(b: &[u8]) -> Option<usize> {
     b.iter().rposition(|&c| c == b'/')
 }
 
-/// Appends `b` without libsinsp's invalid characters (non-printable or high-bit bytes);
-/// names are almost always clean, so check first and copy in one go.
-fn push_sanitized(out: &mut Vec<u8>, b: &[u8]) {
-    // Printable ASCII is 0x20..=0x7e; a fold without early exit vectorises.
-    let bad = b
-        .iter()
-        .fold(false, |acc, &c| acc | (c.wrapping_sub(0x20) >= 0x5f));
-    if !bad {
-        out.extend_from_slice(b);
-    } else {
-        fd::push_sanitized_bytes(out, b);
-    }
-}
-
 fn push_ip(out: &mut Values, f: F, ip: IpAddr) {
     if matches!(f, F::FdNet | F::FdCnet | F::FdSnet | F::FdLnet | F::FdRnet) {
         let pl = if ip.is_ipv4() { 32 } else { 128 };
@@ -1523,7 +1540,7 @@ fn push_ip(out: &mut Values, f: F, ip: IpAddr) {
 
 fn container_field(c: &mut Ctx<'_>, f: F, arg: &FieldArg, out: &mut Values) -> bool {
     let st = c.st;
-    let Some(t) = st.cur_thread() else {
+    let Some(t) = c.thread() else {
         return false;
     };
     let host = t.container_id.is_empty();

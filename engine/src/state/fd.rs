@@ -659,7 +659,17 @@ pub fn render_socktuple(p: &[u8], out: &mut String) {
 
 /// Appends `b` to a byte vector with invalid characters removed.
 pub fn push_sanitized_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    out.extend(b.iter().copied().filter(|&c| !invalid_char(c)));
+    if all_printable(b) {
+        out.extend_from_slice(b);
+    } else {
+        out.extend(b.iter().copied().filter(|&c| !invalid_char(c)));
+    }
+}
+
+/// Whether no byte is an [`invalid_char`] (a fold without early exit: it vectorises).
+#[inline]
+pub fn all_printable(b: &[u8]) -> bool {
+    !b.iter().fold(false, |bad, &c| bad | invalid_char(c))
 }
 
 /// libsinsp's invalid-character test (non-printable or high-bit bytes).
@@ -670,6 +680,13 @@ pub fn invalid_char(c: u8) -> bool {
 
 /// Appends `b` with invalid characters removed (`sanitize_string`).
 pub fn push_sanitized(out: &mut String, b: &[u8]) {
+    if all_printable(b) {
+        // Printable ASCII is UTF-8.
+        if let Ok(s) = std::str::from_utf8(b) {
+            out.push_str(s);
+            return;
+        }
+    }
     for &c in b {
         if !invalid_char(c) {
             out.push(c as char);
@@ -701,15 +718,14 @@ pub fn concatenate_paths(out: &mut String, dir: &[u8], path: &[u8]) {
         && path[path.len() - 1] != b'/'
         && (!relative || dir.last() == Some(&b'/'));
     if simple {
-        // One pass: printable, and no "//" or "/." anywhere.
-        let mut prev = 0u8;
-        for &c in path {
-            if !(0x20..0x7f).contains(&c) || (prev == b'/' && (c == b'/' || c == b'.')) {
-                simple = false;
-                break;
-            }
-            prev = c;
-        }
+        // Printable, and no "//" or "/." anywhere: branch-free folds (they vectorise).
+        let seg = path
+            .iter()
+            .zip(path.iter().skip(1))
+            .fold(false, |a, (&p, &c)| {
+                a | (p == b'/' && (c == b'/' || c == b'.'))
+            });
+        simple = all_printable(path) && !seg;
     }
     if simple {
         t.extend_from_slice(path);
@@ -805,6 +821,24 @@ mod tests {
         assert_eq!(cat("/x/", "a//b"), "/x/a/b");
         assert_eq!(cat("/x/", "a/./b"), "/x/a/b");
         assert_eq!(cat("/x/", "/abs/p"), "/abs/p");
+        // Past the first vector lanes: the fast-path checks look at every byte.
+        let long = "d".repeat(40);
+        assert_eq!(cat("/x/", &format!("{long}//b")), format!("/x/{long}/b"));
+        assert_eq!(cat("/x/", &format!("{long}/./b")), format!("/x/{long}/b"));
+        assert_eq!(cat("/x/", &format!("{long}\u{7f}")), format!("/x/{long}."));
+        assert_eq!(cat("/x/", &format!("{long}é")), format!("/x/{long}.."));
+    }
+
+    #[test]
+    fn sanitizing_drops_invalid_bytes() {
+        let long = "n".repeat(40);
+        let mut v = Vec::new();
+        push_sanitized_bytes(&mut v, format!("{long}\tz\u{80}").as_bytes());
+        assert_eq!(v, format!("{long}z").as_bytes());
+        let mut s = String::new();
+        push_sanitized(&mut s, format!("a\nb{long}").as_bytes());
+        assert_eq!(s, format!("ab{long}"));
+        assert!(all_printable(long.as_bytes()) && !all_printable(b"\x7f"));
     }
 
     #[test]
