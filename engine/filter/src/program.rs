@@ -254,11 +254,17 @@ fn fast_test(t: &FastTest, v: Value<'_>) -> bool {
     match (t, v) {
         (FastTest::Exists, _) => true,
         (FastTest::BytesEq(k), Value::Bytes(b)) => ops::short_eq(b, k),
-        (FastTest::BytesNe(k), Value::Bytes(b)) => b != &**k,
+        (FastTest::BytesNe(k), Value::Bytes(b)) => !ops::short_eq(b, k),
         (FastTest::BytesNe(_), _) => true,
         (FastTest::BytesIn(s), Value::Bytes(b)) => s.contains(b),
-        (FastTest::StartsWith(p), Value::Bytes(b)) => b.starts_with(p),
-        (FastTest::EndsWith(p), Value::Bytes(b)) => b.ends_with(p),
+        (FastTest::StartsWith(p), Value::Bytes(b)) => {
+            b.get(..p.len()).is_some_and(|h| ops::short_eq(h, p))
+        }
+        (FastTest::EndsWith(p), Value::Bytes(b)) => b
+            .len()
+            .checked_sub(p.len())
+            .and_then(|s| b.get(s..))
+            .is_some_and(|t| ops::short_eq(t, p)),
         (FastTest::Contains(f), Value::Bytes(b)) => f.find(b).is_some(),
         (FastTest::IntEq(k), v) => v.as_i128() == Some(*k),
         (FastTest::IntNe(k), v) => v.as_i128() != Some(*k),
@@ -597,7 +603,9 @@ impl Program {
         if !scratch.sharing {
             scratch.next_gen();
         }
-        let code = self.code.get_or_init(|| Lower::lower(&self.tree, Vec::new()));
+        let code = self
+            .code
+            .get_or_init(|| Lower::lower(&self.tree, Vec::new()));
         self.run(code, src, scratch)
     }
 
@@ -643,7 +651,9 @@ impl Program {
             scratch.slots.resize_with(self.n_slots, Values::new);
         }
         if scratch.fields.len() < self.n_fields {
-            scratch.fields.resize_with(self.n_fields, CachedField::default);
+            scratch
+                .fields
+                .resize_with(self.n_fields, CachedField::default);
         }
         if scratch.memo.len() < self.n_memo {
             scratch.memo.resize(self.n_memo, MemoCell::default());
