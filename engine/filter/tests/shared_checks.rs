@@ -13,7 +13,6 @@ const FIELDS: &[(&str, FieldType)] = &[
     ("evt.rawres", FieldType::Int64),
 ];
 
-
 /// One event's values, counting extractions.
 struct Evt {
     proc_name: &'static str,

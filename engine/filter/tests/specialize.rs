@@ -13,7 +13,6 @@ const FIELDS: &[(&str, FieldType)] = &[
     ("evt.rawres", FieldType::Int64),
 ];
 
-
 struct Evt {
     ty: &'static str,
     proc_name: &'static str,
