@@ -1354,6 +1354,30 @@ mod tests {
     }
 
     #[test]
+    fn cstr_stops_at_the_first_nul() {
+        // Every length up to 80 and every NUL position (and none), against a plain scan.
+        for len in 0..80usize {
+            for nul in (0..=len).chain([usize::MAX]) {
+                let mut v: Vec<u8> = (0..len).map(|i| 1 + (i % 255) as u8).collect();
+                if nul < len {
+                    v[nul] = 0;
+                    // A second NUL further on must not matter.
+                    if nul + 3 < len {
+                        v[nul + 3] = 0;
+                    }
+                }
+                let want = v.iter().position(|&c| c == 0).unwrap_or(len);
+                assert_eq!(cstr(&v), &v[..want], "len {len} nul {nul}");
+            }
+        }
+        // High and low bytes around a NUL.
+        let v = [0x80u8, 0x01, 0x00, 0x01, 0x80, 0x00, 0xff, 0x01, 0x01];
+        assert_eq!(cstr(&v), &v[..2]);
+        let v = [0x01u8, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0x01];
+        assert_eq!(cstr(&v), &v[..8]);
+    }
+
+    #[test]
     fn dyn_value_and_fdlist_iter() {
         static DYN: [ParamType; 2] = [ParamType::Fd, ParamType::Errno];
         let p = Param::decode(

@@ -248,6 +248,23 @@ struct Block {
     end: usize,
 }
 
+/// The visitors' tight loop state (see `CaptureReader::run_next`), kept in locals: cursor
+/// in `data()`, event numbers, blocks taken per type (EV_V2, EV_V2_LARGE, EVF_V2,
+/// EVF_V2_LARGE) and where the last one starts; written back by `run_end`.
+#[derive(Clone, Copy)]
+struct Run {
+    /// Whether the loop applies (false: go through the general path).
+    live: bool,
+    /// `self.base` (file offset of `data()[0]`).
+    base: u64,
+    at: usize,
+    first_num: u64,
+    num: u64,
+    taken: [u64; 4],
+    /// Start of the last block taken (valid when `num > first_num`).
+    last_at: usize,
+}
+
 /// Where `fast_event` found an event (see `hit_event`).
 #[derive(Clone, Copy)]
 struct FastHit {
@@ -1087,21 +1104,41 @@ impl CaptureReader {
     /// [`CaptureReader::next_record`]; anything else, and every error, goes through it).
     /// `f` returns [`ControlFlow::Break`] to stop early; reading can then resume with any
     /// of the reader's methods. Returns the error that stopped reading, if any.
+    ///
+    /// `f` is called from one place for both paths, so the compiler can inline a
+    /// consumer into the loop.
     pub fn for_each_record<F>(&mut self, mut f: F) -> Result<(), ReadError>
     where
         F: FnMut(Record<'_>) -> ControlFlow<()>,
     {
+        let mut run = self.run_begin();
+        // `data()` while the run lasts (the general path may move a mapped window).
+        let mut data = self.data();
         loop {
-            if self.run_events(|e| f(Record::Event(e))).is_break() {
-                return Ok(());
-            }
-            match self.next_record()? {
-                None => return Ok(()),
-                Some(r) => {
-                    if f(r).is_break() {
-                        return Ok(());
+            let fast = if run.live {
+                Self::run_next(data, &mut run)
+            } else {
+                None
+            };
+            let rec = match fast {
+                Some(e) => Record::Event(e),
+                None => {
+                    data = &[];
+                    self.run_end(run);
+                    run.live = false;
+                    match self.next_record()? {
+                        None => return Ok(()),
+                        Some(r) => r,
                     }
                 }
+            };
+            if f(rec).is_break() {
+                self.run_end(run);
+                return Ok(());
+            }
+            if !run.live {
+                run = self.run_begin();
+                data = self.data();
             }
         }
     }
@@ -1111,117 +1148,132 @@ impl CaptureReader {
     where
         F: FnMut(Event<'_>) -> ControlFlow<()>,
     {
+        let mut run = self.run_begin();
+        // `data()` while the run lasts (the general path may move a mapped window).
+        let mut data = self.data();
         loop {
-            if self.run_events(&mut f).is_break() {
-                return Ok(());
-            }
-            match self.next_event()? {
-                None => return Ok(()),
-                Some(e) => {
-                    if f(e).is_break() {
-                        return Ok(());
+            let fast = if run.live {
+                Self::run_next(data, &mut run)
+            } else {
+                None
+            };
+            let e = match fast {
+                Some(e) => e,
+                None => {
+                    data = &[];
+                    self.run_end(run);
+                    run.live = false;
+                    match self.next_event()? {
+                        None => return Ok(()),
+                        Some(e) => e,
                     }
                 }
+            };
+            if f(e).is_break() {
+                self.run_end(run);
+                return Ok(());
+            }
+            if !run.live {
+                run = self.run_begin();
+                data = self.data();
             }
         }
     }
 
-    /// The tight loop behind the visitors: walks consecutive EV_V2/EVF_V2(/LARGE) blocks
-    /// of valid, known events in an in-memory capture and stops (state written back) at
-    /// the first block it does not take, which the general path then reads.
+    /// Starts a run of the visitors' tight loop at the cursor, if it applies there (no
+    /// metadata list pending, a section seen, not finished).
     #[inline]
-    fn run_events<F>(&mut self, mut f: F) -> ControlFlow<()>
-    where
-        F: FnMut(Event<'_>) -> ControlFlow<()>,
-    {
-        use block::*;
-        if self.list.is_some() || !self.seen_shb || self.done.get() {
-            return ControlFlow::Continue(());
+    fn run_begin(&self) -> Run {
+        Run {
+            live: self.list.is_none() && self.seen_shb && !self.done.get(),
+            base: self.base,
+            at: self.cursor(),
+            first_num: self.stats.events,
+            num: self.stats.events,
+            taken: [0; 4],
+            last_at: 0,
         }
-        let mut at = self.cursor();
-        let data: &[u8] = match &self.src {
-            Source::Mapped(w) => w.map.as_deref().unwrap_or(&[]),
-            Source::Bytes(b) => b,
-            Source::Stream(_) => self.buf.get(..self.whi).unwrap_or(&[]),
-        };
-        let first_num = self.stats.events;
-        let mut num = first_num;
-        // Blocks taken per type: EV_V2, EV_V2_LARGE, EVF_V2, EVF_V2_LARGE.
-        let mut taken = [0u64; 4];
-        let mut last: Option<Block> = None;
-        let mut flow = ControlFlow::Continue(());
-        while let Some(head) = data.get(at..).and_then(|d| d.first_chunk::<8>()) {
-            let ty = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
-            let total = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize;
-            let (hdr, slot) = match ty {
-                EV_V2 => (2, 0),
+    }
+
+    /// The tight loop's step: the EV_V2/EVF_V2(/LARGE) block at `run.at` in `data`
+    /// (`data()`), if it is whole there and holds a valid event of a known type (`None`
+    /// leaves `run` at that block, which the general path then reads after `run_end`).
+    #[inline(always)]
+    fn run_next<'s>(data: &'s [u8], run: &mut Run) -> Option<Event<'s>> {
+        use block::*;
+        let at = run.at;
+        let head = data.get(at..)?.first_chunk::<8>()?;
+        let ty = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+        let total = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize;
+        let (hdr, slot) = if ty == EV_V2 {
+            (2, 0)
+        } else {
+            match ty {
                 EV_V2_LARGE => (2, 1),
                 EVF_V2 => (6, 2),
                 EVF_V2_LARGE => (6, 3),
-                _ => break,
-            };
-            let Some(end) = at.checked_add(total) else {
-                break;
-            };
-            // Body: cpuid (+ flags), the record, the 4-byte trailer.
-            let Some(body) = data
-                .get(at..end)
-                .and_then(|b| b.get(8..total.checked_sub(4)?))
-                .filter(|b| b.len() >= hdr)
-            else {
-                break;
-            };
-            let (pre, rec) = body.split_at(hdr);
-            match le_u16(rec, abi_event::hdr::TYPE) {
-                Some(ety) if abi_event::info(ety).is_some() => {}
-                _ => break,
+                _ => return None,
             }
-            let Ok(event) = EventRef::parse(rec) else {
-                break;
-            };
-            let flags = match pre.get(2..6) {
-                Some(x) => u32::from_le_bytes([x[0], x[1], x[2], x[3]]),
-                None => 0,
-            };
-            num += 1;
-            taken[slot] += 1;
-            last = Some(Block {
-                ty,
-                total: total as u32,
-                offset: at as u64,
-                start: at + 8,
-                end,
-            });
-            at = end;
-            flow = f(Event {
-                event,
-                cpuid: u16::from_le_bytes([pre[0], pre[1]]),
-                flags,
-                num,
-                offset: self.base + (at - total) as u64,
-                block_type: ty,
-            });
-            if flow.is_break() {
-                break;
-            }
+        };
+        let end = at.checked_add(total)?;
+        // Body: cpuid (+ flags), the record, the 4-byte trailer.
+        let body = data
+            .get(at..end)?
+            .get(8..total.checked_sub(4)?)
+            .filter(|b| b.len() >= hdr)?;
+        let (pre, rec) = body.split_at(hdr);
+        match le_u16(rec, abi_event::hdr::TYPE) {
+            Some(ety) if abi_event::info(ety).is_some() => {}
+            _ => return None,
         }
-        if let Some(mut b) = last {
-            let n = num - first_num;
-            b.offset += self.base;
-            self.pos = self.base + at as u64;
+        let event = EventRef::parse(rec).ok()?;
+        let flags = match pre.get(2..6) {
+            Some(x) => u32::from_le_bytes([x[0], x[1], x[2], x[3]]),
+            None => 0,
+        };
+        run.num += 1;
+        run.taken[slot] += 1;
+        run.last_at = at;
+        run.at = end;
+        Some(Event {
+            event,
+            cpuid: u16::from_le_bytes([pre[0], pre[1]]),
+            flags,
+            num: run.num,
+            offset: run.base + at as u64,
+            block_type: ty,
+        })
+    }
+
+    /// Writes a run's cursor and counters back into the reader.
+    fn run_end(&mut self, run: Run) {
+        use block::*;
+        if run.live && run.num > run.first_num {
+            let n = run.num - run.first_num;
+            // The last block's header, as `run_next` read it.
+            let head = self
+                .data()
+                .get(run.last_at..run.last_at + 8)
+                .unwrap_or(&[0; 8]);
+            self.cur = Some(Block {
+                ty: le_u32(head, 0).unwrap_or(0),
+                total: le_u32(head, 4).unwrap_or(0),
+                offset: self.base + run.last_at as u64,
+                start: run.last_at + 8,
+                end: run.at,
+            });
+            self.pos = self.base + run.at as u64;
             self.block_no += n;
-            self.stats.events = num;
-            self.cur = Some(b);
+            self.stats.events = run.num;
             for (ty, k) in [EV_V2, EV_V2_LARGE, EVF_V2, EVF_V2_LARGE]
                 .into_iter()
-                .zip(taken)
+                .zip(run.taken)
             {
                 if k > 0 {
                     self.count_blocks(ty, k);
                 }
             }
         }
-        flow
     }
 
     /// Skips metadata and returns the next event (see [`CaptureReader::next_record`]).
