@@ -60,8 +60,15 @@ where
     let mut cond = text.to_string();
     let mut used = Vec::new();
     let mut sub = String::new();
+    // A name is only ever substituted where it is a whole delimited run of the text: a
+    // list whose name is no such run is skipped without searching (most lists, for most
+    // conditions). Names containing a delimiter take the search.
+    let mut runs = delimited_runs(&cond);
     for (index, (name, items)) in lists.into_iter().enumerate() {
         if name.is_empty() {
+            continue;
+        }
+        if !name.bytes().any(is_delim) && runs.binary_search(&run_hash(name)).is_err() {
             continue;
         }
         let mut hit = false;
@@ -117,11 +124,32 @@ where
         }
         if hit {
             used.push(index);
+            runs = delimited_runs(&cond);
         }
     }
     (cond, used)
 }
 
+/// Hashes of the maximal runs of non-delimiter bytes of `text`, sorted (a false match
+/// only costs a search).
+fn delimited_runs(text: &str) -> Vec<u64> {
+    let mut v: Vec<u64> = text
+        .as_bytes()
+        .split(|&b| is_delim(b))
+        .filter(|r| !r.is_empty())
+        .map(run_hash)
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// FNV-1a of a run.
+fn run_hash(r: impl AsRef<[u8]>) -> u64 {
+    r.as_ref().iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
 /// A macro-resolution error, worded as Falco words it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
