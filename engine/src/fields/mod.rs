@@ -1731,134 +1731,17 @@ fn category_name(c: u32) -> &'static str {
     }
 }
 
-/// Errno names (Linux x86_64).
+/// Errno names as `evt.res` renders them (Linux x86_64): the names of
+/// [`scap_abi::flags::errno_name`] (the one errno table; `evt.args` uses it as is) for
+/// codes up to `ESTALE` (116) and the kernel-internal 512..=516, `SUCCESS` for 0, `E41` and
+/// `E58` for the two unassigned codes below 116, and `E?` for the rest.
 pub fn errno_name(e: i64) -> &'static str {
-    const T: &[&str] = &[
-        "SUCCESS",
-        "EPERM",
-        "ENOENT",
-        "ESRCH",
-        "EINTR",
-        "EIO",
-        "ENXIO",
-        "E2BIG",
-        "ENOEXEC",
-        "EBADF",
-        "ECHILD",
-        "EAGAIN",
-        "ENOMEM",
-        "EACCES",
-        "EFAULT",
-        "ENOTBLK",
-        "EBUSY",
-        "EEXIST",
-        "EXDEV",
-        "ENODEV",
-        "ENOTDIR",
-        "EISDIR",
-        "EINVAL",
-        "ENFILE",
-        "EMFILE",
-        "ENOTTY",
-        "ETXTBSY",
-        "EFBIG",
-        "ENOSPC",
-        "ESPIPE",
-        "EROFS",
-        "EMLINK",
-        "EPIPE",
-        "EDOM",
-        "ERANGE",
-        "EDEADLK",
-        "ENAMETOOLONG",
-        "ENOLCK",
-        "ENOSYS",
-        "ENOTEMPTY",
-        "ELOOP",
-        "E41",
-        "ENOMSG",
-        "EIDRM",
-        "ECHRNG",
-        "EL2NSYNC",
-        "EL3HLT",
-        "EL3RST",
-        "ELNRNG",
-        "EUNATCH",
-        "ENOCSI",
-        "EL2HLT",
-        "EBADE",
-        "EBADR",
-        "EXFULL",
-        "ENOANO",
-        "EBADRQC",
-        "EBADSLT",
-        "E58",
-        "EBFONT",
-        "ENOSTR",
-        "ENODATA",
-        "ETIME",
-        "ENOSR",
-        "ENONET",
-        "ENOPKG",
-        "EREMOTE",
-        "ENOLINK",
-        "EADV",
-        "ESRMNT",
-        "ECOMM",
-        "EPROTO",
-        "EMULTIHOP",
-        "EDOTDOT",
-        "EBADMSG",
-        "EOVERFLOW",
-        "ENOTUNIQ",
-        "EBADFD",
-        "EREMCHG",
-        "ELIBACC",
-        "ELIBBAD",
-        "ELIBSCN",
-        "ELIBMAX",
-        "ELIBEXEC",
-        "EILSEQ",
-        "ERESTART",
-        "ESTRPIPE",
-        "EUSERS",
-        "ENOTSOCK",
-        "EDESTADDRREQ",
-        "EMSGSIZE",
-        "EPROTOTYPE",
-        "ENOPROTOOPT",
-        "EPROTONOSUPPORT",
-        "ESOCKTNOSUPPORT",
-        "EOPNOTSUPP",
-        "EPFNOSUPPORT",
-        "EAFNOSUPPORT",
-        "EADDRINUSE",
-        "EADDRNOTAVAIL",
-        "ENETDOWN",
-        "ENETUNREACH",
-        "ENETRESET",
-        "ECONNABORTED",
-        "ECONNRESET",
-        "ENOBUFS",
-        "EISCONN",
-        "ENOTCONN",
-        "ESHUTDOWN",
-        "ETOOMANYREFS",
-        "ETIMEDOUT",
-        "ECONNREFUSED",
-        "EHOSTDOWN",
-        "EHOSTUNREACH",
-        "EALREADY",
-        "EINPROGRESS",
-        "ESTALE",
-    ];
     match e {
-        512 => "ERESTARTSYS",
-        513 => "ERESTARTNOINTR",
-        514 => "ERESTARTNOHAND",
-        515 => "ENOIOCTLCMD",
-        516 => "ERESTART_RESTARTBLOCK",
-        _ => T.get(e as usize).copied().unwrap_or("E?"),
+        0 => "SUCCESS",
+        41 => "E41",
+        58 => "E58",
+        1..=116 | 512..=516 => scap_abi::flags::errno_name(e as u32).unwrap_or("E?"),
+        _ => "E?",
     }
 }
 
@@ -2030,4 +1913,32 @@ pub fn list_fields() -> String {
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::errno_name;
+
+    #[test]
+    fn evt_res_errno_names() {
+        let cases = [
+            (0, "SUCCESS"),
+            (1, "EPERM"),
+            (2, "ENOENT"),
+            (11, "EAGAIN"),
+            (41, "E41"),
+            (58, "E58"),
+            (116, "ESTALE"),
+            (117, "E?"),
+            (125, "E?"),
+            (512, "ERESTARTSYS"),
+            (516, "ERESTART_RESTARTBLOCK"),
+            (517, "E?"),
+            (521, "E?"),
+            (-1, "E?"),
+        ];
+        for (code, name) in cases {
+            assert_eq!(errno_name(code), name, "errno {code}");
+        }
+    }
 }
