@@ -816,9 +816,8 @@ impl<'a> Param<'a> {
             },
             T::Ipv4net | T::Ipv6net | T::Ipnet => f(Param::Ipnet(b)),
             T::Dyn => {
-                let (&index, rest) = match b.split_first() {
-                    Some(x) => x,
-                    None => return f(Param::Empty),
+                let Some((&index, rest)) = b.split_first() else {
+                    return f(Param::Empty);
                 };
                 let sub = match aux {
                     ParamAux::Dyn(list) => list.get(index as usize).copied(),
