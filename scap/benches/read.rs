@@ -17,7 +17,7 @@
 //!    consumer from inside the per-type dispatch, so with the consumer inlined
 //!    (`#[inline(always)]` on the closure) its match on the variant folds away. The
 //!    iterator `EventRef::params` decodes the same values (the fuzz targets check that
-//!    both agree) at about 60% of the visitor's rate.
+//!    both agree) at a little over half the visitor's rate.
 //! 3. Runs `sysdig -r FILE evt.num=0` on the same plain file (and on sysdig's own gzip of
 //!    it) in the same run, and reports its events/s.
 //! 4. Prints file sizes: plain, our zstd, sysdig's gzip (`sysdig -r plain -z -w out`).

@@ -317,51 +317,11 @@ impl<'a> EventRef<'a> {
     where
         F: FnMut(Option<&'static ParamInfo>, Param<'a>),
     {
-        let Params {
-            mut lens,
-            mut vals,
-            infos,
-            ty,
-            wide,
-            ..
-        } = self.params();
-        let mut i = 0;
-        loop {
-            let n = if wide {
-                let Some((l, rest)) = lens.split_first_chunk::<4>() else {
-                    return;
-                };
-                lens = rest;
-                u32::from_le_bytes(*l) as usize
-            } else {
-                let Some((l, rest)) = lens.split_first_chunk::<2>() else {
-                    return;
-                };
-                lens = rest;
-                u16::from_le_bytes(*l) as usize
-            };
-            let Some((b, rest)) = vals.split_at_checked(n) else {
-                return;
-            };
-            vals = rest;
-            match infos.get(i) {
-                Some(pi) => Param::decode_with(
-                    pi.ty,
-                    merged_aux(ty, i, pi),
-                    b,
-                    #[inline(always)]
-                    |p| f(Some(pi), p),
-                ),
-                None => f(
-                    None,
-                    Param::Raw {
-                        ty: ParamType::Unknown,
-                        bytes: b,
-                    },
-                ),
-            }
-            i += 1;
-        }
+        self.params().fold(
+            (),
+            #[inline(always)]
+            |(), (pi, p)| f(pi, p),
+        )
     }
 
     /// Decodes parameter `i` with its schema type (`None` when `i >= nparams`; `Raw` when
@@ -395,6 +355,65 @@ pub struct Params<'a> {
 
 impl<'a> Iterator for Params<'a> {
     type Item = (Option<&'static ParamInfo>, Param<'a>);
+
+    /// Internal iteration (`for_each`, `fold`, `count`, most `collect`s and
+    /// [`EventRef::for_each_param`]) hands each value to `g` from inside the type dispatch
+    /// ([`Param::decode_with`]) instead of returning it through `next`.
+    #[inline(always)]
+    fn fold<B, G>(self, init: B, mut g: G) -> B
+    where
+        G: FnMut(B, Self::Item) -> B,
+    {
+        let Params {
+            mut lens,
+            mut vals,
+            infos,
+            ty,
+            mut i,
+            wide,
+        } = self;
+        let mut acc = init;
+        loop {
+            let n = if wide {
+                let Some((l, rest)) = lens.split_first_chunk::<4>() else {
+                    return acc;
+                };
+                lens = rest;
+                u32::from_le_bytes(*l) as usize
+            } else {
+                let Some((l, rest)) = lens.split_first_chunk::<2>() else {
+                    return acc;
+                };
+                lens = rest;
+                u16::from_le_bytes(*l) as usize
+            };
+            let Some((b, rest)) = vals.split_at_checked(n) else {
+                return acc;
+            };
+            vals = rest;
+            acc = match infos.get(i) {
+                Some(pi) => Param::decode_with(
+                    pi.ty,
+                    merged_aux(ty, i, pi),
+                    b,
+                    #[inline(always)]
+                    |p| g(acc, (Some(pi), p)),
+                ),
+                None => g(
+                    acc,
+                    (
+                        None,
+                        Param::Raw {
+                            ty: ParamType::Unknown,
+                            bytes: b,
+                        },
+                    ),
+                ),
+            };
+            i += 1;
+        }
+    }
+
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let n = if self.wide {
@@ -1330,6 +1349,15 @@ mod tests {
             let want: Vec<_> = ev.params().map(|(pi, p)| (pi.map(|i| i.name), p)).collect();
             assert_eq!(seen, want);
             assert_eq!(seen.len(), 8);
+            // Internal iteration after a few `next` calls resumes at the right position.
+            for k in 0..=8 {
+                let mut it = ev.params();
+                let head: Vec<_> = it.by_ref().take(k).collect();
+                let mut rest = Vec::new();
+                it.for_each(|(pi, p)| rest.push((pi.map(|i| i.name), p)));
+                assert_eq!(head.len() + rest.len(), 8);
+                assert_eq!(&rest[..], &want[k..]);
+            }
             assert_eq!(
                 seen[7],
                 (

@@ -50,7 +50,13 @@ pub fn read_capture(data: &[u8]) -> u64 {
                 black_box(p);
                 k += 1;
             });
-            assert_eq!(k, e.params().count(), "for_each_param and params disagree");
+            // `next` (external iteration) against the visitor's internal iteration.
+            let mut it = e.params();
+            let mut via_next = 0usize;
+            while it.next().is_some() {
+                via_next += 1;
+            }
+            assert_eq!(k, via_next, "for_each_param and params disagree");
         }
         std::ops::ControlFlow::Continue(())
     });
@@ -76,7 +82,11 @@ pub fn decode_event(data: &[u8]) {
             black_box(ev.param_bytes(i));
         }
         let mut s = String::new();
-        let all: Vec<_> = ev.params().collect();
+        // A `for` loop iterates with `next`; the visitor below goes through `fold`.
+        let mut all = Vec::new();
+        for x in ev.params() {
+            all.push(x);
+        }
         for (_, p) in &all {
             crate::text::push_param(&mut s, p);
         }
