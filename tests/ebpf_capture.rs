@@ -443,7 +443,12 @@ fn ebpf_capture_stops_cleanly_on_a_signal() {
         let child = Command::new(tools_bin("capture"))
             .args(["--driver", "ebpf", "--duration", "300", "-w"])
             .arg(&out)
-            .args(["--", "/bin/sh", "-c", "while :; do /bin/true; sleep 0.05; done"])
+            .args([
+                "--",
+                "/bin/sh",
+                "-c",
+                "while :; do /bin/true; sleep 0.05; done",
+            ])
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("start capture");
@@ -459,8 +464,14 @@ fn ebpf_capture_stops_cleanly_on_a_signal() {
         let o = child.wait_with_output().expect("capture ends");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(o.status.success(), "{name}: capture failed: {err}");
-        assert!(t.elapsed().as_secs() < 30, "{name}: capture took too long to stop");
-        assert!(err.contains("interrupted;") && err.contains("balance=ok"), "{name}: {err}");
+        assert!(
+            t.elapsed().as_secs() < 30,
+            "{name}: capture took too long to stop"
+        );
+        assert!(
+            err.contains("interrupted;") && err.contains("balance=ok"),
+            "{name}: {err}"
+        );
         let written: usize = err
             .split_whitespace()
             .find_map(|w| w.strip_prefix("written="))
@@ -471,7 +482,8 @@ fn ebpf_capture_stops_cleanly_on_a_signal() {
         let evs = read_events(&out);
         assert_eq!(evs.len(), written, "{name}");
         assert!(
-            evs.iter().any(|e| scap_abi::event::info(e.ty).is_some_and(|i| i.name == "execve")),
+            evs.iter()
+                .any(|e| scap_abi::event::info(e.ty).is_some_and(|i| i.name == "execve")),
             "{name}: the command's execs are in the capture"
         );
         let gz = dir.join("sig.scap.gz");
@@ -480,10 +492,16 @@ fn ebpf_capture_stops_cleanly_on_a_signal() {
         assert!(ok, "{name}: sysdig failed: {err}");
         assert_eq!(all.len(), written, "{name}: sysdig's count");
         // The file carries the host's users (UL block): sysdig names the exec's user.
-        let (ok, users, err) =
-            sysdig_print(&gz, "%user.name", Some("evt.type=execve and proc.name=true"));
+        let (ok, users, err) = sysdig_print(
+            &gz,
+            "%user.name",
+            Some("evt.type=execve and proc.name=true"),
+        );
         assert!(ok, "{name}: sysdig failed: {err}");
-        assert!(!users.is_empty() && users.iter().all(|u| u == "root"), "{name}: {users:?}");
+        assert!(
+            !users.is_empty() && users.iter().all(|u| u == "root"),
+            "{name}: {users:?}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -540,19 +558,32 @@ fn ebpf_capture_rules_raise_live_alerts() {
     assert_eq!(exec[0]["priority"], "Warning");
     assert_eq!(exec[0]["output_fields"]["proc.name"], "echo");
     assert_eq!(exec[0]["output_fields"]["proc.pname"], "sh");
-    assert_eq!(exec[0]["output_fields"]["proc.cmdline"], "echo harrier_live_marker");
+    assert_eq!(
+        exec[0]["output_fields"]["proc.cmdline"],
+        "echo harrier_live_marker"
+    );
     let opens = of("Live watched open");
-    assert!(opens.len() >= 2, "the sh redirection and cat open it: {alerts:?}");
-    assert!(opens.iter().any(|a| a["output_fields"]["proc.name"] == "cat"));
+    assert!(
+        opens.len() >= 2,
+        "the sh redirection and cat open it: {alerts:?}"
+    );
+    assert!(opens
+        .iter()
+        .any(|a| a["output_fields"]["proc.name"] == "cat"));
     assert!(opens
         .iter()
         .all(|a| a["output_fields"]["fd.name"] == target.display().to_string().as_str()));
     assert!(of("Never fires").is_empty());
-    assert!(err.contains(&format!("capture: {} alerts", alerts.len())), "{err}");
+    assert!(
+        err.contains(&format!("capture: {} alerts", alerts.len())),
+        "{err}"
+    );
     // The capture written at the same time holds the marker exec.
     let evs = read_events(&out);
     assert!(evs.iter().any(|e| e.ty == scap_abi::event::ids::EXECVE_X
-        && e.params.iter().any(|p| p.windows(19).any(|w| w == b"harrier_live_marker"))));
+        && e.params
+            .iter()
+            .any(|p| p.windows(19).any(|w| w == b"harrier_live_marker"))));
 
     // A broken rules file: nothing starts, no file is left behind, the error says where.
     let bad = dir.join("bad.yaml");
@@ -569,7 +600,10 @@ fn ebpf_capture_rules_raise_live_alerts() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success());
     // Falco's layout: 0-based line and column of the condition (line 3, column 14).
-    assert!(err.contains("bad.yaml: Invalid") && err.contains("bad.yaml:2:13)"), "{err}");
+    assert!(
+        err.contains("bad.yaml: Invalid") && err.contains("bad.yaml:2:13)"),
+        "{err}"
+    );
     assert!(!out2.exists(), "a file was left behind");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -5,7 +5,10 @@ use std::process::Command;
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 /// Directory of the real libscap capture samples: `tests/fixtures/scap` (checked in),
@@ -41,12 +44,20 @@ pub const SAMPLE_SYSDIG_REJECTS: &str = "libs_e2e_curl_google_comments.scap";
 /// the differential tests need the real thing.
 pub fn sysdig() -> PathBuf {
     let p = PathBuf::from(std::env::var_os("SYSDIG").unwrap_or_else(|| "/usr/bin/sysdig".into()));
-    assert!(p.exists(), "sysdig not found at {} (apt-get install -y sysdig)", p.display());
+    assert!(
+        p.exists(),
+        "sysdig not found at {} (apt-get install -y sysdig)",
+        p.display()
+    );
     p
 }
 
 /// Runs `sysdig -r FILE -p FORMAT [FILTER]`; returns (exit ok, stdout lines, stderr).
-pub fn sysdig_print(file: &Path, format: &str, filter: Option<&str>) -> (bool, Vec<String>, String) {
+pub fn sysdig_print(
+    file: &Path,
+    format: &str,
+    filter: Option<&str>,
+) -> (bool, Vec<String>, String) {
     let mut c = Command::new(sysdig());
     c.arg("-r").arg(file).arg("-p").arg(format);
     if let Some(f) = filter {

@@ -15,7 +15,9 @@ fn plain_bytes(path: &Path) -> Vec<u8> {
     let raw = std::fs::read(path).unwrap();
     if raw.starts_with(&[0x1f, 0x8b]) {
         let mut v = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut v).unwrap();
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut v)
+            .unwrap();
         v
     } else {
         raw
@@ -45,13 +47,21 @@ fn read_all(mut r: CaptureReader) -> Outcome {
     let mut events = Vec::new();
     loop {
         match r.next_record() {
-            Ok(None) => return Outcome { events, error: None },
+            Ok(None) => {
+                return Outcome {
+                    events,
+                    error: None,
+                }
+            }
             Ok(Some(Record::Event(e))) => events.push((e.offset, e.as_bytes().to_vec())),
             Ok(Some(_)) => {}
             Err(e) => {
                 // The reader is finished after an error.
                 assert!(matches!(r.next_record(), Ok(None)));
-                return Outcome { events, error: Some(e) };
+                return Outcome {
+                    events,
+                    error: Some(e),
+                };
             }
         }
     }
@@ -76,13 +86,19 @@ fn read_all_visit(mut r: CaptureReader) -> Outcome {
             Err(e) => {
                 assert!(matches!(r.next_record(), Ok(None)));
                 assert_eq!(r.events_read(), events.len() as u64);
-                return Outcome { events, error: Some(e) };
+                return Outcome {
+                    events,
+                    error: Some(e),
+                };
             }
             Ok(()) if events.len() % 7 == 0 && events.len() != before => continue,
             Ok(()) => {
                 assert!(matches!(r.next_record(), Ok(None)));
                 assert_eq!(r.events_read(), events.len() as u64);
-                return Outcome { events, error: None };
+                return Outcome {
+                    events,
+                    error: None,
+                };
             }
         }
     }
@@ -90,18 +106,40 @@ fn read_all_visit(mut r: CaptureReader) -> Outcome {
 
 /// Checks a read of `data[..cut]` against the read of the whole `data`.
 fn check_cut(data: &[u8], cut: usize, all: &Outcome, blks: &[(usize, usize)], what: &str) {
-    check_read(read_all(CaptureReader::from_bytes(data[..cut].to_vec())), cut, all, blks, what);
+    check_read(
+        read_all(CaptureReader::from_bytes(data[..cut].to_vec())),
+        cut,
+        all,
+        blks,
+        what,
+    );
     let r = CaptureReader::from_bytes(data[..cut].to_vec());
-    check_read(read_all_visit(r), cut, all, blks, &format!("{what} (visitor)"));
+    check_read(
+        read_all_visit(r),
+        cut,
+        all,
+        blks,
+        &format!("{what} (visitor)"),
+    );
     // The same bytes as a plain stream: framed in the reader's window, not in place.
     let r = CaptureReader::from_reader(std::io::Cursor::new(data[..cut].to_vec())).unwrap();
-    check_read(read_all_visit(r), cut, all, blks, &format!("{what} (stream)"));
+    check_read(
+        read_all_visit(r),
+        cut,
+        all,
+        blks,
+        &format!("{what} (stream)"),
+    );
 }
 
 /// Checks the outcome `o` of reading the first `cut` bytes against the whole read.
 fn check_read(o: Outcome, cut: usize, all: &Outcome, blks: &[(usize, usize)], what: &str) {
     let end_of = |off: u64| blks[blks.binary_search_by_key(&(off as usize), |b| b.0).unwrap()].1;
-    let whole: Vec<_> = all.events.iter().filter(|(off, _)| end_of(*off) <= cut).collect();
+    let whole: Vec<_> = all
+        .events
+        .iter()
+        .filter(|(off, _)| end_of(*off) <= cut)
+        .collect();
     assert_eq!(o.events.len(), whole.len(), "{what}: cut {cut}");
     for (a, b) in o.events.iter().zip(&whole) {
         assert_eq!(&a, b, "{what}: cut {cut}");
@@ -109,15 +147,29 @@ fn check_read(o: Outcome, cut: usize, all: &Outcome, blks: &[(usize, usize)], wh
     let i = blks.partition_point(|b| b.1 <= cut);
     match (i < blks.len() && blks[i].0 < cut).then_some(i) {
         None if cut == 0 => assert!(matches!(o.error.unwrap().kind, ErrorKind::Empty)),
-        None => assert!(o.error.is_none(), "{what}: cut {cut} at a block boundary: {:?}", o.error),
+        None => assert!(
+            o.error.is_none(),
+            "{what}: cut {cut} at a block boundary: {:?}",
+            o.error
+        ),
         Some(i) => {
-            let e = o.error.unwrap_or_else(|| panic!("{what}: cut {cut}: no error"));
-            assert!(matches!(e.kind, ErrorKind::Truncated { .. }), "{what}: cut {cut}: {e}");
+            let e = o
+                .error
+                .unwrap_or_else(|| panic!("{what}: cut {cut}: no error"));
+            assert!(
+                matches!(e.kind, ErrorKind::Truncated { .. }),
+                "{what}: cut {cut}: {e}"
+            );
             assert_eq!(e.offset, blks[i].0 as u64, "{what}: cut {cut}: {e}");
             assert_eq!(e.block, i as u64 + 1, "{what}: cut {cut}: {e}");
             assert_eq!(e.event, whole.len() as u64 + 1, "{what}: cut {cut}");
             let msg = e.to_string();
-            let want = format!("byte offset {} (block {}, event {})", blks[i].0, i + 1, whole.len() + 1);
+            let want = format!(
+                "byte offset {} (block {}, event {})",
+                blks[i].0,
+                i + 1,
+                whole.len() + 1
+            );
             assert!(msg.starts_with(&want), "{msg}");
         }
     }
@@ -135,7 +187,10 @@ fn read_all_keep(bytes: Vec<u8>) -> (Outcome, Vec<u8>) {
             Err(e) => break Some(e),
         }
     };
-    (Outcome { events, error }, r.into_bytes().expect("plain bytes"))
+    (
+        Outcome { events, error },
+        r.into_bytes().expect("plain bytes"),
+    )
 }
 
 /// A small capture with every block kind our writer emits (SHB, MI, IL, UL, PL, FDL,
@@ -144,7 +199,10 @@ fn synthetic_capture() -> Vec<u8> {
     use scap::file::*;
     let dir = scratch_dir("scap_damage_synth");
     let path = dir.join("synth.scap");
-    let opts = WriterOptions { compression: Compression::None, ..Default::default() };
+    let opts = WriterOptions {
+        compression: Compression::None,
+        ..Default::default()
+    };
     let mut w = CaptureWriter::create(&path, opts).unwrap();
     for section in 0..2u64 {
         if section == 1 {
@@ -174,24 +232,51 @@ fn synthetic_capture() -> Vec<u8> {
             shell: b"/bin/sh",
         })])
         .unwrap();
-        let p = ProcEntry { version: 9, tid: 7, pid: 7, ptid: 1, comm: b"sh", exe: b"sh", ..Default::default() };
+        let p = ProcEntry {
+            version: 9,
+            tid: 7,
+            pid: 7,
+            ptid: 1,
+            comm: b"sh",
+            exe: b"sh",
+            ..Default::default()
+        };
         w.proc_list(&[p]).unwrap();
         let fd = FdEntry {
             tid: 7,
             fd: 3,
             ino: 1,
-            info: FdInfo::File { open_flags: 1, name: b"/etc/passwd", dev: Some(0) },
+            info: FdInfo::File {
+                open_flags: 1,
+                name: b"/etc/passwd",
+                dev: Some(0),
+            },
         };
         w.fd_list(7, &[fd]).unwrap();
-        let c = EventBuilder::new(10, u64::MAX, ids::CONTAINER_E).str("{}").build().unwrap();
+        let c = EventBuilder::new(10, u64::MAX, ids::CONTAINER_E)
+            .str("{}")
+            .build()
+            .unwrap();
         w.event(&c, 0, 0).unwrap();
         for i in 0..20u64 {
-            let e = EventBuilder::new(100 + i, 7, ids::READ_E).fd(3).u32(10).build().unwrap();
+            let e = EventBuilder::new(100 + i, 7, ids::READ_E)
+                .fd(3)
+                .u32(10)
+                .build()
+                .unwrap();
             w.event(&e, 1, if i % 5 == 0 { 1 } else { 0 }).unwrap();
-            let x = EventBuilder::new(101 + i, 7, ids::READ_X).i64(4).bytes(b"abcd").build().unwrap();
+            let x = EventBuilder::new(101 + i, 7, ids::READ_X)
+                .i64(4)
+                .bytes(b"abcd")
+                .build()
+                .unwrap();
             w.event(&x, 1, 0).unwrap();
         }
-        let big = EventBuilder::new(500, 7, ids::WRITE_X).i64(65530).bytes(&[7u8; 65530]).build().unwrap();
+        let big = EventBuilder::new(500, 7, ids::WRITE_X)
+            .i64(65530)
+            .bytes(&[7u8; 65530])
+            .build()
+            .unwrap();
         w.event(&big, 0, section as u32).unwrap(); // EV_V2_LARGE, then EVF_V2_LARGE
     }
     w.finish().unwrap();
@@ -202,8 +287,10 @@ fn synthetic_capture() -> Vec<u8> {
 fn synthetic_capture_truncated_at_every_byte_offset_of_small_blocks() {
     let data = synthetic_capture();
     let blks = blocks(&data);
-    let types: std::collections::BTreeSet<u32> =
-        blks.iter().map(|b| u32::from_le_bytes(data[b.0..b.0 + 4].try_into().unwrap())).collect();
+    let types: std::collections::BTreeSet<u32> = blks
+        .iter()
+        .map(|b| u32::from_le_bytes(data[b.0..b.0 + 4].try_into().unwrap()))
+        .collect();
     assert_eq!(types.len(), 10, "every block kind present: {types:x?}");
     let all = read_all(CaptureReader::from_bytes(data.clone()));
     assert!(all.error.is_none());
@@ -214,7 +301,8 @@ fn synthetic_capture_truncated_at_every_byte_offset_of_small_blocks() {
     let mut b = CaptureReader::from_bytes(data.clone());
     let visited = read_all_visit(CaptureReader::from_bytes(data.clone()));
     assert_eq!(visited.events, all.events);
-    b.for_each_record(|_| std::ops::ControlFlow::Continue(())).unwrap();
+    b.for_each_record(|_| std::ops::ControlFlow::Continue(()))
+        .unwrap();
     assert_eq!(a.stats(), b.stats());
     assert_eq!(a.position(), b.position());
     // Every offset, except inside the two 64 KiB LARGE payloads, where every 61st and
@@ -263,7 +351,10 @@ fn real_samples_truncated_at_every_byte_offset() {
         }
         // Literal prefixes at a stride.
         let all = read_all(CaptureReader::from_bytes(data.clone()));
-        for cut in (0..=data.len()).step_by(4099).chain([data.len() - 1, data.len()]) {
+        for cut in (0..=data.len())
+            .step_by(4099)
+            .chain([data.len() - 1, data.len()])
+        {
             check_cut(&data, cut, &all, &blks, &name);
         }
     }
@@ -300,15 +391,27 @@ fn random_byte_flips_never_panic_and_keep_earlier_events() {
             let intact: Vec<_> = all
                 .events
                 .iter()
-                .filter(|(off, _)| blks[blks.binary_search_by_key(&(*off as usize), |b| b.0).unwrap()].1 <= first)
+                .filter(|(off, _)| {
+                    blks[blks
+                        .binary_search_by_key(&(*off as usize), |b| b.0)
+                        .unwrap()]
+                    .1 <= first
+                })
                 .collect();
-            assert!(o.events.len() >= intact.len(), "{}: flip at {first}", path.display());
+            assert!(
+                o.events.len() >= intact.len(),
+                "{}: flip at {first}",
+                path.display()
+            );
             for (a, b) in o.events.iter().zip(intact) {
                 assert_eq!(a, b);
             }
             if let Some(e) = o.error {
                 let msg = e.to_string();
-                assert!(msg.starts_with("byte offset ") && msg.contains("block "), "{msg}");
+                assert!(
+                    msg.starts_with("byte offset ") && msg.contains("block "),
+                    "{msg}"
+                );
             }
         }
     }
@@ -323,8 +426,14 @@ fn truncated_gzip_keeps_whole_events() {
     let mut last = 0;
     for cut in (0..raw.len()).step_by(499).chain([raw.len() - 1]) {
         let o = read_all(CaptureReader::from_bytes(raw[..cut].to_vec()));
-        assert!(o.error.is_some(), "cut {cut}: a truncated gzip stream must be reported");
-        assert!(o.events.len() >= last, "cut {cut}: fewer events than a shorter cut");
+        assert!(
+            o.error.is_some(),
+            "cut {cut}: a truncated gzip stream must be reported"
+        );
+        assert!(
+            o.events.len() >= last,
+            "cut {cut}: fewer events than a shorter cut"
+        );
         last = o.events.len();
         for (a, b) in o.events.iter().zip(&all.events) {
             assert_eq!(a, b);
@@ -341,7 +450,11 @@ fn truncated_gzip_keeps_whole_events() {
 fn zstd_writer_killed_mid_way_leaves_every_flushed_event_readable() {
     let dir = scratch_dir("scap_damage_zstd");
     let path = dir.join("killed.scap.zst");
-    let opts = WriterOptions { compression: Compression::Zstd, flush_interval: None, level: None };
+    let opts = WriterOptions {
+        compression: Compression::Zstd,
+        flush_interval: None,
+        level: None,
+    };
     let mut w = CaptureWriter::create(&path, opts).unwrap();
     let mut frame_ends = vec![]; // (file length, events flushed)
     for i in 0..1000u64 {
@@ -358,7 +471,10 @@ fn zstd_writer_killed_mid_way_leaves_every_flushed_event_readable() {
     }
     // 50 more events that were never flushed, then the process "dies".
     for i in 0..50u64 {
-        let rec = EventBuilder::new(5_000 + i, 42, ids::CLOSE_E).i64(3).build().unwrap();
+        let rec = EventBuilder::new(5_000 + i, 42, ids::CLOSE_E)
+            .i64(3)
+            .build()
+            .unwrap();
         w.event(&rec, 0, 0).unwrap();
     }
     std::mem::forget(w);
@@ -369,11 +485,23 @@ fn zstd_writer_killed_mid_way_leaves_every_flushed_event_readable() {
     assert!(o.events.len() >= 1000, "{}", o.events.len());
     // Cuts anywhere: at least the events of the complete frames before the cut.
     for cut in (0..bytes.len()).step_by(7) {
-        let want = frame_ends.iter().filter(|f| f.0 <= cut).map(|f| f.1).max().unwrap_or(0);
+        let want = frame_ends
+            .iter()
+            .filter(|f| f.0 <= cut)
+            .map(|f| f.1)
+            .max()
+            .unwrap_or(0);
         let o = read_all(CaptureReader::from_bytes(bytes[..cut].to_vec()));
-        assert!(o.events.len() as u64 >= want, "cut {cut}: {} < {want}", o.events.len());
+        assert!(
+            o.events.len() as u64 >= want,
+            "cut {cut}: {} < {want}",
+            o.events.len()
+        );
         if !frame_ends.iter().any(|f| f.0 == cut) && cut > 0 {
-            assert!(o.error.is_some(), "cut {cut} inside a frame must be reported");
+            assert!(
+                o.error.is_some(),
+                "cut {cut} inside a frame must be reported"
+            );
         }
     }
 }
@@ -387,17 +515,28 @@ fn mapped_window_slides_over_large_files() {
     use scap::file::*;
     let dir = scratch_dir("scap_damage_window");
     let path = dir.join("big.scap");
-    let opts = WriterOptions { compression: Compression::None, ..Default::default() };
+    let opts = WriterOptions {
+        compression: Compression::None,
+        ..Default::default()
+    };
     let mut w = CaptureWriter::create(&path, opts).unwrap();
     let mut n = 0u64;
     // About 26 MB: events of varied sizes so block edges fall everywhere.
     while w.bytes_written() < 26 << 20 {
         let len = 200 + (n * 7919 % 4000) as usize;
         let payload = vec![(n % 251) as u8; len];
-        let e = EventBuilder::new(1000 + n, 7, ids::WRITE_X).i64(len as i64).bytes(&payload).build().unwrap();
+        let e = EventBuilder::new(1000 + n, 7, ids::WRITE_X)
+            .i64(len as i64)
+            .bytes(&payload)
+            .build()
+            .unwrap();
         w.event(&e, (n % 2) as u16, 0).unwrap();
-        if n % 5000 == 0 {
-            let big = EventBuilder::new(1000 + n, 7, ids::WRITE_X).i64(65_000).bytes(&[9u8; 65_000]).build().unwrap();
+        if n.is_multiple_of(5000) {
+            let big = EventBuilder::new(1000 + n, 7, ids::WRITE_X)
+                .i64(65_000)
+                .bytes(&[9u8; 65_000])
+                .build()
+                .unwrap();
             w.event(&big, 0, 0).unwrap();
         }
         n += 1;
@@ -421,6 +560,12 @@ fn mapped_window_slides_over_large_files() {
     let cut_path = dir.join("cut.scap");
     for cut in [edge - 3, edge, edge + 1, edge + 5000, data.len() - 1] {
         std::fs::write(&cut_path, &data[..cut]).unwrap();
-        check_read(read_all_visit(CaptureReader::open(&cut_path).unwrap()), cut, &all, &blks, "mapped");
+        check_read(
+            read_all_visit(CaptureReader::open(&cut_path).unwrap()),
+            cut,
+            &all,
+            &blks,
+            "mapped",
+        );
     }
 }

@@ -12,7 +12,10 @@ const FMT: &str = "%evt.num %evt.type %evt.dir %evt.args";
 
 fn rewrite(input: &Path, output: &Path, compression: Compression) -> u64 {
     let mut r = CaptureReader::open(input).unwrap();
-    let opts = WriterOptions { compression, ..Default::default() };
+    let opts = WriterOptions {
+        compression,
+        ..Default::default()
+    };
     let mut w = CaptureWriter::create(output, opts).unwrap();
     let n = w.copy_from(&mut r).unwrap();
     w.finish().unwrap();
@@ -69,7 +72,10 @@ fn zstd_round_trips_through_our_reader_and_back_to_sysdig() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let zst = dir.join(format!("{name}.zst"));
         rewrite(&path, &zst, Compression::Zstd);
-        assert_eq!(&std::fs::read(&zst).unwrap()[..4], &[0x28, 0xb5, 0x2f, 0xfd]);
+        assert_eq!(
+            &std::fs::read(&zst).unwrap()[..4],
+            &[0x28, 0xb5, 0x2f, 0xfd]
+        );
         assert_eq!(events(&path), events(&zst), "{name}");
         if name == SAMPLE_SYSDIG_REJECTS {
             // Our rewrite drops the SHB options, so sysdig now reads it.

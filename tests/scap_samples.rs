@@ -22,7 +22,11 @@ struct Summary {
 
 fn read_ours(path: &std::path::Path) -> Summary {
     let mut r = CaptureReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut s = Summary { events: 0, predicted: Vec::new(), procs: 0 };
+    let mut s = Summary {
+        events: 0,
+        predicted: Vec::new(),
+        procs: 0,
+    };
     let mut sysdig_num = 0u64;
     loop {
         match r.next_record() {
@@ -42,7 +46,8 @@ fn read_ours(path: &std::path::Path) -> Summary {
                 // sysdig names events with its own (e5c53d64) table; generic events by
                 // their PPM_SC code.
                 let name = if e.ty() < 2 { e.type_name() } else { old.name };
-                s.predicted.push(format!("{} {} {}", sysdig_num, name, e.dir().symbol()));
+                s.predicted
+                    .push(format!("{} {} {}", sysdig_num, name, e.dir().symbol()));
             }
             Ok(Some(_)) => {}
             Err(e) => panic!("{}: {e}", path.display()),
@@ -62,7 +67,10 @@ fn every_sample_reads_with_sysdigs_event_list() {
         assert!(ours.procs > 0, "{name}: no process list");
         let (ok, lines, err) = sysdig_print(&path, "%evt.num %evt.type %evt.dir", None);
         if name == SAMPLE_SYSDIG_REJECTS {
-            assert!(!ok, "{name}: sysdig 0.29.3 was expected to reject SHB options");
+            assert!(
+                !ok,
+                "{name}: sysdig 0.29.3 was expected to reject SHB options"
+            );
             assert!(err.contains("Could not initialize reader"), "{name}: {err}");
             // We read it, and it is the same capture as the option-less sample.
             let twin = read_ours(&scap_sample("libs_e2e_curl_google.scap"));
@@ -71,7 +79,11 @@ fn every_sample_reads_with_sysdigs_event_list() {
             continue;
         }
         assert!(ok, "{name}: sysdig failed: {err}");
-        assert_eq!(ours.predicted.len(), lines.len(), "{name}: line counts differ");
+        assert_eq!(
+            ours.predicted.len(),
+            lines.len(),
+            "{name}: line counts differ"
+        );
         for (i, (a, b)) in ours.predicted.iter().zip(&lines).enumerate() {
             assert_eq!(a, b, "{name}: line {i}");
         }

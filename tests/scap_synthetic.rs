@@ -23,7 +23,9 @@ fn split_args<'a, 'n>(s: &'a str, names: impl Iterator<Item = &'n str>) -> Vec<(
     let mut cur = 0;
     for n in &names {
         let pat = format!("{n}=");
-        let Some(p) = (cur..s.len()).find(|&p| s[p..].starts_with(&pat) && (p == 0 || s.as_bytes()[p - 1] == b' ')) else {
+        let Some(p) = (cur..s.len())
+            .find(|&p| s[p..].starts_with(&pat) && (p == 0 || s.as_bytes()[p - 1] == b' '))
+        else {
             break;
         };
         starts.push((p, p + pat.len()));
@@ -32,7 +34,10 @@ fn split_args<'a, 'n>(s: &'a str, names: impl Iterator<Item = &'n str>) -> Vec<(
     (0..starts.len())
         .map(|i| {
             let end = starts.get(i + 1).map_or(s.len(), |n| n.0);
-            (&s[starts[i].0..starts[i].1 - 1], s[starts[i].1..end].trim_end())
+            (
+                &s[starts[i].0..starts[i].1 - 1],
+                s[starts[i].1..end].trim_end(),
+            )
         })
         .collect()
 }
@@ -51,9 +56,10 @@ fn emitted_ids() -> Vec<u16> {
             let i = event::info_e5c53d64(id).unwrap();
             i.flags & (flags::EF_UNUSED | flags::EF_OLD_VERSION) == 0
                 && i.category & EC_INTERNAL == 0
-                && !i.params.iter().any(|p| {
-                    matches!(p.ty, ParamType::Charbufarray | ParamType::CharbufPairArray)
-                })
+                && !i
+                    .params
+                    .iter()
+                    .any(|p| matches!(p.ty, ParamType::Charbufarray | ParamType::CharbufPairArray))
         })
         .collect()
 }
@@ -84,8 +90,12 @@ fn value(id: u16, i: usize, ty: ParamType, aux: ParamAux) -> (Vec<u8>, String) {
             Param::Int64(v).encode_into(&mut enc);
             v.to_string()
         }
-        ParamType::Uint8 | ParamType::Flags8 | ParamType::Sigtype | ParamType::L4proto
-        | ParamType::Sockfamily | ParamType::Enumflags8 => {
+        ParamType::Uint8
+        | ParamType::Flags8
+        | ParamType::Sigtype
+        | ParamType::L4proto
+        | ParamType::Sockfamily
+        | ParamType::Enumflags8 => {
             let v = 1 + (k % 30) as u8;
             Param::Uint8(v).encode_into(&mut enc);
             v.to_string()
@@ -100,8 +110,14 @@ fn value(id: u16, i: usize, ty: ParamType, aux: ParamAux) -> (Vec<u8>, String) {
             Param::Syscallid(v).encode_into(&mut enc);
             v.to_string()
         }
-        ParamType::Uint32 | ParamType::Flags32 | ParamType::Mode | ParamType::Uid
-        | ParamType::Gid | ParamType::Sigset | ParamType::Bool | ParamType::Enumflags32 => {
+        ParamType::Uint32
+        | ParamType::Flags32
+        | ParamType::Mode
+        | ParamType::Uid
+        | ParamType::Gid
+        | ParamType::Sigset
+        | ParamType::Bool
+        | ParamType::Enumflags32 => {
             let v = 300_000 + k as u32;
             Param::Uint32(v).encode_into(&mut enc);
             v.to_string()
@@ -140,8 +156,13 @@ fn value(id: u16, i: usize, ty: ParamType, aux: ParamAux) -> (Vec<u8>, String) {
         }
         ParamType::Dyn => {
             // The first 8-byte integer sub-type of the list (UINT64, FD, ERRNO...).
-            let ParamAux::Dyn(list) = aux else { panic!("DYN without sub-types") };
-            let idx = list.iter().position(|t| t.fixed_len() == Some(8)).expect("8-byte sub-type");
+            let ParamAux::Dyn(list) = aux else {
+                panic!("DYN without sub-types")
+            };
+            let idx = list
+                .iter()
+                .position(|t| t.fixed_len() == Some(8))
+                .expect("8-byte sub-type");
             let v = 700_000 + k;
             enc.push(idx as u8);
             enc.extend_from_slice(&v.to_le_bytes());
@@ -158,7 +179,10 @@ fn every_emitted_event_type_renders_our_values_in_sysdig() {
     assert!(ids.len() > 250, "{}", ids.len());
     let dir = scratch_dir("scap_synthetic");
     let path = dir.join("all_events.scap");
-    let opts = WriterOptions { compression: Compression::None, ..Default::default() };
+    let opts = WriterOptions {
+        compression: Compression::None,
+        ..Default::default()
+    };
     let mut w = CaptureWriter::create(&path, opts).unwrap();
     w.machine_info(&MachineInfo {
         num_cpus: 2,
@@ -186,7 +210,11 @@ fn every_emitted_event_type_renders_our_values_in_sysdig() {
     for (n, &id) in ids.iter().enumerate() {
         let info = event::info_e5c53d64(id).unwrap();
         // Container events need JSON and a tid of -1; everything else runs in our thread.
-        let tid = if info.large_payload() || id == 272 { u64::MAX } else { TID };
+        let tid = if info.large_payload() || id == 272 {
+            u64::MAX
+        } else {
+            TID
+        };
         let mut b = EventBuilder::new(1_700_000_000_000_000_000 + n as u64 * 1000, tid, id);
         let mut params = Vec::new();
         for (i, pi) in info.params.iter().enumerate() {
@@ -232,7 +260,12 @@ fn every_emitted_event_type_renders_our_values_in_sysdig() {
             continue;
         }
         if items.len() != params.len() {
-            failures.push(format!("{} ({id}): {} params shown, {} encoded: {line}", info.name, items.len(), params.len()));
+            failures.push(format!(
+                "{} ({id}): {} params shown, {} encoded: {line}",
+                info.name,
+                items.len(),
+                params.len()
+            ));
             continue;
         }
         let rec = records[n].as_slice();
@@ -244,7 +277,10 @@ fn every_emitted_event_type_renders_our_values_in_sysdig() {
             };
             // Our renderer's view of the same bytes (value, resolved), without thread state.
             let (_, rv, rr) = renderer.param(&ev, i, &scap::render::NoState).unwrap();
-            let (rv, rr) = (String::from_utf8_lossy(rv).into_owned(), String::from_utf8_lossy(rr).into_owned());
+            let (rv, rr) = (
+                String::from_utf8_lossy(rv).into_owned(),
+                String::from_utf8_lossy(rr).into_owned(),
+            );
             let fmt = scap_abi::flags::param_format(*id, i).map(|f| f.fmt);
             let value_ok = match (ty.fixed_len(), fmt) {
                 // Integers printed in hex or octal (per the event's print format): parse
@@ -253,7 +289,11 @@ fn every_emitted_event_type_renders_our_values_in_sysdig() {
                     if !matches!(ty, ParamType::Double | ParamType::Sigset) =>
                 {
                     let radix = if f == PrintFormat::Hex { 16 } else { 8 };
-                    let mask = if w == 8 { u64::MAX } else { (1u64 << (8 * w)) - 1 };
+                    let mask = if w == 8 {
+                        u64::MAX
+                    } else {
+                        (1u64 << (8 * w)) - 1
+                    };
                     let enc = text.parse::<i64>().unwrap() as u64 & mask;
                     // (FLAGS are declared hex but printed in decimal by sysdig.)
                     value == text || u64::from_str_radix(value, radix).ok() == Some(enc)
@@ -261,15 +301,25 @@ fn every_emitted_event_type_renders_our_values_in_sysdig() {
                 // Sets, time spans, fd lists, dyn values: sysdig's shape = our renderer's.
                 _ if matches!(
                     ty,
-                    ParamType::Sigset | ParamType::Dyn | ParamType::Fdlist | ParamType::Reltime
-                        | ParamType::Abstime | ParamType::Double
-                ) => value == rv,
+                    ParamType::Sigset
+                        | ParamType::Dyn
+                        | ParamType::Fdlist
+                        | ParamType::Reltime
+                        | ParamType::Abstime
+                        | ParamType::Double
+                ) =>
+                {
+                    value == rv
+                }
                 _ => value == text,
             };
             let mut bad = sname != name || !value_ok;
             // Resolutions that need no state (flag names, errno names, signals) must match
             // our renderer; fd/pid resolutions depend on the fd table and are not compared.
-            if !matches!(ty, ParamType::Fd | ParamType::Pid) && !resolved.is_empty() && resolved != rr {
+            if !matches!(ty, ParamType::Fd | ParamType::Pid)
+                && !resolved.is_empty()
+                && resolved != rr
+            {
                 bad = true;
             }
             if bad {
@@ -282,6 +332,11 @@ fn every_emitted_event_type_renders_our_values_in_sysdig() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(checked > 600, "{checked}");
 }

@@ -371,10 +371,10 @@ fn render_values(def: &FieldDef, buf: &Values, transforms: &[OutTransform], out:
             }
             let mut one = Values::new();
             push_value(&mut one, v);
-            crate::fields::render_values(def.ty, &one, &mut bytes);
+            crate::fields::render_values(&one, &mut bytes);
         }
     } else {
-        crate::fields::render_values(def.ty, buf, &mut bytes);
+        crate::fields::render_values(buf, &mut bytes);
     }
     out.push_str(&String::from_utf8_lossy(&bytes));
     if list {

@@ -175,7 +175,7 @@ fn get(c: &mut Ctx<'_>, name: &str, arg: Option<&str>) -> Option<String> {
         return None;
     }
     let mut out = Vec::new();
-    engine::fields::render_values(d.ty, &v, &mut out);
+    engine::fields::render_values(&v, &mut out);
     Some(String::from_utf8_lossy(&out).into_owned())
 }
 

@@ -396,7 +396,7 @@ pub(crate) fn evaluate(
             if run.event(st, e, sinks) == Next::Stop {
                 return std::ops::ControlFlow::Break(());
             }
-            if run.nread % 4096 == 0 {
+            if run.nread.is_multiple_of(4096) {
                 run.tick(offset);
             }
             std::ops::ControlFlow::Continue(())
@@ -455,7 +455,7 @@ pub(crate) fn evaluate(
             if let Err(e) = src.advance() {
                 run.out.errors.push(e);
             }
-            if run.nread % 4096 == 0 {
+            if run.nread.is_multiple_of(4096) {
                 run.tick(sources.iter().map(|s| s.reader.position()).sum());
             }
         }

@@ -28,7 +28,10 @@ pub(crate) fn expand(paths: &[PathBuf]) -> Result<Vec<RulesSource>> {
     if paths.is_empty() {
         return Ok(vec![RulesSource::Default]);
     }
-    Ok(rules_paths(paths)?.into_iter().map(RulesSource::File).collect())
+    Ok(rules_paths(paths)?
+        .into_iter()
+        .map(RulesSource::File)
+        .collect())
 }
 
 /// Load one source into the loader.

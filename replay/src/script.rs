@@ -213,7 +213,10 @@ mod tests {
         let base = load("- name: b\n  steps: []\n").expect("base").remove(0);
         assert_eq!(cases[0].capture.events.len() - base.capture.events.len(), 9);
         let e = load("- name: c\n  steps:\n    - teleport: {pid: 1}\n").unwrap_err();
-        assert!(e.contains("case `c`") && e.contains("line 3") && e.contains("teleport"), "{e}");
+        assert!(
+            e.contains("case `c`") && e.contains("line 3") && e.contains("teleport"),
+            "{e}"
+        );
         let e = load("- name: d\n  steps:\n    - open: {pid: x, path: /a}\n").unwrap_err();
         assert!(e.contains("`pid` is not an integer"), "{e}");
     }

@@ -911,7 +911,7 @@ pub fn bench(n: usize) -> SynthCapture {
         s.close(800, fd);
         s.brk(800);
         // a cron job every 16 ticks: sh -c 'ls /var/spool | grep x'
-        if tick % 16 == 0 {
+        if tick.is_multiple_of(16) {
             let sh = next_pid;
             let ls = next_pid + 1;
             next_pid += 2;
@@ -929,7 +929,7 @@ pub fn bench(n: usize) -> SynthCapture {
             s.exit(sh);
         }
         // an ssh login every 256 ticks (sshd reads /etc/shadow: allowed).
-        if tick % 256 == 0 {
+        if tick.is_multiple_of(256) {
             let pid = next_pid;
             next_pid += 1;
             s.spawn(Proc::new(pid, 600, "/usr/sbin/sshd", &["-D", "-R"]));
@@ -938,7 +938,7 @@ pub fn bench(n: usize) -> SynthCapture {
             s.exit(pid);
         }
         // an intrusion step every 2048 ticks: a shell in the web container reading shadow.
-        if tick % 2048 == 0 {
+        if tick.is_multiple_of(2048) {
             let pid = next_pid;
             next_pid += 1;
             s.spawn(

@@ -83,7 +83,7 @@ impl Sink<'_, '_> {
             }
         }
         self.n += 1;
-        if self.n % 64 == 0 && !self.delay.is_zero() {
+        if self.n.is_multiple_of(64) && !self.delay.is_zero() {
             std::thread::sleep(self.delay);
         }
     }

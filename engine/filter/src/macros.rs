@@ -557,7 +557,7 @@ mod tests {
         const PIECES: &[&str] = &[
             "a", "b", "ab", "l", "m", " ", "(", ")", ",", "=", "'", "x.y", "in", "\t",
         ];
-        let mut word = |rnd: &mut dyn FnMut(u64) -> u64, max: u64| {
+        let word = |rnd: &mut dyn FnMut(u64) -> u64, max: u64| {
             let n = 1 + rnd(max);
             (0..n)
                 .map(|_| PIECES[rnd(PIECES.len() as u64) as usize])

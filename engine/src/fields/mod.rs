@@ -266,10 +266,9 @@ impl Registry {
         let mut ty = d.ty;
         // Ancestor fields with an index are plain single values.
         if matches!(idx as u32, x if x == F::ProcApid as u32 || x == F::ProcAname as u32 || x == F::ProcAexe as u32 || x == F::ProcAexepath as u32 || x == F::ProcAcmdline as u32)
+            && parsed == FieldArg::None
         {
-            if parsed == FieldArg::None {
-                flags = flags | FieldFlags::ANY_VALUE;
-            }
+            flags = flags | FieldFlags::ANY_VALUE;
         }
         if idx as u32 == F::EvtRawarg as u32 {
             ty = rawarg_type(&parsed);
@@ -1255,40 +1254,32 @@ fn fd_field(c: &mut Ctx<'_>, f: F, out: &mut Values) -> bool {
         let mut s = std::mem::take(&mut c.tmp);
         s.clear();
         let r = match f {
-            F::FdName | F::FdContainername => {
-                if fdname_from_creator(c, &mut s) {
-                    if f == F::FdContainername {
-                        out.push_with(|v| {
-                            v.extend_from_slice(&t.container_id);
-                            v.push(b':');
-                            v.extend_from_slice(s.as_bytes());
-                        });
-                    } else {
-                        out.push_str(&s);
-                    }
-                    true
+            F::FdName | F::FdContainername if fdname_from_creator(c, &mut s) => {
+                if f == F::FdContainername {
+                    out.push_with(|v| {
+                        v.extend_from_slice(&t.container_id);
+                        v.push(b':');
+                        v.extend_from_slice(s.as_bytes());
+                    });
                 } else {
-                    false
-                }
-            }
-            F::FdDirectory | F::FdContainerdirectory => {
-                if fdname_from_creator(c, &mut s) {
-                    match s.rfind('/') {
-                        Some(p) if p != 0 => {
-                            if p < s.len() - 1 {
-                                s.truncate(p);
-                            }
-                        }
-                        _ => {
-                            s.clear();
-                            s.push('/');
-                        }
-                    }
                     out.push_str(&s);
-                    true
-                } else {
-                    false
                 }
+                true
+            }
+            F::FdDirectory | F::FdContainerdirectory if fdname_from_creator(c, &mut s) => {
+                match s.rfind('/') {
+                    Some(p) if p != 0 => {
+                        if p < s.len() - 1 {
+                            s.truncate(p);
+                        }
+                    }
+                    _ => {
+                        s.clear();
+                        s.push('/');
+                    }
+                }
+                out.push_str(&s);
+                true
             }
             F::FdFilename => {
                 if !matches!(e.ty, 2 | 102 | 306 | 326 | 58) {
@@ -1718,7 +1709,7 @@ fn category_name(c: u32) -> &'static str {
         10 => "user",
         11 => "time",
         12 => "processing",
-        32 | 33 | 34 => "file",
+        32..=34 => "file",
         64 => "wait",
         128 => "scheduler",
         _ => {
@@ -1747,7 +1738,7 @@ pub fn errno_name(e: i64) -> &'static str {
 
 /// Appends the text rendering of extracted values (sysdig's output conventions; several
 /// values are joined by spaces, as Falco renders ancestor lists).
-pub fn render_values(ty: FieldType, vals: &Values, out: &mut Vec<u8>) {
+pub fn render_values(vals: &Values, out: &mut Vec<u8>) {
     for (i, v) in vals.iter().enumerate() {
         if i > 0 {
             out.push(b' ');
@@ -1771,13 +1762,7 @@ pub fn render_values(ty: FieldType, vals: &Values, out: &mut Vec<u8>) {
             Value::Net(ip, p) => {
                 let _ = std::io::Write::write_fmt(out, format_args!("{ip}/{p}"));
             }
-            Value::Bytes(b) => {
-                if ty == FieldType::Bytebuf {
-                    out.extend_from_slice(b);
-                } else {
-                    out.extend_from_slice(b);
-                }
-            }
+            Value::Bytes(b) => out.extend_from_slice(b),
         }
     }
 }
@@ -1869,7 +1854,7 @@ impl Format {
                         continue;
                     };
                     if extract(c, f, &d.arg, vals) && !vals.is_empty() {
-                        render_values(d.ty, vals, out);
+                        render_values(vals, out);
                     } else {
                         if self.all_required {
                             return false;

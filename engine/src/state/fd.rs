@@ -495,7 +495,8 @@ pub fn push_ipv6(out: &mut String, b: &[u8; 16]) {
     // inet_ntop renders IPv4-compatible (::a.b.c.d, not ::1/::) and mapped addresses
     // with a dotted quad; Rust's Display does the mapped form but not the compatible one.
     let seg = a.segments();
-    if seg[..6] == [0, 0, 0, 0, 0, 0] && (seg[6] != 0 || seg[7] > 1) && seg[6] != 0 {
+    // (A zero seventh word makes the zero run longer than six words: no dotted form.)
+    if seg[..6] == [0, 0, 0, 0, 0, 0] && seg[6] != 0 {
         let _ = write!(out, "::{}", Ipv4Addr::new(b[12], b[13], b[14], b[15]));
     } else {
         let _ = write!(out, "{a}");
@@ -746,7 +747,7 @@ fn rewind(t: &mut Vec<u8>, base: usize) {
         return;
     }
     t.pop();
-    while t.len() >= base + 1 && t.len() >= 1 && t[t.len() - 1] != b'/' {
+    while t.len() > base && !t.is_empty() && t[t.len() - 1] != b'/' {
         t.pop();
     }
 }

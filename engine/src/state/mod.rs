@@ -585,9 +585,7 @@ impl State {
     /// The tid whose fd table `tid` uses (`get_fd_table`).
     pub fn fd_owner(&self, tid: i64) -> Option<i64> {
         let t = self.threads.get(&tid)?;
-        if t.flags & thread::cl::CLONE_FILES == 0 {
-            Some(tid)
-        } else if t.is_main() {
+        if t.flags & thread::cl::CLONE_FILES == 0 || t.is_main() {
             Some(tid)
         } else if self.threads.contains_key(&t.pid) {
             Some(t.pid)

@@ -261,15 +261,14 @@ impl State {
                     if t.fds.get(lfd).is_some() {
                         self.cur.fd = Some((tid, lfd));
                     }
-                } else if self.threads.contains_key(&pid) {
-                    if self
+                } else if self.threads.contains_key(&pid)
+                    && self
                         .threads
                         .get(&pid)
                         .and_then(|t| t.fds.get(lfd))
                         .is_some()
-                    {
-                        self.cur.fd = Some((pid, lfd));
-                    }
+                {
+                    self.cur.fd = Some((pid, lfd));
                 }
             }
             return;
