@@ -177,3 +177,48 @@ fn damaged_input_is_reported_with_where_and_no_panic() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing.scap"));
 }
+
+/// Generic events (types 0 and 1) print the name of the syscall they carry, as sysdig does,
+/// and their parameters as `name=value` from the schema: the syscall id and the native
+/// number on the enter, the id on the exit.
+#[test]
+fn cat_prints_generic_event_parameters() {
+    use scapfile::event::EventBuilder;
+    use scapfile::file::{CaptureWriter, Compression, WriterOptions};
+    let d = scratch("cat-generic");
+    let f = d.join("generic.scap");
+    let opts = WriterOptions {
+        compression: Compression::None,
+        flush_interval: None,
+        level: None,
+    };
+    let mut w = CaptureWriter::create(&f, opts).unwrap();
+    let mut rec = Vec::new();
+    for b in [
+        EventBuilder::new(1_000, 7, 0).u16(42).u16(272),
+        EventBuilder::new(2_000, 7, 1).u16(42),
+    ] {
+        rec.clear();
+        b.build_into(&mut rec).unwrap();
+        w.event(&rec, 0, 0).unwrap();
+    }
+    w.finish().unwrap();
+    let name = |ty: u16, i: usize| scap_abi::event::info(ty).unwrap().params[i].name;
+    let o = scap(&["cat", s(&f)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    let (id, native) = (name(0, 0), name(0, 1));
+    let sc = scap_abi::event::ppm_sc_name(42).unwrap();
+    assert!(
+        lines[0].ends_with(&format!("> {sc} {id}=42 {native}=272")),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].ends_with(&format!("< {sc} {}=42", name(1, 0))),
+        "{}",
+        lines[1]
+    );
+}

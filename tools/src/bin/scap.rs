@@ -287,12 +287,12 @@ fn cat(path: &Path, count: Option<u64>) -> Result<()> {
                 )?;
                 if e.ty() < 2 {
                     text.clear();
-                    for (pi, p) in e.params() {
+                    e.for_each_param(|pi, p| {
                         text.push_str(pi.map_or("?", |p| p.name));
                         text.push('=');
                         scapfile::text::push_param(&mut text, &p);
                         text.push(' ');
-                    }
+                    });
                     line.extend_from_slice(text.as_bytes());
                 } else {
                     renderer.args(&e.event, &scapfile::render::NoState, &mut line);
