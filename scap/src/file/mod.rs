@@ -2,6 +2,7 @@
 //! ([`meta`]).
 
 pub mod meta;
+mod prefetch;
 mod reader;
 pub mod writer;
 

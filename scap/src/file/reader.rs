@@ -12,6 +12,7 @@ use scap_abi::event::{self as abi_event, HEADER_LEN, HEADER_LEN_V1};
 use super::meta::{
     block, FdEntry, Interface, MachineInfo, ProcEntry, SectionHeader, UserListEntry, MI_BODY_LEN,
 };
+use super::prefetch::Prefetch;
 use crate::codec::{le_u16, le_u32, le_u64};
 use crate::event::{len_width, EventError, EventRef};
 
@@ -421,6 +422,11 @@ impl CaptureReader {
                 }
                 Err(e) => Box::new(FailingReader(Some(e))),
             },
+        };
+        // Decompression runs a chunk ahead on its own thread (the same bytes, in order).
+        let src = match compression {
+            Compression::None => src,
+            _ => Prefetch::spawn(src).map_or_else(|src| src, |p| Box::new(p)),
         };
         Self::with_source(Source::Stream(src), compression)
     }
