@@ -49,3 +49,18 @@ fn samples_through_the_fuzz_entry_points() {
         assert!(scap::fuzz::read_capture(&data) > 100, "{}", f.display());
     }
 }
+
+/// A 94-byte zstd frame whose header asks for a 2 GiB window (found by the reader's fuzz
+/// target as an out-of-memory): refused with zstd's memory error before any allocation of
+/// that size, instead of allocating it and failing later on the garbage that follows.
+#[test]
+fn zstd_frame_with_a_huge_window_is_refused() {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz-regressions/reader/oom-zstd-2gib-window");
+    let data = std::fs::read(f).unwrap();
+    let mut r = scap::file::CaptureReader::from_bytes(data);
+    let err = r.next_record().expect_err("the frame is refused");
+    let msg = err.to_string();
+    assert!(msg.contains("memory"), "{msg}");
+    assert_eq!(err.offset, 0, "{msg}");
+}

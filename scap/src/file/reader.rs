@@ -13,6 +13,7 @@ use super::meta::{
     block, FdEntry, Interface, MachineInfo, ProcEntry, SectionHeader, UserListEntry, MI_BODY_LEN,
 };
 use super::prefetch::Prefetch;
+use super::writer::ZSTD_WINDOW_LOG;
 use crate::codec::{le_u16, le_u32, le_u64};
 use crate::event::{len_width, EventError, EventRef};
 
@@ -416,8 +417,11 @@ impl CaptureReader {
             )),
             Compression::Zstd => match zstd::stream::read::Decoder::new(raw) {
                 Ok(mut d) => {
-                    // Accept the long windows our writer uses (and up to 2 GiB).
-                    let _ = d.window_log_max(31);
+                    // Accept the long windows our writer uses, up to 128 MiB (zstd's own
+                    // default limit is 2^27): a frame header is hostile input, and a
+                    // larger window would make a few bytes allocate gigabytes. Larger
+                    // frames fail with zstd's "requires too much memory" error.
+                    let _ = d.window_log_max(ZSTD_MAX_WINDOW_LOG);
                     Box::new(d)
                 }
                 Err(e) => Box::new(FailingReader(Some(e))),
@@ -1307,6 +1311,9 @@ impl CaptureReader {
 }
 
 /// Reads until `buf` is full or EOF; returns the bytes read.
+/// Largest zstd window the reader accepts (log2 bytes): ours plus one (128 MiB).
+const ZSTD_MAX_WINDOW_LOG: u32 = ZSTD_WINDOW_LOG + 1;
+
 fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {

@@ -62,7 +62,7 @@ impl Default for WriterOptions {
 pub const DEFAULT_ZSTD_LEVEL: i32 = 9;
 
 /// zstd window (log2 bytes) of the frames we write: 64 MiB. Decoders must accept it
-/// (`zstd -d --long=26`, or our reader, which accepts up to 2^31).
+/// (`zstd -d` does by default, up to 2^27; our reader accepts up to 2^27 too).
 pub const ZSTD_WINDOW_LOG: u32 = 26;
 
 type Out = Box<dyn Write + Send>;
