@@ -377,7 +377,11 @@ impl CaptureReader {
             }
             _ => {
                 let prefix = io::Cursor::new(head[..n].to_vec());
-                Ok(Self::from_stream(Box::new(prefix.chain(f)), compression))
+                Ok(Self::from_stream(
+                    Box::new(prefix.chain(f)),
+                    compression,
+                    true,
+                ))
             }
         }
     }
@@ -394,7 +398,11 @@ impl CaptureReader {
         })?;
         let compression = Compression::sniff(&head[..n]);
         let prefix = io::Cursor::new(head[..n].to_vec());
-        Ok(Self::from_stream(Box::new(prefix.chain(r)), compression))
+        Ok(Self::from_stream(
+            Box::new(prefix.chain(r)),
+            compression,
+            true,
+        ))
     }
 
     /// Reads a capture held in memory (plain bytes are read in place; compressed bytes
@@ -403,11 +411,17 @@ impl CaptureReader {
         let compression = Compression::sniff(&bytes);
         match compression {
             Compression::None => Self::with_source(Source::Bytes(bytes), compression),
-            _ => Self::from_stream(Box::new(io::Cursor::new(bytes)), compression),
+            _ => Self::from_stream(Box::new(io::Cursor::new(bytes)), compression, false),
         }
     }
 
-    fn from_stream(raw: Box<dyn Read + Send>, compression: Compression) -> CaptureReader {
+    /// `ahead`: decompress on a helper thread ([`Prefetch`]); files and streams do, bytes
+    /// already in memory (tests, the fuzz targets) do not.
+    fn from_stream(
+        raw: Box<dyn Read + Send>,
+        compression: Compression,
+        ahead: bool,
+    ) -> CaptureReader {
         // The window reads 1 MiB at a time, so plain and decoded streams need no buffer of
         // their own; gzip's decoder reads its input through one.
         let src: Box<dyn Read + Send> = match compression {
@@ -429,8 +443,10 @@ impl CaptureReader {
         };
         // Decompression runs a chunk ahead on its own thread (the same bytes, in order).
         let src = match compression {
-            Compression::None => src,
-            _ => Prefetch::spawn(src).map_or_else(|src| src, |p| Box::new(p)),
+            Compression::Gzip | Compression::Zstd if ahead => {
+                Prefetch::spawn(src).map_or_else(|src| src, |p| Box::new(p))
+            }
+            _ => src,
         };
         Self::with_source(Source::Stream(src), compression)
     }
