@@ -1326,10 +1326,10 @@ impl CaptureReader {
     }
 }
 
-/// Reads until `buf` is full or EOF; returns the bytes read.
 /// Largest zstd window the reader accepts (log2 bytes): ours plus one (128 MiB).
 const ZSTD_MAX_WINDOW_LOG: u32 = ZSTD_WINDOW_LOG + 1;
 
+/// Reads until `buf` is full or EOF; returns the bytes read.
 fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
