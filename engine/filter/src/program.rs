@@ -589,20 +589,7 @@ thread_local! {
 impl Program {
     /// Evaluates the program for the current event of `src`.
     pub fn eval_with(&self, src: &mut dyn FieldSource, scratch: &mut Scratch) -> bool {
-        if scratch.slots.len() < self.n_slots {
-            scratch.slots.resize_with(self.n_slots, Values::new);
-        }
-        if scratch.fields.len() < self.n_fields {
-            scratch
-                .fields
-                .resize_with(self.n_fields, CachedField::default);
-        }
-        if scratch.memo.len() < self.n_memo {
-            scratch.memo.resize(self.n_memo, MemoCell::default());
-        }
-        if !scratch.sharing {
-            scratch.next_gen();
-        }
+        self.prepare(scratch);
         let code = self
             .code
             .get_or_init(|| Lower::lower(&self.tree, Vec::new()));
@@ -647,6 +634,14 @@ impl Program {
         src: &mut dyn FieldSource,
         scratch: &mut Scratch,
     ) -> bool {
+        self.prepare(scratch);
+        self.run(&code.code, src, scratch)
+    }
+
+    /// Grows `scratch` to this program's sizes and starts a new event unless checks are
+    /// being shared (see [`Scratch::share_checks`]).
+    #[inline]
+    fn prepare(&self, scratch: &mut Scratch) {
         if scratch.slots.len() < self.n_slots {
             scratch.slots.resize_with(self.n_slots, Values::new);
         }
@@ -661,7 +656,6 @@ impl Program {
         if !scratch.sharing {
             scratch.next_gen();
         }
-        self.run(&code.code, src, scratch)
     }
 
     /// Evaluates with a thread-local scratch (no allocation once warmed up).
