@@ -12,6 +12,7 @@ use crate::file::{CaptureReader, Record};
 pub fn read_capture(data: &[u8]) -> u64 {
     let mut r = CaptureReader::from_bytes(data.to_vec());
     let mut n = 0u64;
+    let mut events = 0u64;
     let mut line = String::new();
     let mut failed = false;
     loop {
@@ -20,6 +21,7 @@ pub fn read_capture(data: &[u8]) -> u64 {
                 n += 1;
                 match rec {
                     Record::Event(e) => {
+                        events += 1;
                         line.clear();
                         crate::text::format_event_line(&e, &mut line);
                         black_box(&line);
@@ -70,6 +72,19 @@ pub fn read_capture(data: &[u8]) -> u64 {
         r.stats(),
         v.stats(),
         "visitor and next_record disagree on the counters"
+    );
+    // The event visitor sees exactly the events.
+    let mut w = CaptureReader::from_bytes(data.to_vec());
+    let mut seen = 0u64;
+    let res = w.for_each_event(|_| {
+        seen += 1;
+        std::ops::ControlFlow::Continue(())
+    });
+    assert_eq!(seen, events, "for_each_event and next_record disagree");
+    assert_eq!(
+        res.is_err(),
+        failed,
+        "for_each_event and next_record disagree"
     );
     n
 }

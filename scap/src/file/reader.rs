@@ -1170,40 +1170,15 @@ impl CaptureReader {
     }
 
     /// Like [`CaptureReader::for_each_record`], for events only (metadata is skipped).
+    #[inline]
     pub fn for_each_event<F>(&mut self, mut f: F) -> Result<(), ReadError>
     where
         F: FnMut(Event<'_>) -> ControlFlow<()>,
     {
-        let mut run = self.run_begin();
-        // `data()` while the run lasts (the general path may move a mapped window).
-        let mut data = self.data();
-        loop {
-            let fast = if run.live {
-                Self::run_next(data, &mut run)
-            } else {
-                None
-            };
-            let e = match fast {
-                Some(e) => e,
-                None => {
-                    data = &[];
-                    self.run_end(run);
-                    run.live = false;
-                    match self.next_event()? {
-                        None => return Ok(()),
-                        Some(e) => e,
-                    }
-                }
-            };
-            if f(e).is_break() {
-                self.run_end(run);
-                return Ok(());
-            }
-            if !run.live {
-                run = self.run_begin();
-                data = self.data();
-            }
-        }
+        self.for_each_record(|r| match r {
+            Record::Event(e) => f(e),
+            _ => ControlFlow::Continue(()),
+        })
     }
 
     /// Starts a run of the visitors' tight loop at the cursor, if it applies there (no
