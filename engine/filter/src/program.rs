@@ -351,26 +351,21 @@ impl Lower {
             // builds these; kept total).
             Node::And(cs) if cs.is_empty() => self.code.push(Insn::Jump(t)),
             Node::Or(cs) if cs.is_empty() => self.code.push(Insn::Jump(f)),
-            Node::And(cs) => {
+            Node::And(cs) | Node::Or(cs) => {
+                // Every child but the last goes on to the next child when it does not
+                // decide: on true for `and`, on false for `or`.
+                let and = matches!(n, Node::And(_));
                 let last = cs.len() - 1;
                 for (i, c) in cs.iter().enumerate() {
                     if i == last {
                         self.gen(c, t, f);
                     } else {
                         let next = self.label();
-                        self.gen(c, next, f);
-                        self.place(next);
-                    }
-                }
-            }
-            Node::Or(cs) => {
-                let last = cs.len() - 1;
-                for (i, c) in cs.iter().enumerate() {
-                    if i == last {
-                        self.gen(c, t, f);
-                    } else {
-                        let next = self.label();
-                        self.gen(c, t, next);
+                        if and {
+                            self.gen(c, next, f);
+                        } else {
+                            self.gen(c, t, next);
+                        }
                         self.place(next);
                     }
                 }

@@ -301,21 +301,11 @@ impl Feeder {
             }
             FdRec::Ipv4ServSock { ip, port, l4proto } => {
                 f.sock.sip[..4].copy_from_slice(&ip);
-                f.sock.sport = port;
-                f.sock.l4proto = l4proto;
-                fd::push_ipv4(&mut f.name, &f.sock.sip);
-                f.name.push(':');
-                fd::push_dec(&mut f.name, port as u64);
-                st.server_ports.push(port);
+                server_socket(st, &mut f, port, l4proto, false);
             }
             FdRec::Ipv6ServSock { ip, port, l4proto } => {
                 f.sock.sip = ip;
-                f.sock.sport = port;
-                f.sock.l4proto = l4proto;
-                fd::push_ipv6(&mut f.name, &f.sock.sip);
-                f.name.push(':');
-                fd::push_dec(&mut f.name, port as u64);
-                st.server_ports.push(port);
+                server_socket(st, &mut f, port, l4proto, true);
             }
             FdRec::UnixSock { source, dest, path } => {
                 f.sock.usrc = source;
@@ -342,6 +332,21 @@ impl Feeder {
         st.add_fd(tid, e.fd, f);
         Ok(())
     }
+}
+
+/// A listening socket of the fd list (its address already in `f.sock.sip`): port,
+/// protocol, the `ip:port` name, and the port among the server ports.
+fn server_socket(st: &mut State, f: &mut FdInfo, port: u16, l4proto: u8, v6: bool) {
+    f.sock.sport = port;
+    f.sock.l4proto = l4proto;
+    if v6 {
+        fd::push_ipv6(&mut f.name, &f.sock.sip);
+    } else {
+        fd::push_ipv4(&mut f.name, &f.sock.sip);
+    }
+    f.name.push(':');
+    fd::push_dec(&mut f.name, port as u64);
+    st.server_ports.push(port);
 }
 
 fn lossy(b: &[u8]) -> String {
